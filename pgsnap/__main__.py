@@ -1,0 +1,3 @@
+from pgsnap.cli import main
+
+main()

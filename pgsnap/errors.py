@@ -1,0 +1,111 @@
+"""One exception root for pgsnap.  Every error carries the exit code the CLI returns.
+
+Messages are lowercase, one line, and name the object they are about.  The library
+raises; only the CLI prints and exits.
+"""
+
+from __future__ import annotations
+
+# Exit codes, documented in README.md ("Exit codes").  Stable: cron jobs branch on them.
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_CONNECT = 3
+EXIT_NOT_FOUND = 4
+EXIT_BAD_ARCHIVE = 5
+EXIT_TARGET_EXISTS = 6
+EXIT_PERMISSION = 7
+EXIT_SQL = 8
+EXIT_VERIFY = 9
+EXIT_INTERRUPTED = 130
+
+
+class PgsnapError(Exception):
+    """Root of every error pgsnap raises on purpose."""
+
+    exit_code = EXIT_ERROR
+
+
+class UsageError(PgsnapError):
+    """Options that contradict each other or a value that cannot be used."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConnectError(PgsnapError):
+    """The server could not be reached or refused the login."""
+
+    exit_code = EXIT_CONNECT
+
+
+class NotFoundError(PgsnapError):
+    """A table, schema or file that was named does not exist."""
+
+    exit_code = EXIT_NOT_FOUND
+
+
+class TableNotFoundError(NotFoundError):
+    pass
+
+
+class FileNotFoundError_(NotFoundError):  # noqa: N801 - the builtin name is taken
+    pass
+
+
+class ArchiveError(PgsnapError):
+    """The file is not a pgsnap archive, or it is truncated or corrupt."""
+
+    exit_code = EXIT_BAD_ARCHIVE
+
+
+class NotAnArchiveError(ArchiveError):
+    pass
+
+
+class TruncatedArchiveError(ArchiveError):
+    pass
+
+
+class CorruptFrameError(ArchiveError):
+    """A frame fails to decompress or its checksum or row count is wrong."""
+
+    def __init__(self, message: str, *, index: int | None = None, offset: int | None = None):
+        super().__init__(message)
+        self.index = index
+        self.offset = offset
+
+
+class UnsupportedFormatError(ArchiveError):
+    """The archive was written by a newer pgsnap with a format this one cannot read."""
+
+
+class TargetExistsError(PgsnapError):
+    exit_code = EXIT_TARGET_EXISTS
+
+
+class PermissionDeniedError(PgsnapError):
+    exit_code = EXIT_PERMISSION
+
+
+class SQLError(PgsnapError):
+    """A statement failed on the server; the message shows the statement."""
+
+    exit_code = EXIT_SQL
+
+
+class NameTooLongError(UsageError):
+    """A name computed for a renamed object exceeds PostgreSQL's 63-byte limit."""
+
+
+class RenameError(PgsnapError):
+    """The stored DDL could not be parsed or renamed."""
+
+
+class VerifyError(PgsnapError):
+    """Row counts or checksums after a load do not match the archive."""
+
+    exit_code = EXIT_VERIFY
+
+
+class InterruptedError_(PgsnapError):  # noqa: N801 - the builtin name is taken
+    exit_code = EXIT_INTERRUPTED

@@ -1,0 +1,125 @@
+"""Frozen value classes that describe a dumped table, and their JSON form.
+
+These values travel in the archive's header and manifest.  Everything the loader
+decides (what to rename, what to verify) comes from them, never from name patterns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class QualifiedName:
+    schema: str
+    name: str
+
+    def display(self) -> str:
+        """Human form, quoted only where SQL would need quotes: public."Papers Archive"."""
+        from pgsnap.naming import quote_ident_if_needed
+
+        return f"{quote_ident_if_needed(self.schema)}.{quote_ident_if_needed(self.name)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: str  # format_type() output, fully quoted
+    not_null: bool = False
+    identity: str = ""  # '' | 'a' (ALWAYS) | 'd' (BY DEFAULT)
+    generated: str = ""  # '' | 's' (STORED) | 'v' (VIRTUAL, PG18)
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedSequence:
+    """A sequence that belongs to the table: serial (OWNED BY) or identity."""
+
+    schema: str
+    name: str
+    column: str
+    identity: bool
+    last_value: int | None = None
+    is_called: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    name: str
+    type: str  # pg_constraint.contype: p u f c x n t
+    uses_index: bool = False  # PK / UNIQUE / EXCLUDE: an index of the same name backs it
+
+
+@dataclass(frozen=True, slots=True)
+class Owned:
+    """Names of the objects that belong to the table, read from the catalog.
+
+    Indexes live in the table's schema; constraints, triggers and policies live in
+    the table's own namespace.  An index-backed constraint appears in both lists.
+    """
+
+    sequences: tuple[OwnedSequence, ...] = ()
+    indexes: tuple[str, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    triggers: tuple[str, ...] = ()
+    policies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TableStats:
+    """Sizes captured at dump time (bytes), for messages and `inspect`."""
+
+    table_bytes: int = 0
+    total_bytes: int = 0
+    est_rows: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    """One table as the archive stores it: identity, columns, owned objects, DDL."""
+
+    schema: str
+    name: str
+    columns: tuple[Column, ...]
+    owned: Owned = field(default_factory=Owned)
+    pre_data: tuple[str, ...] = ()  # run before the rows: CREATE SEQUENCE/TABLE, comments
+    post_data: tuple[str, ...] = ()  # run after the rows: constraints, indexes, triggers, setval
+    kind: str = "r"  # pg_class.relkind
+    stats: TableStats = field(default_factory=TableStats)
+
+    @property
+    def qname(self) -> QualifiedName:
+        return QualifiedName(self.schema, self.name)
+
+    @property
+    def copy_columns(self) -> tuple[str, ...]:
+        """Columns that COPY carries: generated columns are computed, not stored."""
+        return tuple(c.name for c in self.columns if not c.generated)
+
+    def with_ddl(self, pre_data: tuple[str, ...], post_data: tuple[str, ...]) -> TableSpec:
+        return replace(self, pre_data=pre_data, post_data=post_data)
+
+
+def table_to_json(t: TableSpec) -> dict[str, Any]:
+    return asdict(t)
+
+
+def table_from_json(d: dict[str, Any]) -> TableSpec:
+    o = d.get("owned", {})
+    owned = Owned(
+        sequences=tuple(OwnedSequence(**s) for s in o.get("sequences", ())),
+        indexes=tuple(o.get("indexes", ())),
+        constraints=tuple(Constraint(**c) for c in o.get("constraints", ())),
+        triggers=tuple(o.get("triggers", ())),
+        policies=tuple(o.get("policies", ())),
+    )
+    return TableSpec(
+        schema=d["schema"],
+        name=d["name"],
+        columns=tuple(Column(**c) for c in d["columns"]),
+        owned=owned,
+        pre_data=tuple(d.get("pre_data", ())),
+        post_data=tuple(d.get("post_data", ())),
+        kind=d.get("kind", "r"),
+        stats=TableStats(**d.get("stats", {})),
+    )
