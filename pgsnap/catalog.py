@@ -1,0 +1,325 @@
+"""Read a table and the objects that belong to it from the catalog, into frozen values.
+
+Runs inside the dump's snapshot, with quote_all_identifiers on, so every name and expression
+the server prints is fully quoted and schema-qualified.  The SQL lives in queries/*.sql.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from pgsnap.errors import TableNotFoundError, UsageError
+from pgsnap.model import QualifiedName
+from pgsnap.naming import parse_table_arg
+
+Conn = psycopg.Connection[Any]
+
+SUPPORTED_KINDS = {"r": "table"}
+KIND_NAMES = {
+    "v": "view",
+    "m": "materialized view",
+    "S": "sequence",
+    "f": "foreign table",
+    "i": "index",
+    "I": "partitioned index",
+    "c": "composite type",
+    "t": "toast table",
+    "p": "partitioned table",
+}
+SUGGESTIONS = 3
+
+
+@cache
+def query(name: str) -> str:
+    """The text of queries/<name>.sql."""
+    return (resources.files("pgsnap") / "queries" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def fetch(conn: Conn, query_name: str, /, **params: Any) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query(query_name).encode(), params)
+        return cur.fetchall()
+
+
+@dataclass(frozen=True, slots=True)
+class CatColumn:
+    name: str
+    type: str
+    not_null: bool
+    identity: str
+    generated: str
+    default: str | None
+    collation: str | None
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CatConstraint:
+    name: str
+    type: str
+    definition: str
+    validated: bool
+    columns: tuple[int, ...]
+    uses_index: bool
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CatIndex:
+    name: str
+    definition: str
+    backs_constraint: bool
+    replica_identity: bool
+    clustered: bool
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CatSequence:
+    schema: str
+    name: str
+    column: str
+    identity: bool
+    type: str
+    start: int
+    increment: int
+    min: int
+    max: int
+    cache: int
+    cycle: bool
+    last_value: int
+    is_called: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CatTrigger:
+    name: str
+    definition: str
+    enabled: str
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CatPolicy:
+    name: str
+    permissive: bool
+    command: str
+    roles: tuple[str, ...]
+    qual: str | None
+    with_check: str | None
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CatTable:
+    """Everything the DDL renderer needs about one table."""
+
+    oid: int
+    schema: str
+    name: str
+    kind: str
+    persistence: str
+    reloptions: tuple[str, ...]
+    row_security: bool
+    force_row_security: bool
+    replica_identity: str
+    comment: str | None
+    table_bytes: int
+    total_bytes: int
+    est_rows: int
+    server_version: int
+    columns: tuple[CatColumn, ...]
+    constraints: tuple[CatConstraint, ...]
+    indexes: tuple[CatIndex, ...]
+    sequences: tuple[CatSequence, ...]
+    triggers: tuple[CatTrigger, ...]
+    policies: tuple[CatPolicy, ...]
+
+    @property
+    def qname(self) -> QualifiedName:
+        return QualifiedName(self.schema, self.name)
+
+
+def resolve_table(conn: Conn, text: str, path: list[str]) -> tuple[int, str, str]:
+    """(oid, schema, name) of the table the user named.  SQL rules first (unquoted names fold
+    to lower case, "" quotes); then, for input with no quotes, the name exactly as typed, so
+    that `pgsnap dump "Papers Archive"` from a shell finds it.
+
+    Raises TableNotFoundError with close names, or UsageError for a non-table relation.
+    """
+    candidates = _name_candidates(text)
+    rows: list[dict[str, Any]] = []
+    for schema, name in candidates:
+        rows = fetch(conn, "resolve_table", schema=schema, name=name, path=path)
+        if rows:
+            break
+    if not rows:
+        raise TableNotFoundError(_not_found_message(conn, text))
+    row = rows[0]
+    kind = row["relkind"]
+    if kind not in SUPPORTED_KINDS:
+        qn = QualifiedName(row["nspname"], row["relname"]).display()
+        what = KIND_NAMES.get(kind, f"relation of kind {kind!r}")
+        hint = " (partitioned tables are not supported yet)" if kind == "p" else ""
+        raise UsageError(f"{qn} is a {what}, not a table{hint}")
+    return int(row["oid"]), str(row["nspname"]), str(row["relname"])
+
+
+def _name_candidates(text: str) -> list[tuple[str | None, str]]:
+    out: list[tuple[str | None, str]] = []
+    try:
+        out.append(parse_table_arg(text))
+    except UsageError:
+        if '"' in text:
+            raise
+    if '"' not in text:
+        out.append((None, text))
+        if "." in text:
+            schema, name = text.split(".", 1)
+            out.append((schema, name))
+    return list(dict.fromkeys(out))
+
+
+def _not_found_message(conn: Conn, shown: str) -> str:
+    names = [f"{r['nspname']}.{r['relname']}" for r in fetch(conn, "list_tables")]
+    pool = names + [n.split(".", 1)[1] for n in names]
+    close = difflib.get_close_matches(shown, pool, n=SUGGESTIONS, cutoff=0.6)
+    message = f'table "{shown}" does not exist'
+    if close:
+        message += "; did you mean " + ", ".join(f'"{c}"' for c in dict.fromkeys(close)) + "?"
+    return message
+
+
+def read_table(conn: Conn, oid: int, schema: str, name: str) -> CatTable:
+    """Read the table and what belongs to it.  Call inside the dump's snapshot."""
+    t = fetch(conn, "table", oid=oid)[0]
+    return CatTable(
+        oid=oid,
+        schema=schema,
+        name=name,
+        kind=t["relkind"],
+        persistence=t["relpersistence"],
+        reloptions=tuple(t["reloptions"] or ()),
+        row_security=t["relrowsecurity"],
+        force_row_security=t["relforcerowsecurity"],
+        replica_identity=t["relreplident"],
+        comment=t["comment"],
+        table_bytes=t["table_bytes"],
+        total_bytes=t["total_bytes"],
+        est_rows=t["est_rows"],
+        server_version=int(conn.info.server_version),
+        columns=tuple(_columns(conn, oid)),
+        constraints=tuple(_constraints(conn, oid)),
+        indexes=tuple(_indexes(conn, oid)),
+        sequences=tuple(_sequences(conn, oid)),
+        triggers=tuple(_triggers(conn, oid)),
+        policies=tuple(_policies(conn, oid)),
+    )
+
+
+def _columns(conn: Conn, oid: int) -> list[CatColumn]:
+    return [
+        CatColumn(
+            name=r["attname"],
+            type=r["type"],
+            not_null=r["attnotnull"],
+            identity=r["attidentity"],
+            generated=r["attgenerated"],
+            default=r["default_expr"],
+            collation=r["collation"],
+            comment=r["comment"],
+        )
+        for r in fetch(conn, "columns", oid=oid)
+    ]
+
+
+def _constraints(conn: Conn, oid: int) -> list[CatConstraint]:
+    return [
+        CatConstraint(
+            name=r["conname"],
+            type=r["contype"],
+            definition=r["def"],
+            validated=r["convalidated"],
+            columns=tuple(r["conkey"] or ()),
+            uses_index=r["uses_index"],
+            comment=r["comment"],
+        )
+        for r in fetch(conn, "constraints", oid=oid)
+    ]
+
+
+def _indexes(conn: Conn, oid: int) -> list[CatIndex]:
+    return [
+        CatIndex(
+            name=r["relname"],
+            definition=r["def"],
+            backs_constraint=r["backs_constraint"],
+            replica_identity=r["indisreplident"],
+            clustered=r["indisclustered"],
+            comment=r["comment"],
+        )
+        for r in fetch(conn, "indexes", oid=oid)
+    ]
+
+
+def _sequences(conn: Conn, oid: int) -> list[CatSequence]:
+    out = []
+    for r in fetch(conn, "sequences", oid=oid):
+        state = conn.execute(
+            sql.SQL("SELECT last_value, is_called FROM {}").format(
+                sql.Identifier(r["nspname"], r["relname"])
+            )
+        ).fetchone()
+        assert state is not None
+        out.append(
+            CatSequence(
+                schema=r["nspname"],
+                name=r["relname"],
+                column=r["attname"],
+                identity=r["is_identity"],
+                type=r["seqtype"],
+                start=r["seqstart"],
+                increment=r["seqincrement"],
+                min=r["seqmin"],
+                max=r["seqmax"],
+                cache=r["seqcache"],
+                cycle=r["seqcycle"],
+                last_value=int(state[0]),
+                is_called=bool(state[1]),
+            )
+        )
+    return out
+
+
+def _triggers(conn: Conn, oid: int) -> list[CatTrigger]:
+    return [
+        CatTrigger(name=r["tgname"], definition=r["def"], enabled=r["tgenabled"], comment=r["comment"])
+        for r in fetch(conn, "triggers", oid=oid)
+    ]
+
+
+def _policies(conn: Conn, oid: int) -> list[CatPolicy]:
+    return [
+        CatPolicy(
+            name=r["polname"],
+            permissive=r["polpermissive"],
+            command=r["polcmd"],
+            roles=tuple(r["roles"]),
+            qual=r["qual"],
+            with_check=r["with_check"],
+            comment=r["comment"],
+        )
+        for r in fetch(conn, "policies", oid=oid)
+    ]
+
+
+def database_facts(conn: Conn) -> dict[str, Any]:
+    return fetch(conn, "database")[0]

@@ -1,0 +1,107 @@
+"""The only module that opens connections.  Session settings, snapshots, error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import errors as pgerr
+from psycopg import sql
+
+from pgsnap.config import ConnSource, mask_text
+from pgsnap.errors import ConnectError, PermissionDeniedError, PgsnapError, SQLError
+
+CONNECT_TIMEOUT_S = 10  # a wrong host fails in seconds, not after the OS's TCP timeout
+
+# What pg_dump sets, so that text output means one thing everywhere (design §3).
+SESSION_SETTINGS: tuple[tuple[str, str], ...] = (
+    ("DateStyle", "ISO"),
+    ("IntervalStyle", "postgres"),
+    ("extra_float_digits", "3"),
+    ("client_encoding", "UTF8"),
+    ("standard_conforming_strings", "on"),
+    ("synchronize_seqscans", "off"),
+    ("statement_timeout", "0"),
+    ("lock_timeout", "0"),
+    ("idle_in_transaction_session_timeout", "0"),
+    ("row_security", "off"),
+    # catalog output fully quoted: a keyword that is new in pglast's grammar stays an identifier
+    ("quote_all_identifiers", "on"),
+    ("search_path", ""),
+)
+
+STATEMENT_SHOWN_CHARS = 300  # enough to recognise the statement in a one-line error
+
+
+def connect(source: ConnSource, *, autocommit: bool = False) -> psycopg.Connection[tuple[object, ...]]:
+    """Connect and apply the session settings.  Raises ConnectError naming the masked target."""
+    kwargs: dict[str, object] = {"application_name": "pgsnap", "autocommit": autocommit}
+    if "connect_timeout" not in source.conninfo:
+        kwargs["connect_timeout"] = CONNECT_TIMEOUT_S
+    try:
+        conn = psycopg.connect(source.conninfo, **kwargs)  # type: ignore[arg-type]
+    except psycopg.OperationalError as exc:
+        reason = _first_line(mask_text(str(exc), source.conninfo))
+        raise ConnectError(f"cannot connect to {source.describe()}: {reason}") from None
+    return conn
+
+
+def user_search_path(conn: psycopg.Connection[tuple[object, ...]]) -> list[str]:
+    """The schemas an unqualified table name would be looked up in, before we clear search_path."""
+    row = conn.execute("SELECT pg_catalog.current_schemas(false)").fetchone()
+    return list(row[0]) if row and row[0] else []  # type: ignore[call-overload]
+
+
+def apply_session_settings(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    for name, value in SESSION_SETTINGS:
+        conn.execute(
+            sql.SQL("SELECT pg_catalog.set_config({}, {}, false)").format(
+                sql.Literal(name), sql.Literal(value)
+            )
+        )
+
+
+def server_version(conn: psycopg.Connection[tuple[object, ...]]) -> int:
+    """server_version_num, e.g. 150018."""
+    return int(conn.info.server_version)
+
+
+@contextmanager
+def statement_errors(statement: str | None = None) -> Iterator[None]:
+    """Turn a server error into a one-line PgsnapError that shows the statement."""
+    try:
+        yield
+    except PgsnapError:
+        raise
+    except pgerr.InsufficientPrivilege as exc:
+        raise PermissionDeniedError(_describe(exc, statement)) from None
+    except psycopg.OperationalError as exc:
+        raise ConnectError(f"connection lost: {_first_line(str(exc))}") from None
+    except psycopg.Error as exc:
+        raise SQLError(_describe(exc, statement)) from None
+
+
+def run(conn: psycopg.Connection[tuple[object, ...]], statement: str) -> None:
+    """Execute one stored DDL statement; failures show it."""
+    with statement_errors(statement):
+        conn.execute(statement.encode())  # bytes: a % in the DDL is not a placeholder
+
+
+def _describe(exc: psycopg.Error, statement: str | None) -> str:
+    diag = exc.diag
+    message = diag.message_primary or _first_line(str(exc))
+    text = message[0].lower() + message[1:] if message else "server error"
+    if statement:
+        shown = " ".join(statement.split())
+        if len(shown) > STATEMENT_SHOWN_CHARS:
+            shown = shown[: STATEMENT_SHOWN_CHARS - 3] + "..."
+        text += f"; statement: {shown}"
+    return text
+
+
+def _first_line(text: str) -> str:
+    for line in text.strip().splitlines():
+        if line.strip():
+            return line.strip()
+    return text.strip()

@@ -1,0 +1,230 @@
+"""Pure: catalog values -> the table's DDL, split into pre-data and post-data.
+
+Pre-data runs before the rows (sequences, CREATE TABLE with its CHECK and NOT NULL
+constraints, comments on the table and its columns).  Post-data runs after them: keys,
+indexes, foreign keys, NOT VALID checks, triggers, row security, the other comments, and
+setval.  Loading rows before building indexes is what makes restores fast (design §4).
+"""
+
+from __future__ import annotations
+
+from pgsnap.catalog import CatConstraint, CatSequence, CatTable
+from pgsnap.model import Column, Constraint, Owned, OwnedSequence, TableSpec, TableStats
+
+IDENTITY_KIND = {"a": "ALWAYS", "d": "BY DEFAULT"}
+GENERATED_KIND = {"s": "STORED", "v": "VIRTUAL"}
+TRIGGER_STATE = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}
+POLICY_COMMANDS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
+REPLICA_IDENTITY = {"f": "FULL", "n": "NOTHING"}
+INLINE_CONSTRAINTS = {"c", "n"}  # CHECK and (PG18) NOT NULL live in CREATE TABLE
+
+
+def ident(*parts: str) -> str:
+    """A fully quoted, dot-joined identifier, as quote_all_identifiers prints it."""
+    return ".".join('"' + p.replace('"', '""') + '"' for p in parts)
+
+
+def literal(text: str) -> str:
+    """A string literal for standard_conforming_strings=on (every session pgsnap opens)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def table_spec(t: CatTable) -> TableSpec:
+    """Render the DDL and collect the owned-object names that a rename must follow."""
+    return TableSpec(
+        schema=t.schema,
+        name=t.name,
+        columns=tuple(
+            Column(c.name, c.type, c.not_null, c.identity, c.generated) for c in t.columns
+        ),
+        owned=_owned(t),
+        pre_data=tuple(pre_data(t)),
+        post_data=tuple(post_data(t)),
+        kind=t.kind,
+        stats=TableStats(t.table_bytes, t.total_bytes, t.est_rows),
+    )
+
+
+def _owned(t: CatTable) -> Owned:
+    return Owned(
+        sequences=tuple(
+            OwnedSequence(s.schema, s.name, s.column, s.identity, s.last_value, s.is_called)
+            for s in t.sequences
+        ),
+        indexes=tuple(i.name for i in t.indexes),
+        constraints=tuple(Constraint(c.name, c.type, c.uses_index) for c in t.constraints),
+        triggers=tuple(tr.name for tr in t.triggers),
+        policies=tuple(p.name for p in t.policies),
+    )
+
+
+# -- pre-data ---------------------------------------------------------------------------
+
+
+def pre_data(t: CatTable) -> list[str]:
+    table = ident(t.schema, t.name)
+    out = [_create_sequence(s) for s in t.sequences if not s.identity]
+    out.append(create_table(t))
+    out += [
+        f"ALTER SEQUENCE {ident(s.schema, s.name)} OWNED BY {ident(t.schema, t.name, s.column)}"
+        for s in t.sequences
+        if not s.identity
+    ]
+    if t.comment is not None:
+        out.append(f"COMMENT ON TABLE {table} IS {literal(t.comment)}")
+    out += [
+        f"COMMENT ON COLUMN {ident(t.schema, t.name, c.name)} IS {literal(c.comment)}"
+        for c in t.columns
+        if c.comment is not None
+    ]
+    return out
+
+
+def _sequence_options(s: CatSequence) -> str:
+    cycle = "CYCLE" if s.cycle else "NO CYCLE"
+    return (
+        f"START WITH {s.start} INCREMENT BY {s.increment} MINVALUE {s.min} "
+        f"MAXVALUE {s.max} CACHE {s.cache} {cycle}"
+    )
+
+
+def _create_sequence(s: CatSequence) -> str:
+    return f"CREATE SEQUENCE {ident(s.schema, s.name)} AS {s.type} {_sequence_options(s)}"
+
+
+def create_table(t: CatTable) -> str:
+    identity = {s.column: s for s in t.sequences if s.identity}
+    not_null_names = _not_null_names(t)
+    items = [_column_def(t, c_index, identity, not_null_names) for c_index in range(len(t.columns))]
+    items += [
+        f"CONSTRAINT {ident(c.name)} {c.definition}"
+        for c in t.constraints
+        if c.type == "c" and c.validated
+    ]
+    unlogged = "UNLOGGED " if t.persistence == "u" else ""
+    text = f"CREATE {unlogged}TABLE {ident(t.schema, t.name)} ({', '.join(items)})"
+    if t.reloptions:
+        text += f" WITH ({', '.join(_reloption(o) for o in t.reloptions)})"
+    return text
+
+
+def _not_null_names(t: CatTable) -> dict[int, str]:
+    """PG18 keeps NOT NULL as named constraints: attnum -> constraint name."""
+    return {c.columns[0]: c.name for c in t.constraints if c.type == "n" and c.columns}
+
+
+def _column_def(
+    t: CatTable, i: int, identity: dict[str, CatSequence], not_null_names: dict[int, str]
+) -> str:
+    c = t.columns[i]
+    parts = [ident(c.name), c.type]
+    if c.collation:
+        parts.append(f"COLLATE {c.collation}")
+    if c.generated:
+        parts.append(f"GENERATED ALWAYS AS ({c.default}) {GENERATED_KIND[c.generated]}")
+    elif c.identity:
+        seq = identity[c.name]
+        parts.append(
+            f"GENERATED {IDENTITY_KIND[c.identity]} AS IDENTITY "
+            f"(SEQUENCE NAME {ident(seq.schema, seq.name)} {_sequence_options(seq)})"
+        )
+    elif c.default is not None:
+        parts.append(f"DEFAULT {c.default}")
+    if c.not_null:
+        name = not_null_names.get(i + 1)
+        parts.append(f"CONSTRAINT {ident(name)} NOT NULL" if name else "NOT NULL")
+    return " ".join(parts)
+
+
+def _reloption(option: str) -> str:
+    name, _, value = option.partition("=")
+    return f"{name} = {literal(value)}"
+
+
+# -- post-data --------------------------------------------------------------------------
+
+
+def post_data(t: CatTable) -> list[str]:
+    table = ident(t.schema, t.name)
+    only = f"ALTER TABLE ONLY {table}"
+    out = [
+        f"{only} ADD CONSTRAINT {ident(c.name)} {c.definition}"
+        for c in _post_constraints(t.constraints)
+    ]
+    out += [i.definition for i in t.indexes if not i.backs_constraint]
+    out += [f"{only} CLUSTER ON {ident(i.name)}" for i in t.indexes if i.clustered]
+    out += _replica_identity(t, only)
+    for tr in t.triggers:
+        out.append(tr.definition)
+        if tr.enabled in TRIGGER_STATE:
+            out.append(f"ALTER TABLE {table} {TRIGGER_STATE[tr.enabled]} TRIGGER {ident(tr.name)}")
+    if t.row_security:
+        out.append(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    if t.force_row_security:
+        out.append(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    out += [_create_policy(t, p_index) for p_index in range(len(t.policies))]
+    out += _post_comments(t)
+    out += [
+        f"SELECT pg_catalog.setval({literal(ident(s.schema, s.name))}, {s.last_value}, "
+        f"{'true' if s.is_called else 'false'})"
+        for s in t.sequences
+    ]
+    return out
+
+
+def _post_constraints(constraints: tuple[CatConstraint, ...]) -> list[CatConstraint]:
+    """Keys first (FKs may need them), then foreign keys, then NOT VALID checks."""
+    keys = [c for c in constraints if c.type in ("p", "u", "x")]
+    fks = [c for c in constraints if c.type == "f"]
+    late_checks = [c for c in constraints if c.type == "c" and not c.validated]
+    return keys + fks + late_checks
+
+
+def _replica_identity(t: CatTable, only: str) -> list[str]:
+    if t.replica_identity in REPLICA_IDENTITY:
+        return [f"{only} REPLICA IDENTITY {REPLICA_IDENTITY[t.replica_identity]}"]
+    return [
+        f"{only} REPLICA IDENTITY USING INDEX {ident(i.name)}"
+        for i in t.indexes
+        if i.replica_identity and t.replica_identity == "i"
+    ]
+
+
+def _create_policy(t: CatTable, i: int) -> str:
+    p = t.policies[i]
+    kind = "PERMISSIVE" if p.permissive else "RESTRICTIVE"
+    roles = ", ".join("PUBLIC" if r == "public" else r for r in p.roles) or "PUBLIC"
+    text = (
+        f"CREATE POLICY {ident(p.name)} ON {ident(t.schema, t.name)} AS {kind} "
+        f"FOR {POLICY_COMMANDS[p.command]} TO {roles}"
+    )
+    if p.qual is not None:
+        text += f" USING ({p.qual})"
+    if p.with_check is not None:
+        text += f" WITH CHECK ({p.with_check})"
+    return text
+
+
+def _post_comments(t: CatTable) -> list[str]:
+    table = ident(t.schema, t.name)
+    out = [
+        f"COMMENT ON CONSTRAINT {ident(c.name)} ON {table} IS {literal(c.comment)}"
+        for c in t.constraints
+        if c.comment is not None
+    ]
+    out += [
+        f"COMMENT ON INDEX {ident(t.schema, i.name)} IS {literal(i.comment)}"
+        for i in t.indexes
+        if i.comment is not None and not i.backs_constraint
+    ]
+    out += [
+        f"COMMENT ON TRIGGER {ident(tr.name)} ON {table} IS {literal(tr.comment)}"
+        for tr in t.triggers
+        if tr.comment is not None
+    ]
+    out += [
+        f"COMMENT ON POLICY {ident(p.name)} ON {table} IS {literal(p.comment)}"
+        for p in t.policies
+        if p.comment is not None
+    ]
+    return out

@@ -1,0 +1,11 @@
+-- Indexes of the table; those that back a constraint are created by the constraint.
+SELECT ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid) AS def,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
+               WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid
+                 AND c.contype IN ('p', 'u', 'x')) AS backs_constraint,
+       i.indisreplident, i.indisclustered,
+       pg_catalog.obj_description(i.indexrelid, 'pg_class') AS comment
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+WHERE i.indrelid = %(oid)s AND i.indisvalid AND i.indisready
+ORDER BY ic.relname

@@ -1,0 +1,11 @@
+-- The table itself: kind, persistence, options, row security, replica identity, comment, sizes.
+SELECT c.relkind, c.relpersistence, c.reloptions, c.relrowsecurity, c.relforcerowsecurity,
+       c.relreplident, c.relispartition,
+       (SELECT count(*) FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid)
+           AS inherits,
+       pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
+       pg_catalog.pg_relation_size(c.oid) AS table_bytes,
+       pg_catalog.pg_total_relation_size(c.oid) AS total_bytes,
+       GREATEST(c.reltuples, 0)::bigint AS est_rows
+FROM pg_catalog.pg_class c
+WHERE c.oid = %(oid)s

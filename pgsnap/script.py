@@ -1,0 +1,63 @@
+"""Pure: the psql-script text around the rows.  Decompressed, an archive reads as
+
+    \\set ON_ERROR_STOP on, session SETs, BEGIN
+    pre-data of every table
+    COPY t0 (cols) FROM stdin;   rows…   \\.
+    COPY t1 (cols) FROM stdin;   rows…   \\.
+    post-data of every table, COMMIT
+
+so `zstd -dc FILE | psql` restores it in one transaction with no pgsnap installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pgsnap.ddl import ident
+from pgsnap.model import TableSpec
+
+PREAMBLE = """\\set ON_ERROR_STOP on
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+BEGIN;
+"""
+
+END_OF_COPY = "\\.\n"
+
+
+def statements(stmts: Sequence[str]) -> str:
+    return "".join(s.rstrip().rstrip(";") + ";\n" for s in stmts)
+
+
+def copy_target(t: TableSpec) -> str:
+    """`"schema"."table" ("a", "b")`: the column list keeps the order of the rows."""
+    cols = t.copy_columns
+    target = ident(t.schema, t.name)
+    return f"{target} ({', '.join(ident(c) for c in cols)})" if cols else target
+
+
+def copy_from_stdin(t: TableSpec) -> str:
+    return f"COPY {copy_target(t)} FROM stdin;\n"
+
+
+def header_sql(tables: Sequence[TableSpec]) -> str:
+    """Preamble, all pre-data, and the COPY line of the first table."""
+    pre = "".join(statements(t.pre_data) for t in tables)
+    return PREAMBLE + pre + (copy_from_stdin(tables[0]) if tables else "")
+
+
+def between_sql(next_table: TableSpec) -> str:
+    return END_OF_COPY + copy_from_stdin(next_table)
+
+
+def end_sql(tables: Sequence[TableSpec]) -> str:
+    post = "".join(statements(t.post_data) for t in tables)
+    return (END_OF_COPY if tables else "") + post + "COMMIT;\n"
