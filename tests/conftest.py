@@ -1,0 +1,58 @@
+"""Real servers for the tests (design.md §7): every test that takes `server` or `db` runs once
+per server this machine can start (ids pg18, pg15…), or against PGSNAP_TEST_DSN alone."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from pgservers import (
+    DSN_ENV,
+    ScratchDatabases,
+    Server,
+    TestDB,
+    available_bindirs,
+    external_server,
+    server_labels,
+    start_clusters,
+    stop_clusters,
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # labels come from what is installed, so a machine without pg15 has no pg15 ids (no skips)
+    if "server" in metafunc.fixturenames:
+        labels = server_labels()
+        metafunc.parametrize("server", labels, ids=labels, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[list[Server]]:
+    """Every server of the session, started once and stopped at its end (atexit backs this up)."""
+    dsn = os.environ.get(DSN_ENV)
+    if dsn:
+        yield [external_server(dsn)]
+        return
+    clusters = start_clusters(available_bindirs())
+    try:
+        yield [cluster.server for cluster in clusters]
+    finally:
+        stop_clusters(clusters)
+
+
+@pytest.fixture(scope="session")
+def server(request: pytest.FixtureRequest, servers: list[Server]) -> Server:
+    """One server; tests are parametrized over all of them by pytest_generate_tests."""
+    label: str = request.param
+    return next(s for s in servers if s.label == label)
+
+
+@pytest.fixture
+def db(server: Server) -> Iterator[TestDB]:
+    """A fresh empty database for this test; it and its make_db() siblings are dropped after."""
+    scratch = ScratchDatabases(server)
+    try:
+        yield scratch.create()
+    finally:
+        scratch.drop_all()
