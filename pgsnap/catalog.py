@@ -301,7 +301,9 @@ def _sequences(conn: Conn, oid: int) -> list[CatSequence]:
 
 def _triggers(conn: Conn, oid: int) -> list[CatTrigger]:
     return [
-        CatTrigger(name=r["tgname"], definition=r["def"], enabled=r["tgenabled"], comment=r["comment"])
+        CatTrigger(
+            name=r["tgname"], definition=r["def"], enabled=r["tgenabled"], comment=r["comment"]
+        )
         for r in fetch(conn, "triggers", oid=oid)
     ]
 

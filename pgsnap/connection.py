@@ -34,7 +34,9 @@ SESSION_SETTINGS: tuple[tuple[str, str], ...] = (
 STATEMENT_SHOWN_CHARS = 300  # enough to recognise the statement in a one-line error
 
 
-def connect(source: ConnSource, *, autocommit: bool = False) -> psycopg.Connection[tuple[object, ...]]:
+def connect(
+    source: ConnSource, *, autocommit: bool = False
+) -> psycopg.Connection[tuple[object, ...]]:
     """Connect and apply the session settings.  Raises ConnectError naming the masked target."""
     kwargs: dict[str, object] = {"application_name": "pgsnap", "autocommit": autocommit}
     if "connect_timeout" not in source.conninfo:

@@ -19,11 +19,12 @@ from typing import IO, Any
 import psycopg
 from psycopg import sql
 
-from pgsnap import __version__, archive, catalog, connection, ddl, script
+from pgsnap import archive, catalog, connection, ddl, script
 from pgsnap.config import resolve
 from pgsnap.errors import TargetExistsError, UsageError
 from pgsnap.model import TableSpec, table_to_json
 from pgsnap.progress import Event, ProgressFn, no_progress
+from pgsnap.version import __version__
 
 Conn = psycopg.Connection[Any]
 COPY_BLOCK_TARGET = archive.FRAME_TARGET_BYTES
@@ -238,21 +239,24 @@ def copy_out(conn: Conn, statement: sql.Composable, emit: Callable[[bytes, int],
     cut at row boundaries.  Text COPY sends one message per row, so this loop is the hot path:
     it only appends and counts bytes.  Returns the number of rows."""
     total = 0
-    with connection.statement_errors(statement.as_string(conn)), conn.cursor() as cur:
-        with cur.copy(statement) as copy:
-            block: list[Any] = []
-            size = 0
-            for row in copy:
-                block.append(row)
-                size += len(row)
-                if size >= COPY_BLOCK_TARGET:
-                    emit(b"".join(block), len(block))
-                    total += len(block)
-                    block.clear()
-                    size = 0
-            if block:
+    with (
+        connection.statement_errors(statement.as_string(conn)),
+        conn.cursor() as cur,
+        cur.copy(statement) as copy,
+    ):
+        block: list[Any] = []
+        size = 0
+        for row in copy:
+            block.append(row)
+            size += len(row)
+            if size >= COPY_BLOCK_TARGET:
                 emit(b"".join(block), len(block))
                 total += len(block)
+                block.clear()
+                size = 0
+        if block:
+            emit(b"".join(block), len(block))
+            total += len(block)
     return total
 
 

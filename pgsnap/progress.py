@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,3 +24,70 @@ ProgressFn = Callable[[Event], None]
 
 def no_progress(_event: Event) -> None:
     """The default sink: library calls never print."""
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"
+
+
+class Display:
+    """Renders events on stderr: a rich bar on a terminal, plain lines otherwise."""
+
+    def __init__(self, *, verb: str, quiet: bool = False) -> None:
+        from rich.console import Console
+
+        self.verb = verb
+        self.quiet = quiet
+        self.console = Console(stderr=True, highlight=False)
+        self.live = self.console.is_terminal and not quiet
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __call__(self, event: Event) -> None:
+        if self.quiet:
+            return
+        if event.kind == "start":
+            self._start(event)
+        elif event.kind == "rows" and self._bar is not None:
+            self._bar.update(self._task, completed=event.bytes, rows=event.rows)
+        elif event.kind == "done":
+            self._stop()
+
+    def _start(self, event: Event) -> None:
+        size = f" ({human_bytes(event.total_bytes)} on disk)" if event.total_bytes else ""
+        self.console.print(f"{self.verb} {event.table}{size}")
+        if not self.live:
+            return
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TransferSpeedColumn,
+        )
+
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+        )
+        self._task = self._bar.add_task(event.table, total=event.total_bytes, rows=0)
+        self._bar.start()
+
+    def _stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+    def info(self, text: str) -> None:
+        if not self.quiet:
+            self.console.print(text)

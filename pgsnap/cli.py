@@ -1,0 +1,182 @@
+"""The command line: parse options, call one library function, report, map errors to exit codes.
+
+No SQL and no psycopg here.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from pgsnap.errors import EXIT_INTERRUPTED, PgsnapError
+from pgsnap.progress import Display, human_bytes
+from pgsnap.version import __version__
+
+T = TypeVar("T")
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(f"pgsnap: error: {message}", err=True)
+    sys.exit(code)
+
+
+def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one library call; a PgsnapError becomes one line on stderr and its exit code."""
+    try:
+        return fn(*args, **kwargs)
+    except PgsnapError as exc:
+        fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        fail("interrupted; nothing was left behind", EXIT_INTERRUPTED)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pgsnap")
+def main() -> None:
+    """Dump and restore PostgreSQL tables: one compressed file, no client tools needed."""
+
+
+dsn_option = click.option(
+    "--dsn",
+    metavar="DSN",
+    help="Connection string or URI. Default: DATABASE_URL, POSTGRES_URL, PG* variables, .env.",
+)
+quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+
+
+@main.command()
+@click.argument("tables", nargs=-1, required=True)
+@dsn_option
+@click.option(
+    "-o", "--output", metavar="FILE", help="Output file (.sql.zst or .sql.gz); - is stdout."
+)
+@click.option(
+    "--output-dir", metavar="DIR", help="Directory for the default timestamped file name."
+)
+@click.option(
+    "--compress",
+    type=click.Choice(["zstd", "gzip"]),
+    help="Codec (default zstd, or from -o's extension).",
+)
+@click.option("--level", type=int, help="Compression level (default 1).")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@quiet_option
+def dump(
+    tables: tuple[str, ...],
+    dsn: str | None,
+    output: str | None,
+    output_dir: str | None,
+    compress: str | None,
+    level: int | None,
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Dump TABLE(S) into one compressed archive that is also a psql script.
+
+    Python: pgsnap.dump(tables, ...).
+    """
+    from pgsnap.dump import dump as dump_fn
+
+    display = Display(verb="dumping", quiet=quiet)
+    result = call(
+        dump_fn,
+        list(tables),
+        dsn=dsn,
+        output=output,
+        output_dir=output_dir,
+        compress=compress,
+        level=level,
+        force=force,
+        progress=display,
+    )
+    display.info(
+        f"wrote {result.path}: {human_bytes(result.file_bytes)}, {result.rows:,} rows "
+        f"in {result.seconds:.1f} s (tables {human_bytes(result.table_bytes)} on disk; "
+        f"source {result.source})"
+    )
+
+
+@main.command()
+@click.argument("file")
+@dsn_option
+@click.option(
+    "--as", "--rename-to", "as_name", metavar="[SCHEMA.]NAME", help="Restore under another name."
+)
+@click.option("--table", metavar="NAME", help="Which table of a multi-table archive.")
+@click.option(
+    "--drop-existing", is_flag=True, help="Drop the existing table first (in the same transaction)."
+)
+@click.option(
+    "--cascade", is_flag=True, help="With --drop-existing/--replace: drop dependants too."
+)
+@click.option("--append", is_flag=True, help="Add the rows to the existing table.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask before appending.")
+@click.option("--replace", is_flag=True, help="Load beside the old table, then swap atomically.")
+@click.option(
+    "--shorten-names", is_flag=True, help="Shorten renamed names over 63 bytes with a hash."
+)
+@quiet_option
+def load(
+    file: str,
+    dsn: str | None,
+    as_name: str | None,
+    table: str | None,
+    drop_existing: bool,
+    cascade: bool,
+    append: bool,
+    yes: bool,
+    replace: bool,
+    shorten_names: bool,
+    quiet: bool,
+) -> None:
+    """Restore a table from FILE (- reads stdin).  Atomic: on any error nothing changes.
+
+    Python: pgsnap.load(file, ...).
+    """
+    from pgsnap.load import load as load_fn
+
+    if append and not yes:
+        _confirm_append(as_name or "the table")
+    display = Display(verb="loading", quiet=quiet)
+    result = call(
+        load_fn,
+        file,
+        dsn=dsn,
+        as_name=as_name,
+        table=table,
+        drop_existing=drop_existing,
+        cascade=cascade,
+        append=append,
+        replace=replace,
+        shorten_names=shorten_names,
+        progress=display,
+    )
+    display.info(
+        f"{result.mode} {result.table}: {result.rows:,} rows in {result.seconds:.1f} s, "
+        f"row count verified (target {result.source})"
+    )
+
+
+def _confirm_append(what: str) -> None:
+    if not sys.stdin.isatty():
+        fail("--append needs confirmation: add --yes to append in a non-interactive run", 2)
+    if not click.confirm(f"append the archive's rows to {what} if it exists?", default=False):
+        fail("not confirmed; nothing was changed", 1)
+
+
+@main.command()
+@click.option(
+    "--rows", type=int, default=300_000, show_default=True, help="Rows in the sample table."
+)
+@click.option("--keep", is_flag=True, help="Keep the demo's files and print where they are.")
+def demo(rows: int, keep: bool) -> None:
+    """Start a throwaway PostgreSQL, dump a sample papers table, load it as papers_test, verify.
+
+    Python: pgsnap.demo.run(...).
+    """
+    from pgsnap.demo import run
+
+    call(run, rows=rows, keep=keep, echo=lambda s: click.echo(s, err=True))

@@ -1,0 +1,313 @@
+"""Orchestrate a restore: target policy, pre-data, COPY FROM STDIN, post-data, verify.
+
+Atomic: everything runs in one transaction, so whatever fails (a bad frame, a failed
+statement, a wrong row count, Ctrl-C, a lost connection) leaves the database as it was.
+`replace` loads under a staging name and swaps at the very end, so the old table stays
+readable during the load.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import psycopg
+from psycopg import sql
+
+from pgsnap import archive, connection
+from pgsnap.config import resolve
+from pgsnap.ddl import ident
+from pgsnap.errors import TargetExistsError, UsageError, VerifyError
+from pgsnap.model import QualifiedName, TableSpec, table_from_json
+from pgsnap.naming import parse_table_arg
+from pgsnap.progress import Event, ProgressFn, no_progress
+from pgsnap.rename import rename_table
+from pgsnap.sources import FileSource, StreamSource
+
+Conn = psycopg.Connection[Any]
+MAINTENANCE_WORK_MEM = "512MB"  # index builds after the load sort in memory, not on disk
+STAGING_PREFIX = "pgsnap_stage_"
+
+
+class RowSource(Protocol):
+    header: dict[str, Any]
+
+    def data(self, index: int) -> Iterator[bytes]: ...
+
+    def finish(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    table: str
+    rows: int
+    seconds: float
+    mode: str  # created | replaced | recreated | appended
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    as_name: str | None = None
+    table: str | None = None
+    drop_existing: bool = False
+    cascade: bool = False
+    append: bool = False
+    replace: bool = False
+    shorten_names: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    index: int  # the table's position in the archive
+    spec: TableSpec  # named as it will finally be
+    load_spec: TableSpec  # named as loaded: a staging name for replace
+    create: bool  # run the DDL (False when appending to an existing table)
+    drop_first: bool
+    swap: bool
+    mode: str
+
+
+def load(
+    file: str,
+    *,
+    dsn: str | None = None,
+    as_name: str | None = None,
+    table: str | None = None,
+    drop_existing: bool = False,
+    cascade: bool = False,
+    append: bool = False,
+    replace: bool = False,
+    shorten_names: bool = False,
+    progress: ProgressFn = no_progress,
+) -> LoadResult:
+    """Restore a table from a pgsnap archive; `file` "-" reads the archive from stdin.
+
+    If the target exists, one of `drop_existing`, `replace` or `append` must be given, or
+    TargetExistsError is raised.  Raises PgsnapError subclasses; on any error, nothing changed.
+    """
+    opts = Options(as_name, table, drop_existing, cascade, append, replace, shorten_names)
+    _check_options(opts)
+    started = time.monotonic()
+    conn_source = resolve(dsn)
+    if file == "-":
+        result = _load_from(StreamSource(sys.stdin.buffer), conn_source, opts, progress)
+    else:
+        with archive.ArchiveReader.open(file) as reader:
+            result = _load_from(FileSource(reader), conn_source, opts, progress)
+    table_name, rows, mode = result
+    return LoadResult(table_name, rows, time.monotonic() - started, mode, conn_source.describe())
+
+
+def _check_options(o: Options) -> None:
+    chosen = [
+        n
+        for n, v in (
+            ("--append", o.append),
+            ("--drop-existing", o.drop_existing),
+            ("--replace", o.replace),
+        )
+        if v
+    ]
+    if len(chosen) > 1:
+        raise UsageError(f"{' and '.join(chosen)} cannot be combined; choose one")
+    if o.cascade and not (o.drop_existing or o.replace):
+        raise UsageError("--cascade goes with --drop-existing or --replace")
+
+
+def _load_from(
+    source: RowSource, conn_source: Any, opts: Options, progress: ProgressFn
+) -> tuple[str, int, str]:
+    specs = [table_from_json(t) for t in source.header["tables"]]
+    index = pick_table(specs, opts.table)
+    final = target_spec(specs[index], opts.as_name, opts.shorten_names)
+    conn = connection.connect(conn_source, autocommit=True)
+    try:
+        connection.apply_session_settings(conn)
+        plan = _plan(conn, index, final, opts)
+        rows = _run(conn, plan, source, opts, progress)
+    finally:
+        conn.close()
+    return final.qname.display(), rows, plan.mode
+
+
+def pick_table(specs: list[TableSpec], wanted: str | None) -> int:
+    """Index of the table to restore: the only one, or the one named by `wanted`."""
+    if wanted is None:
+        if len(specs) != 1:
+            names = ", ".join(s.qname.display() for s in specs)
+            raise UsageError(
+                f"the archive holds {len(specs)} tables ({names}); pick one with --table"
+            )
+        return 0
+    schema, name = parse_table_arg(wanted)
+    for i, s in enumerate(specs):
+        if s.name == name and (schema is None or s.schema == schema):
+            return i
+    names = ", ".join(s.qname.display() for s in specs)
+    raise UsageError(f'the archive has no table "{wanted}"; it holds {names}')
+
+
+def target_spec(spec: TableSpec, as_name: str | None, shorten_names: bool) -> TableSpec:
+    """The spec renamed for `--as` (same schema unless one is given)."""
+    if as_name is None:
+        return spec
+    schema, name = parse_table_arg(as_name)
+    target = QualifiedName(schema or spec.schema, name)
+    if target == spec.qname:
+        return spec
+    return rename_table(spec, target, shorten_names=shorten_names)
+
+
+def _exists(conn: Conn, name: QualifiedName) -> bool:
+    row = conn.execute(
+        "SELECT pg_catalog.to_regclass(%s) IS NOT NULL", (ident(name.schema, name.name),)
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _plan(conn: Conn, index: int, final: TableSpec, o: Options) -> _Plan:
+    exists = _exists(conn, final.qname)
+    if not exists:
+        return _Plan(index, final, final, True, False, False, "created")
+    shown = final.qname.display()
+    if o.append:
+        return _Plan(index, final, final, False, False, False, "appended")
+    if o.drop_existing:
+        return _Plan(index, final, final, True, True, False, "recreated")
+    if o.replace:
+        staging = QualifiedName(final.schema, STAGING_PREFIX + secrets.token_hex(4))
+        staged = rename_table(final, staging, shorten_names=True)
+        return _Plan(index, final, staged, True, False, True, "replaced")
+    raise TargetExistsError(
+        f'table "{shown}" already exists; use --drop-existing, --replace or --append'
+        " (or --as to restore under another name)"
+    )
+
+
+def _run(conn: Conn, plan: _Plan, source: RowSource, o: Options, progress: ProgressFn) -> int:
+    target = sql.Identifier(plan.spec.schema, plan.spec.name)
+    try:
+        with connection.statement_errors():
+            conn.execute("BEGIN")
+            conn.execute(
+                "SELECT pg_catalog.set_config('maintenance_work_mem', %s, true)",
+                (MAINTENANCE_WORK_MEM,),
+            )
+            if plan.drop_first:
+                _drop(conn, target, o.cascade)
+        if plan.create:
+            for stmt in plan.load_spec.pre_data:
+                connection.run(conn, stmt)
+        rows = _copy_in(conn, plan, source, progress)
+        manifest = source.finish()
+        _verify_rows(plan, manifest, rows)
+        if plan.create:
+            for stmt in plan.load_spec.post_data:
+                connection.run(conn, stmt)
+        if plan.swap:
+            _swap(conn, plan, o.cascade)
+        with connection.statement_errors():
+            conn.execute(sql.SQL("ANALYZE {}").format(target))
+            conn.execute("COMMIT")
+    except BaseException:
+        _rollback(conn)
+        raise
+    return rows
+
+
+def _drop(conn: Conn, target: sql.Identifier, cascade: bool) -> None:
+    stmt = sql.SQL("DROP TABLE {}{}").format(target, sql.SQL(" CASCADE" if cascade else ""))
+    with connection.statement_errors(stmt.as_string(conn)):
+        conn.execute(stmt)
+
+
+def _rollback(conn: Conn) -> None:
+    if conn.closed:
+        return
+    # if the connection is gone, the server has rolled back by itself
+    with contextlib.suppress(psycopg.Error):
+        conn.execute("ROLLBACK")
+
+
+def _copy_in(conn: Conn, plan: _Plan, source: RowSource, progress: ProgressFn) -> int:
+    spec = plan.load_spec
+    cols = spec.copy_columns
+    target = sql.Identifier(spec.schema, spec.name)
+    column_list = sql.SQL(" ({})").format(sql.SQL(", ").join(map(sql.Identifier, cols)))
+    # FREEZE: the table was created in this transaction, so rows can be written frozen and
+    # skip the later anti-wraparound vacuum of the whole table.
+    freeze = sql.SQL(" (FREEZE)") if plan.create else sql.SQL("")
+    stmt = sql.SQL("COPY {}{} FROM STDIN{}").format(
+        target, column_list if cols else sql.SQL(""), freeze
+    )
+    label = plan.spec.qname.display()
+    progress(Event("start", label))
+    done = 0
+    with connection.statement_errors(stmt.as_string(conn)), conn.cursor() as cur:
+        with cur.copy(stmt) as copy:
+            for raw in source.data(plan.index):
+                copy.write(raw)
+                done += len(raw)
+                progress(Event("rows", label, bytes=done))
+        rows = cur.rowcount
+    progress(Event("done", label, rows=rows, bytes=done))
+    return rows
+
+
+def _verify_rows(plan: _Plan, manifest: dict[str, Any], rows: int) -> None:
+    expected = int(manifest["rows"][plan.index])
+    if rows != expected:
+        raise VerifyError(
+            f'table "{plan.spec.qname.display()}": loaded {rows} rows, the archive holds {expected}'
+        )
+
+
+def _swap(conn: Conn, plan: _Plan, cascade: bool) -> None:
+    """Drop the old table and give the staged one, and everything it owns, the final names."""
+    final, staged = plan.spec, plan.load_spec
+    _drop(conn, sql.Identifier(final.schema, final.name), cascade)
+    for stmt in swap_statements(staged, final):
+        connection.run(conn, stmt)
+
+
+def swap_statements(staged: TableSpec, final: TableSpec) -> list[str]:
+    """Pure: ALTER … RENAME statements that turn `staged` names into `final` ones.
+
+    Both specs come from the same archive spec, so their owned-object tuples pair up by
+    position.  Renaming an index also renames the constraint it backs.
+    """
+    schema, table = final.schema, ident(final.schema, final.name)
+    out = [f"ALTER TABLE {ident(staged.schema, staged.name)} RENAME TO {ident(final.name)}"]
+    so, fo = staged.owned, final.owned
+    out += [
+        f"ALTER INDEX {ident(schema, a)} RENAME TO {ident(b)}"
+        for a, b in zip(so.indexes, fo.indexes, strict=True)
+        if a != b
+    ]
+    out += [
+        f"ALTER TABLE {table} RENAME CONSTRAINT {ident(a.name)} TO {ident(b.name)}"
+        for a, b in zip(so.constraints, fo.constraints, strict=True)
+        if a.name != b.name and not a.uses_index
+    ]
+    out += [
+        f"ALTER SEQUENCE {ident(a.schema, a.name)} RENAME TO {ident(b.name)}"
+        for a, b in zip(so.sequences, fo.sequences, strict=True)
+        if a.name != b.name
+    ]
+    out += [
+        f"ALTER TRIGGER {ident(a)} ON {table} RENAME TO {ident(b)}"
+        for a, b in zip(so.triggers, fo.triggers, strict=True)
+        if a != b
+    ]
+    out += [
+        f"ALTER POLICY {ident(a)} ON {table} RENAME TO {ident(b)}"
+        for a, b in zip(so.policies, fo.policies, strict=True)
+        if a != b
+    ]
+    return out
