@@ -64,12 +64,12 @@ def dump(
     names = [tables] if isinstance(tables, str) else list(tables)
     if not names:
         raise UsageError("name at least one table to dump")
+    codec = _choose_codec(output, compress)  # bad options fail before connecting
     started = time.monotonic()
     source = resolve(dsn)
     conn = connection.connect(source, autocommit=True)
     try:
         specs, facts = _snapshot_and_catalog(conn, names)
-        codec = _choose_codec(output, compress)
         path = _final_path(output, output_dir, specs[0], codec)
         with _open_output(path, force) as out:
             writer = archive.ArchiveWriter(out.stream, codec=codec, level=level)

@@ -59,7 +59,7 @@ class Display:
 
     def _start(self, event: Event) -> None:
         size = f" ({human_bytes(event.total_bytes)} on disk)" if event.total_bytes else ""
-        self.console.print(f"{self.verb} {event.table}{size}")
+        self.console.print(f"{self.verb} {event.table}{size}", soft_wrap=True)
         if not self.live:
             return
         from rich.progress import (
@@ -90,4 +90,4 @@ class Display:
 
     def info(self, text: str) -> None:
         if not self.quiet:
-            self.console.print(text)
+            self.console.print(text, soft_wrap=True)
