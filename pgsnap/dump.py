@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 import psycopg
 from psycopg import sql
@@ -150,7 +150,7 @@ class _Output:
         if path == "-":
             if sys.stdout.isatty():
                 raise UsageError("refusing to write a compressed archive to a terminal")
-            self.stream: IO[bytes] = sys.stdout.buffer
+            self.stream: BinaryIO = sys.stdout.buffer
             return
         if os.path.exists(path) and not force:
             raise TargetExistsError(f'file "{path}" already exists; use --force to overwrite it')
@@ -159,7 +159,8 @@ class _Output:
         try:
             self.stream = open(self.tmp, "wb")  # noqa: SIM115 - closed in __exit__
         except OSError as exc:
-            raise UsageError(f'cannot write "{path}": {exc.strerror.lower()}') from None
+            reason = (exc.strerror or str(exc)).lower()
+            raise UsageError(f'cannot write "{path}": {reason}') from None
 
     def commit(self) -> None:
         self.stream.flush()
@@ -234,7 +235,7 @@ def copy_out_statement(spec: TableSpec) -> sql.Composed:
     )
 
 
-def copy_out(conn: Conn, statement: sql.Composable, emit: Callable[[bytes, int], None]) -> int:
+def copy_out(conn: Conn, statement: sql.Composed, emit: Callable[[bytes, int], None]) -> int:
     """Run COPY … TO STDOUT and hand rows to `emit` in blocks of about COPY_BLOCK_TARGET bytes,
     cut at row boundaries.  Text COPY sends one message per row, so this loop is the hot path:
     it only appends and counts bytes.  Returns the number of rows."""

@@ -48,7 +48,7 @@ class TableNotFoundError(NotFoundError):
     pass
 
 
-class FileNotFoundError_(NotFoundError):  # noqa: N801 - the builtin name is taken
+class FileNotFoundError_(NotFoundError):
     pass
 
 
@@ -107,5 +107,5 @@ class VerifyError(PgsnapError):
     exit_code = EXIT_VERIFY
 
 
-class InterruptedError_(PgsnapError):  # noqa: N801 - the builtin name is taken
+class InterruptedError_(PgsnapError):
     exit_code = EXIT_INTERRUPTED

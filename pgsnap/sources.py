@@ -11,7 +11,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 from pgsnap import archive
 from pgsnap.errors import CorruptFrameError, NotAnArchiveError, TruncatedArchiveError
@@ -43,7 +43,7 @@ class _Seen:
 
 
 class StreamSource:
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: BinaryIO) -> None:
         self.frames = archive.iter_stream_frames(stream)
         first = next(self.frames, None)
         if first is None:

@@ -53,7 +53,7 @@ def test_as_renames_owned_objects_and_leaves_decoys(db: TestDB, tmp_path: Path) 
         "pages_sane",
     }
     # self-FK follows the new table; the FK to venues does not
-    refs = dict(
+    refs: dict[str, str] = dict(
         db.execute(
             "SELECT conname, confrelid::regclass::text FROM pg_constraint "
             "WHERE conrelid = 'papers_test'::regclass AND contype = 'f'"
@@ -61,7 +61,7 @@ def test_as_renames_owned_objects_and_leaves_decoys(db: TestDB, tmp_path: Path) 
     )
     assert refs == {"papers_test_parent_fk": "papers_test", "papers_test_venue_id_fkey": "venues"}
     # owned sequences are new ones; the decoy sequence default still points at papers_authors
-    seqs = dict(
+    seqs: dict[str, str] = dict(
         db.execute(
             "SELECT column_name, column_default FROM information_schema.columns "
             "WHERE table_name = 'papers_test' AND column_default IS NOT NULL"
