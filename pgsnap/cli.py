@@ -44,6 +44,14 @@ dsn_option = click.option(
     metavar="DSN",
     help="Connection string or URI. Default: DATABASE_URL, POSTGRES_URL, PG* variables, .env.",
 )
+jobs_option = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Parallel workers, each with its own connection.",
+)
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 
 
@@ -63,6 +71,7 @@ quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print nothing b
 )
 @click.option("--level", type=int, help="Compression level (default 1).")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@jobs_option
 @quiet_option
 def dump(
     tables: tuple[str, ...],
@@ -72,6 +81,7 @@ def dump(
     compress: str | None,
     level: int | None,
     force: bool,
+    jobs: int,
     quiet: bool,
 ) -> None:
     """Dump TABLE(S) into one compressed archive that is also a psql script.

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import psycopg
-from psycopg import sql
+import psycopg.errors
+from psycopg import pq, sql
 
-from pgsnap import archive, catalog, connection, ddl, script
-from pgsnap.config import resolve
+from pgsnap import archive, catalog, chunks, connection, ddl, script, workers
+from pgsnap.config import ConnSource, resolve
 from pgsnap.errors import TargetExistsError, UsageError
 from pgsnap.model import TableSpec, table_to_json
 from pgsnap.progress import Event, ProgressFn, no_progress
@@ -52,6 +53,8 @@ def dump(
     compress: str | None = None,
     level: int | None = None,
     force: bool = False,
+    jobs: int = 1,
+    worker_kind: str = "process",
     progress: ProgressFn = no_progress,
 ) -> DumpResult:
     """Dump one table (or several) into one archive file.
@@ -65,6 +68,10 @@ def dump(
     if not names:
         raise UsageError("name at least one table to dump")
     codec = _choose_codec(output, compress)  # bad options fail before connecting
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {jobs}")
+    if worker_kind not in workers.WORKER_KINDS:
+        raise UsageError(f"unknown worker kind {worker_kind!r}; choose process or thread")
     started = time.monotonic()
     source = resolve(dsn)
     conn = connection.connect(source, autocommit=True)
@@ -73,7 +80,17 @@ def dump(
         path = _final_path(output, output_dir, specs[0], codec)
         with _open_output(path, force) as out:
             writer = archive.ArchiveWriter(out.stream, codec=codec, level=level)
-            rows = _write_archive(conn, writer, specs, facts, codec, progress)
+            job = _Job(
+                source,
+                facts["snapshot"],
+                codec,
+                level,
+                jobs,
+                worker_kind,
+                facts["block_size"],
+                facts["server_version_num"],
+            )
+            rows = _write_archive(conn, writer, specs, facts, job, progress)
             out.commit()
     finally:
         conn.close()
@@ -185,23 +202,63 @@ def _open_output(path: str, force: bool) -> _Output:
     return _Output(path, force)
 
 
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """How the rows are read: by the leader alone, or by a pool of workers."""
+
+    source: ConnSource
+    snapshot: str
+    codec: str
+    level: int | None
+    jobs: int
+    worker_kind: str
+    block_size: int
+    server_version: int
+
+
 def _write_archive(
     conn: Conn,
     writer: archive.ArchiveWriter,
     specs: list[TableSpec],
     facts: dict[str, Any],
-    codec: str,
+    job: _Job,
     progress: ProgressFn,
 ) -> list[int]:
-    header = _header(specs, facts, codec)
+    header = _header(specs, facts, job.codec)
     writer.write_header(header, script.header_sql(specs))
+    plans = [
+        chunks.plan_chunks(-(-s.stats.table_bytes // job.block_size), job.jobs, job.server_version)
+        for s in specs
+    ]
+    pool = None
+    if any(len(p.chunks) > 1 for p in plans):
+        pool = workers.start_pool(
+            job.worker_kind, job.jobs, _dump_worker, job.source, job.snapshot, job.codec, job.level
+        )
     rows: list[int] = []
-    for index, spec in enumerate(specs):
-        if index:
-            writer.write_sql(script.between_sql(spec))
-        rows.append(_dump_rows(conn, writer, index, spec, progress))
+    try:
+        for index, (spec, plan) in enumerate(zip(specs, plans, strict=True)):
+            if index:
+                writer.write_sql(script.between_sql(spec))
+            progress(
+                Event(
+                    "start",
+                    spec.qname.display(),
+                    total_bytes=spec.stats.table_bytes or None,
+                    message=plan.reason,
+                )
+            )
+            if pool is not None and len(plan.chunks) > 1:
+                rows.append(_dump_rows_parallel(pool, writer, index, spec, plan, progress))
+            else:
+                rows.append(_dump_rows(conn, writer, index, spec, progress))
+    finally:
+        if pool is not None:
+            for _ in pool.workers:
+                pool.tasks.put(None)
+            pool.stop()
     writer.write_sql(script.end_sql(specs))
-    conn.execute("ROLLBACK")  # read-only snapshot: nothing to commit, locks released
+    conn.execute("ROLLBACK")  # read-only snapshot: nothing to commit; locks released
     manifest = dict(header, rows=rows, finished_at=_now_iso())
     writer.finish(manifest)
     return rows
@@ -225,40 +282,80 @@ def _now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def copy_out_statement(spec: TableSpec) -> sql.Composed:
+def copy_out_statement(spec: TableSpec, chunk: chunks.Chunk | None = None) -> sql.Composed:
+    """COPY of the whole table, or of one ctid range of it (ONLY: never inheritance children)."""
     cols = spec.copy_columns
     target = sql.Identifier(spec.schema, spec.name)
-    if not cols:
-        return sql.SQL("COPY {} TO STDOUT").format(target)
-    return sql.SQL("COPY {} ({}) TO STDOUT").format(
-        target, sql.SQL(", ").join(sql.Identifier(c) for c in cols)
+    col_list = sql.SQL(", ").join(sql.Identifier(c) for c in cols)
+    if chunk is None or chunk.whole_table:
+        if not cols:
+            return sql.SQL("COPY {} TO STDOUT").format(target)
+        return sql.SQL("COPY {} ({}) TO STDOUT").format(target, col_list)
+    return sql.SQL("COPY (SELECT {} FROM ONLY {} WHERE {}) TO STDOUT").format(
+        col_list,
+        target,
+        sql.SQL(chunk.predicate()),  # the predicate holds only integers
     )
 
 
-def copy_out(conn: Conn, statement: sql.Composed, emit: Callable[[bytes, int], None]) -> int:
+def copy_out(
+    conn: Conn, statement: sql.Composed | bytes, emit: Callable[[bytes, int], None]
+) -> int:
     """Run COPY … TO STDOUT and hand rows to `emit` in blocks of about COPY_BLOCK_TARGET bytes,
-    cut at row boundaries.  Text COPY sends one message per row, so this loop is the hot path:
-    it only appends and counts bytes.  Returns the number of rows."""
-    total = 0
-    with (
-        connection.statement_errors(statement.as_string(conn)),
-        conn.cursor() as cur,
-        cur.copy(statement) as copy,
-    ):
-        block: list[Any] = []
-        size = 0
-        for row in copy:
-            block.append(row)
-            size += len(row)
-            if size >= COPY_BLOCK_TARGET:
-                emit(b"".join(block), len(block))
-                total += len(block)
-                block.clear()
-                size = 0
-        if block:
-            emit(b"".join(block), len(block))
-            total += len(block)
+    cut at row boundaries.  Returns the number of rows.
+
+    Text COPY sends one message per row, so this loop is the hot path.  It talks to libpq
+    directly (blocking PQgetCopyData) and appends into one bytearray: measured on 2M narrow
+    rows, 1.5 s against 3.3 s for psycopg's Copy.read() loop, and 7 s when the rows were kept
+    as separate objects until the block was joined.
+    """
+    query = statement if isinstance(statement, bytes) else statement.as_bytes(conn)
+    shown = query.decode("utf-8", "replace")
+    pg = conn.pgconn
+    with connection.statement_errors(shown):
+        pg.send_query(query)
+        result = pg.get_result()
+        if result is None or result.status != pq.ExecStatus.COPY_OUT:
+            _raise_result(pg, result)
+        total = _read_copy_data(pg, emit)
+        final = pg.get_result()
+        while pg.get_result() is not None:
+            pass
+        if final is None or final.status != pq.ExecStatus.COMMAND_OK:
+            _raise_result(pg, final)
     return total
+
+
+def _read_copy_data(pg: Any, emit: Callable[[bytes, int], None]) -> int:
+    block = bytearray()
+    rows = total = 0
+    get = pg.get_copy_data
+    while True:
+        size, data = get(0)
+        if size <= 0:
+            break
+        block += data
+        rows += 1
+        if len(block) >= COPY_BLOCK_TARGET:
+            emit(bytes(block), rows)
+            total += rows
+            rows = 0
+            del block[:]
+    if size == -2:
+        raise psycopg.OperationalError(pg.error_message.decode("utf-8", "replace"))
+    if rows:
+        emit(bytes(block), rows)
+        total += rows
+    return total
+
+
+def _raise_result(pg: Any, result: Any) -> None:
+    """Raise the psycopg error (with its SQLSTATE class) that `result` carries."""
+    while pg.get_result() is not None:
+        pass
+    if result is None:
+        raise psycopg.OperationalError(pg.error_message.decode("utf-8", "replace"))
+    raise psycopg.errors.error_from_result(result, encoding="utf-8")
 
 
 def _dump_rows(
@@ -266,7 +363,6 @@ def _dump_rows(
 ) -> int:
     label = spec.qname.display()
     done = {"rows": 0, "bytes": 0}
-    progress(Event("start", label, total_bytes=spec.stats.table_bytes or None))
 
     def emit(raw: bytes, rows: int) -> None:
         writer.write_data(index, raw, rows)
@@ -277,3 +373,64 @@ def _dump_rows(
     rows = copy_out(conn, copy_out_statement(spec), emit)
     progress(Event("done", label, rows, done["bytes"]))
     return rows
+
+
+def _dump_rows_parallel(
+    pool: workers.Pool,
+    writer: archive.ArchiveWriter,
+    index: int,
+    spec: TableSpec,
+    plan: chunks.ChunkPlan,
+    progress: ProgressFn,
+) -> int:
+    """Hand the table's chunks to the workers; append their compressed frames as they come."""
+    label = spec.qname.display()
+    for chunk in plan.chunks:
+        pool.tasks.put((index, copy_out_statement(spec, chunk).as_bytes(None)))
+    pending = len(plan.chunks)
+    rows = raw_bytes = 0
+    while pending:
+        msg = workers.next_result(pool)
+        if msg[0] == "frame":
+            _, table, data, raw_size, nrows, crc = msg
+            writer.write_compressed(table, data, raw_size, nrows, crc)
+            rows += nrows
+            raw_bytes += raw_size
+            progress(Event("rows", label, rows, raw_bytes, spec.stats.table_bytes or None))
+        elif msg[0] == "chunk":
+            pending -= 1
+    progress(Event("done", label, rows, raw_bytes))
+    return rows
+
+
+def _dump_worker(
+    worker_id: int,
+    tasks: Any,
+    results: Any,
+    parent_pid: int,
+    source: ConnSource,
+    snapshot: str,
+    codec: str,
+    level: int | None,
+) -> None:
+    """A worker: join the leader's snapshot, then COPY chunks into compressed frames."""
+    try:
+        conn = connection.connect(source, autocommit=True)
+        try:
+            connection.apply_session_settings(conn)
+            with connection.statement_errors():
+                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+            while (task := workers.next_task(tasks, parent_pid)) is not None:
+                table, statement = task
+
+                def emit(raw: bytes, rows: int, table: int = table) -> None:
+                    data = archive.compress_frame(codec, raw, level)
+                    results.put(("frame", table, data, len(raw), rows, archive.crc32(raw)))
+
+                copy_out(conn, statement, emit)
+                results.put(("chunk", table))
+        finally:
+            conn.close()
+    except BaseException as exc:  # reported to the leader, which decides
+        workers.report_error(results, exc)

@@ -1,0 +1,114 @@
+"""Worker pools for parallel dump and load: processes by default, threads on request.
+
+The per-row cost of reading COPY holds the GIL (notes/baseline.md), so dump workers are
+processes, each with its own connection, compressing its own frames and handing compressed
+bytes to the single writer.  Messages are plain tuples so they pickle cheaply.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pgsnap.errors import PgsnapError
+
+WORKER_KINDS = ("process", "thread")
+RESULT_QUEUE_PER_WORKER = 2  # compressed frames in flight per worker: bounds the writer's memory
+POLL_S = 0.5  # how often a waiting side checks that the other side is still alive
+
+
+class WorkerError(PgsnapError):
+    """A worker failed; carries the worker's own message and exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class _Queue(Protocol):
+    def put(self, item: Any, block: bool = ..., timeout: float | None = ...) -> None: ...
+
+    def get(self, block: bool = ..., timeout: float | None = ...) -> Any: ...
+
+
+@dataclass
+class Pool:
+    """N workers running `target(worker_id, tasks, results, *args)`."""
+
+    kind: str
+    tasks: _Queue
+    results: _Queue
+    workers: list[Any]
+
+    def alive(self) -> bool:
+        return any(w.is_alive() for w in self.workers)
+
+    def stop(self) -> None:
+        """Stop the workers: they are ours, and idle or failed at this point."""
+        for w in self.workers:
+            if self.kind == "process" and w.is_alive():
+                w.terminate()
+        for w in self.workers:
+            w.join(timeout=10)
+
+
+def start_pool(kind: str, jobs: int, target: Callable[..., None], *args: Any) -> Pool:
+    if kind not in WORKER_KINDS:
+        raise ValueError(kind)
+    if kind == "process":
+        ctx = multiprocessing.get_context("spawn")  # no inherited connections or locks
+        tasks: _Queue = ctx.Queue()
+        results: _Queue = ctx.Queue(maxsize=jobs * RESULT_QUEUE_PER_WORKER)
+        workers: list[Any] = [
+            ctx.Process(target=target, args=(i, tasks, results, os.getpid(), *args), daemon=True)
+            for i in range(jobs)
+        ]
+    else:
+        tasks = queue.Queue()
+        results = queue.Queue(maxsize=jobs * RESULT_QUEUE_PER_WORKER)
+        workers = [
+            threading.Thread(
+                target=target, args=(i, tasks, results, os.getpid(), *args), daemon=True
+            )
+            for i in range(jobs)
+        ]
+    for w in workers:
+        w.start()
+    return Pool(kind, tasks, results, workers)
+
+
+def next_result(pool: Pool) -> tuple[Any, ...]:
+    """The next message from the workers; raises WorkerError for a worker's error or death."""
+    while True:
+        try:
+            msg: tuple[Any, ...] = pool.results.get(timeout=POLL_S)
+        except queue.Empty:
+            if not pool.alive():
+                raise WorkerError("every worker exited before the work was done", 1) from None
+            continue
+        if msg[0] == "error":
+            raise WorkerError(msg[1], msg[2])
+        return msg
+
+
+def next_task(tasks: _Queue, parent_pid: int) -> Any:
+    """The next task; None when there are no more, or when the leader has gone away (a worker
+    process whose leader was killed exits instead of holding its transaction open)."""
+    while True:
+        try:
+            return tasks.get(timeout=POLL_S)
+        except queue.Empty:
+            if os.getpid() != parent_pid and os.getppid() != parent_pid:
+                return None
+
+
+def report_error(results: _Queue, exc: BaseException) -> None:
+    if isinstance(exc, PgsnapError):
+        results.put(("error", str(exc), exc.exit_code))
+    else:
+        results.put(("error", f"worker failed: {exc!r}", 1))
