@@ -117,7 +117,9 @@ def dump(
 )
 @click.option("--table", metavar="NAME", help="Which table of a multi-table archive.")
 @click.option(
-    "--drop-existing", is_flag=True, help="Drop the existing table first (in the same transaction)."
+    "--drop-existing",
+    is_flag=True,
+    help="Drop the existing table first; the drop is undone if the load fails.",
 )
 @click.option(
     "--cascade", is_flag=True, help="With --drop-existing/--replace: drop dependants too."
@@ -128,6 +130,7 @@ def dump(
 @click.option(
     "--shorten-names", is_flag=True, help="Shorten renamed names over 63 bytes with a hash."
 )
+@jobs_option
 @quiet_option
 def load(
     file: str,
@@ -140,6 +143,7 @@ def load(
     yes: bool,
     replace: bool,
     shorten_names: bool,
+    jobs: int,
     quiet: bool,
 ) -> None:
     """Restore a table from FILE (- reads stdin).  Atomic: on any error nothing changes.
@@ -162,6 +166,7 @@ def load(
         append=append,
         replace=replace,
         shorten_names=shorten_names,
+        jobs=jobs,
         progress=display,
     )
     display.info(

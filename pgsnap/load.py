@@ -9,7 +9,6 @@ readable during the load.
 from __future__ import annotations
 
 import contextlib
-import secrets
 import sys
 import time
 from collections.abc import Iterator
@@ -22,16 +21,17 @@ from psycopg import sql
 from pgsnap import archive, connection
 from pgsnap.config import resolve
 from pgsnap.ddl import ident
-from pgsnap.errors import TargetExistsError, UsageError, VerifyError
+from pgsnap.errors import TargetExistsError, UsageError
+from pgsnap.load_parallel import check_rows, remove_orphans, run_parallel
 from pgsnap.model import QualifiedName, TableSpec, table_from_json
 from pgsnap.naming import parse_table_arg
 from pgsnap.progress import Event, ProgressFn, no_progress
 from pgsnap.rename import rename_table
 from pgsnap.sources import FileSource, StreamSource
+from pgsnap.staging import staging_spec, swap_statements
 
 Conn = psycopg.Connection[Any]
 MAINTENANCE_WORK_MEM = "512MB"  # index builds after the load sort in memory, not on disk
-STAGING_PREFIX = "pgsnap_stage_"
 
 
 class RowSource(Protocol):
@@ -60,6 +60,8 @@ class Options:
     append: bool = False
     replace: bool = False
     shorten_names: bool = False
+    jobs: int = 1
+    worker_kind: str = "process"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,14 +86,21 @@ def load(
     append: bool = False,
     replace: bool = False,
     shorten_names: bool = False,
+    jobs: int = 1,
+    worker_kind: str = "process",
     progress: ProgressFn = no_progress,
 ) -> LoadResult:
     """Restore a table from a pgsnap archive; `file` "-" reads the archive from stdin.
 
     If the target exists, one of `drop_existing`, `replace` or `append` must be given, or
     TargetExistsError is raised.  Raises PgsnapError subclasses; on any error, nothing changed.
+
+    With `jobs` > 1 (a file, not a stream; not `append`), workers load in parallel into a
+    staging table that is renamed into place at the end (see load_parallel.py).
     """
-    opts = Options(as_name, table, drop_existing, cascade, append, replace, shorten_names)
+    opts = Options(
+        as_name, table, drop_existing, cascade, append, replace, shorten_names, jobs, worker_kind
+    )
     _check_options(opts)
     started = time.monotonic()
     conn_source = resolve(dsn)
@@ -118,6 +127,8 @@ def _check_options(o: Options) -> None:
         raise UsageError(f"{' and '.join(chosen)} cannot be combined; choose one")
     if o.cascade and not (o.drop_existing or o.replace):
         raise UsageError("--cascade goes with --drop-existing or --replace")
+    if o.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {o.jobs}")
 
 
 def _load_from(
@@ -130,7 +141,23 @@ def _load_from(
     try:
         connection.apply_session_settings(conn)
         plan = _plan(conn, index, final, opts)
-        rows = _run(conn, plan, source, opts, progress)
+        if opts.jobs > 1 and isinstance(source, FileSource) and plan.create:
+            remove_orphans(conn, progress)
+            rows = run_parallel(
+                conn,
+                conn_source,
+                source.reader,
+                index,
+                final,
+                staging_spec(final),
+                drop_existing=plan.drop_first or plan.swap,
+                cascade=opts.cascade,
+                jobs=opts.jobs,
+                worker_kind=opts.worker_kind,
+                progress=progress,
+            )
+        else:
+            rows = _run(conn, plan, source, opts, progress)
     finally:
         conn.close()
     return final.qname.display(), rows, plan.mode
@@ -181,8 +208,7 @@ def _plan(conn: Conn, index: int, final: TableSpec, o: Options) -> _Plan:
     if o.drop_existing:
         return _Plan(index, final, final, True, True, False, "recreated")
     if o.replace:
-        staging = QualifiedName(final.schema, STAGING_PREFIX + secrets.token_hex(4))
-        staged = rename_table(final, staging, shorten_names=True)
+        staged = staging_spec(final)
         return _Plan(index, final, staged, True, False, True, "replaced")
     raise TargetExistsError(
         f'table "{shown}" already exists; use --drop-existing, --replace or --append'
@@ -261,11 +287,7 @@ def _copy_in(conn: Conn, plan: _Plan, source: RowSource, progress: ProgressFn) -
 
 
 def _verify_rows(plan: _Plan, manifest: dict[str, Any], rows: int) -> None:
-    expected = int(manifest["rows"][plan.index])
-    if rows != expected:
-        raise VerifyError(
-            f'table "{plan.spec.qname.display()}": loaded {rows} rows, the archive holds {expected}'
-        )
+    check_rows(plan.spec, rows, int(manifest["rows"][plan.index]))
 
 
 def _swap(conn: Conn, plan: _Plan, cascade: bool) -> None:
@@ -274,40 +296,3 @@ def _swap(conn: Conn, plan: _Plan, cascade: bool) -> None:
     _drop(conn, sql.Identifier(final.schema, final.name), cascade)
     for stmt in swap_statements(staged, final):
         connection.run(conn, stmt)
-
-
-def swap_statements(staged: TableSpec, final: TableSpec) -> list[str]:
-    """Pure: ALTER … RENAME statements that turn `staged` names into `final` ones.
-
-    Both specs come from the same archive spec, so their owned-object tuples pair up by
-    position.  Renaming an index also renames the constraint it backs.
-    """
-    schema, table = final.schema, ident(final.schema, final.name)
-    out = [f"ALTER TABLE {ident(staged.schema, staged.name)} RENAME TO {ident(final.name)}"]
-    so, fo = staged.owned, final.owned
-    out += [
-        f"ALTER INDEX {ident(schema, a)} RENAME TO {ident(b)}"
-        for a, b in zip(so.indexes, fo.indexes, strict=True)
-        if a != b
-    ]
-    out += [
-        f"ALTER TABLE {table} RENAME CONSTRAINT {ident(a.name)} TO {ident(b.name)}"
-        for a, b in zip(so.constraints, fo.constraints, strict=True)
-        if a.name != b.name and not a.uses_index
-    ]
-    out += [
-        f"ALTER SEQUENCE {ident(a.schema, a.name)} RENAME TO {ident(b.name)}"
-        for a, b in zip(so.sequences, fo.sequences, strict=True)
-        if a.name != b.name
-    ]
-    out += [
-        f"ALTER TRIGGER {ident(a)} ON {table} RENAME TO {ident(b)}"
-        for a, b in zip(so.triggers, fo.triggers, strict=True)
-        if a != b
-    ]
-    out += [
-        f"ALTER POLICY {ident(a)} ON {table} RENAME TO {ident(b)}"
-        for a, b in zip(so.policies, fo.policies, strict=True)
-        if a != b
-    ]
-    return out

@@ -58,7 +58,8 @@ class Display:
             self._stop()
 
     def _start(self, event: Event) -> None:
-        size = f" ({human_bytes(event.total_bytes)} on disk)" if event.total_bytes else ""
+        what = "on disk" if self.verb == "dumping" else "of rows"
+        size = f" ({human_bytes(event.total_bytes)} {what})" if event.total_bytes else ""
         self.console.print(f"{self.verb} {event.table}{size}", soft_wrap=True)
         if not self.live:
             return

@@ -1,0 +1,54 @@
+"""Pure: the staging name a load builds under, and the renames that swap it into place."""
+
+from __future__ import annotations
+
+import secrets
+
+from pgsnap.ddl import ident
+from pgsnap.model import QualifiedName, TableSpec
+from pgsnap.rename import rename_table
+
+STAGING_PREFIX = "pgsnap_stage_"
+
+
+def staging_spec(final: TableSpec) -> TableSpec:
+    """`final` renamed to a fresh pgsnap_stage_<hex> name in the same schema."""
+    name = QualifiedName(final.schema, STAGING_PREFIX + secrets.token_hex(4))
+    return rename_table(final, name, shorten_names=True)
+
+
+def swap_statements(staged: TableSpec, final: TableSpec) -> list[str]:
+    """Pure: ALTER … RENAME statements that turn `staged` names into `final` ones.
+
+    Both specs come from the same archive spec, so their owned-object tuples pair up by
+    position.  Renaming an index also renames the constraint it backs.
+    """
+    schema, table = final.schema, ident(final.schema, final.name)
+    out = [f"ALTER TABLE {ident(staged.schema, staged.name)} RENAME TO {ident(final.name)}"]
+    so, fo = staged.owned, final.owned
+    out += [
+        f"ALTER INDEX {ident(schema, a)} RENAME TO {ident(b)}"
+        for a, b in zip(so.indexes, fo.indexes, strict=True)
+        if a != b
+    ]
+    out += [
+        f"ALTER TABLE {table} RENAME CONSTRAINT {ident(a.name)} TO {ident(b.name)}"
+        for a, b in zip(so.constraints, fo.constraints, strict=True)
+        if a.name != b.name and not a.uses_index
+    ]
+    out += [
+        f"ALTER SEQUENCE {ident(a.schema, a.name)} RENAME TO {ident(b.name)}"
+        for a, b in zip(so.sequences, fo.sequences, strict=True)
+        if a.name != b.name
+    ]
+    out += [
+        f"ALTER TRIGGER {ident(a)} ON {table} RENAME TO {ident(b)}"
+        for a, b in zip(so.triggers, fo.triggers, strict=True)
+        if a != b
+    ]
+    out += [
+        f"ALTER POLICY {ident(a)} ON {table} RENAME TO {ident(b)}"
+        for a, b in zip(so.policies, fo.policies, strict=True)
+        if a != b
+    ]
+    return out
