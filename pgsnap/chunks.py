@@ -45,13 +45,15 @@ class ChunkPlan:
     reason: str  # why this many chunks, for verbose output
 
 
-def plan_chunks(pages: int, jobs: int, server_version: int) -> ChunkPlan:
-    """Split `pages` heap pages into ranges for `jobs` workers."""
+def plan_chunks(
+    pages: int, jobs: int, server_version: int, *, min_chunk_pages: int = MIN_CHUNK_PAGES
+) -> ChunkPlan:
+    """Split `pages` heap pages into ranges for `jobs` workers, none under `min_chunk_pages`."""
     if jobs <= 1:
         return ChunkPlan((Chunk(),), "one worker")
     if server_version < TID_RANGE_SCAN_VERSION:
         return ChunkPlan((Chunk(),), "server older than 14 has no TID range scan: one chunk")
-    count = min(jobs * CHUNKS_PER_JOB, pages // MIN_CHUNK_PAGES)
+    count = min(jobs * CHUNKS_PER_JOB, pages // min_chunk_pages)
     if count <= 1:
         return ChunkPlan((Chunk(),), f"{pages} pages: too small to split")
     step = -(-pages // count)  # ceiling division

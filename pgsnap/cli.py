@@ -72,6 +72,11 @@ quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print nothing b
 @click.option("--level", type=int, help="Compression level (default 1).")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @jobs_option
+@click.option(
+    "--snapshot",
+    metavar="ID",
+    help="Join a snapshot exported by another session (pg_export_snapshot()).",
+)
 @quiet_option
 def dump(
     tables: tuple[str, ...],
@@ -82,6 +87,7 @@ def dump(
     level: int | None,
     force: bool,
     jobs: int,
+    snapshot: str | None,
     quiet: bool,
 ) -> None:
     """Dump TABLE(S) into one compressed archive that is also a psql script.

@@ -54,6 +54,8 @@ def dump(
     level: int | None = None,
     force: bool = False,
     jobs: int = 1,
+    snapshot: str | None = None,
+    chunk_pages: int | None = None,
     worker_kind: str = "process",
     progress: ProgressFn = no_progress,
 ) -> DumpResult:
@@ -63,6 +65,10 @@ def dump(
     `<table>_<YYYYMMDD>_<HHMMSS>.sql.zst` in `output_dir` (default: the current directory).
     The file appears at its final path only when complete; on any error, or Ctrl-C, the
     partial file is removed.  Raises PgsnapError subclasses (see errors.py).
+
+    `jobs` > 1 splits big tables into ctid ranges (about `chunk_pages` heap pages each) that
+    worker processes read under the leader's exported snapshot.  `snapshot` joins a snapshot
+    exported by another session (pg_export_snapshot()) instead of taking a new one.
     """
     names = [tables] if isinstance(tables, str) else list(tables)
     if not names:
@@ -70,13 +76,15 @@ def dump(
     codec = _choose_codec(output, compress)  # bad options fail before connecting
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {jobs}")
+    if chunk_pages is not None and chunk_pages < 1:
+        raise UsageError(f"chunk pages must be at least 1, not {chunk_pages}")
     if worker_kind not in workers.WORKER_KINDS:
         raise UsageError(f"unknown worker kind {worker_kind!r}; choose process or thread")
     started = time.monotonic()
     source = resolve(dsn)
     conn = connection.connect(source, autocommit=True)
     try:
-        specs, facts = _snapshot_and_catalog(conn, names)
+        specs, facts = _snapshot_and_catalog(conn, names, snapshot)
         path = _final_path(output, output_dir, specs[0], codec)
         with _open_output(path, force) as out:
             writer = archive.ArchiveWriter(out.stream, codec=codec, level=level)
@@ -89,6 +97,7 @@ def dump(
                 worker_kind,
                 facts["block_size"],
                 facts["server_version_num"],
+                chunk_pages or chunks.MIN_CHUNK_PAGES,
             )
             rows = _write_archive(conn, writer, specs, facts, job, progress)
             out.commit()
@@ -105,12 +114,17 @@ def dump(
     )
 
 
-def _snapshot_and_catalog(conn: Conn, names: list[str]) -> tuple[list[TableSpec], dict[str, Any]]:
-    """Open the snapshot, lock the tables, read the catalog.  The transaction stays open."""
+def _snapshot_and_catalog(
+    conn: Conn, names: list[str], snapshot_id: str | None
+) -> tuple[list[TableSpec], dict[str, Any]]:
+    """Open (or join) the snapshot, lock the tables, read the catalog.  The transaction stays
+    open until the rows are read."""
     path = connection.user_search_path(conn)
     connection.apply_session_settings(conn)
     with connection.statement_errors():
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        if snapshot_id is not None:
+            conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot_id)))
         found = [catalog.resolve_table(conn, n, path) for n in names]
         for _, schema, name in found:
             conn.execute(
@@ -214,6 +228,7 @@ class _Job:
     worker_kind: str
     block_size: int
     server_version: int
+    chunk_pages: int
 
 
 def _write_archive(
@@ -227,7 +242,12 @@ def _write_archive(
     header = _header(specs, facts, job.codec)
     writer.write_header(header, script.header_sql(specs))
     plans = [
-        chunks.plan_chunks(-(-s.stats.table_bytes // job.block_size), job.jobs, job.server_version)
+        chunks.plan_chunks(
+            -(-s.stats.table_bytes // job.block_size),
+            job.jobs,
+            job.server_version,
+            min_chunk_pages=job.chunk_pages,
+        )
         for s in specs
     ]
     pool = None
@@ -426,11 +446,15 @@ def _dump_worker(
 
                 def emit(raw: bytes, rows: int, table: int = table) -> None:
                     data = archive.compress_frame(codec, raw, level)
-                    results.put(("frame", table, data, len(raw), rows, archive.crc32(raw)))
+                    workers.put_result(
+                        results,
+                        ("frame", table, data, len(raw), rows, archive.crc32(raw)),
+                        parent_pid,
+                    )
 
                 copy_out(conn, statement, emit)
-                results.put(("chunk", table))
+                workers.put_result(results, ("chunk", table), parent_pid)
         finally:
             conn.close()
     except BaseException as exc:  # reported to the leader, which decides
-        workers.report_error(results, exc)
+        workers.report_error(results, exc, parent_pid)

@@ -207,15 +207,15 @@ def _load_worker(
                         while (task := workers.next_task(tasks, parent_pid)) is not None:
                             raw = reader.read_frame(task)
                             copy.write(raw)
-                            results.put(("frame", len(raw)))
+                            workers.put_result(results, ("frame", len(raw)), parent_pid)
                     rows = cur.rowcount
                 with connection.statement_errors():
                     conn.execute("COMMIT")
-            results.put(("rows", rows))
+            workers.put_result(results, ("rows", rows), parent_pid)
         finally:
             conn.close()
     except BaseException as exc:  # reported to the leader, which drops the staging table
-        workers.report_error(results, exc)
+        workers.report_error(results, exc, parent_pid)
 
 
 def split_post_data(stmts: tuple[str, ...]) -> tuple[list[str], list[str], list[str]]:

@@ -56,6 +56,8 @@ class Display:
             self._bar.update(self._task, completed=event.bytes, rows=event.rows)
         elif event.kind == "done":
             self._stop()
+        elif event.kind == "step" and event.message:
+            self.console.print(event.message, soft_wrap=True)
 
     def _start(self, event: Event) -> None:
         what = "on disk" if self.verb == "dumping" else "of rows"

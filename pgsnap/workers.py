@@ -7,6 +7,7 @@ bytes to the single writer.  Messages are plain tuples so they pickle cheaply.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import queue
@@ -96,19 +97,39 @@ def next_result(pool: Pool) -> tuple[Any, ...]:
         return msg
 
 
+def leader_gone(parent_pid: int) -> bool:
+    """True in a worker process whose leader has died (it was re-parented)."""
+    return os.getpid() != parent_pid and os.getppid() != parent_pid
+
+
 def next_task(tasks: _Queue, parent_pid: int) -> Any:
-    """The next task; None when there are no more, or when the leader has gone away (a worker
-    process whose leader was killed exits instead of holding its transaction open)."""
+    """The next task; None when there are no more.  A worker whose leader was killed exits
+    (SystemExit) instead of holding its transaction open."""
     while True:
+        if leader_gone(parent_pid):
+            raise SystemExit(1)
         try:
             return tasks.get(timeout=POLL_S)
         except queue.Empty:
-            if os.getpid() != parent_pid and os.getppid() != parent_pid:
-                return None
+            continue
 
 
-def report_error(results: _Queue, exc: BaseException) -> None:
-    if isinstance(exc, PgsnapError):
-        results.put(("error", str(exc), exc.exit_code))
-    else:
-        results.put(("error", f"worker failed: {exc!r}", 1))
+def put_result(results: _Queue, message: tuple[Any, ...], parent_pid: int) -> None:
+    """Hand a message to the leader; exit if the leader has gone away while we wait."""
+    while True:
+        if leader_gone(parent_pid):
+            raise SystemExit(1)
+        try:
+            results.put(message, timeout=POLL_S)
+            return
+        except queue.Full:
+            continue
+
+
+def report_error(results: _Queue, exc: BaseException, parent_pid: int) -> None:
+    if isinstance(exc, SystemExit):
+        return  # the leader is gone: nobody to tell
+    message = str(exc) if isinstance(exc, PgsnapError) else f"worker failed: {exc!r}"
+    code = exc.exit_code if isinstance(exc, PgsnapError) else 1
+    with contextlib.suppress(SystemExit):
+        put_result(results, ("error", message, code), parent_pid)
