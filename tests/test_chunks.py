@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from pgsnap.chunks import CHUNKS_PER_JOB, Chunk, plan_chunks
@@ -13,7 +15,7 @@ def test_ranges_tile_the_table(pages: int, jobs: int) -> None:
     plan = plan_chunks(pages, jobs, 180000, min_chunk_pages=8)
     chunks = plan.chunks
     assert chunks[0].first == 0 and chunks[-1].last is None
-    for a, b in zip(chunks, chunks[1:], strict=False):
+    for a, b in itertools.pairwise(chunks):
         assert a.last == b.first and a.last is not None and a.first is not None
         assert a.last > a.first
     assert 2 <= len(chunks) <= jobs * CHUNKS_PER_JOB
