@@ -73,18 +73,41 @@ def detect_jobs(pgsnap: Path, command: str) -> bool:
 def dump_cases(tools: Tools, target: Target, workdir: Path, jobs: Sequence[int]) -> list[Case]:
     conn = target.conninfo(SOURCE_DB)
     cases = [
-        _psql(tools, conn, FLOOR, "server-side `COPY papers TO '/dev/null'` (the floor)",
-              f"COPY {TABLE} TO '/dev/null'"),
-        _psql(tools, conn, "psql_copy", "`psql -c \"\\copy papers to '/dev/null'\"`",
-              f"\\copy {TABLE} to '/dev/null'"),
+        _psql(
+            tools,
+            conn,
+            FLOOR,
+            "server-side `COPY papers TO '/dev/null'` (the floor)",
+            f"COPY {TABLE} TO '/dev/null'",
+        ),
+        _psql(
+            tools,
+            conn,
+            "psql_copy",
+            "`psql -c \"\\copy papers to '/dev/null'\"`",
+            f"\\copy {TABLE} to '/dev/null'",
+        ),
         _pg_dump_gzip(tools, conn, workdir / "pg_dump.sql.gz"),
-        _pg_dump(tools, conn, PG_DUMP_FC, "`pg_dump -Fc -t papers`", workdir / "pg_dump.Fc",
-                 ["-Fc"]),
-        _pg_dump(tools, conn, PG_DUMP_FC_Z1, "`pg_dump -Fc -Z1 -t papers`",
-                 workdir / "pg_dump_z1.Fc", ["-Fc", "-Z1"]),
-        _pg_dump(tools, conn, f"pg_dump_fd_j{FD_JOBS}", f"`pg_dump -Fd -j {FD_JOBS} -t papers`",
-                 workdir / "pg_dump.Fd", ["-Fd", "-j", str(FD_JOBS)]),
-    ]  # fmt: skip
+        _pg_dump(
+            tools, conn, PG_DUMP_FC, "`pg_dump -Fc -t papers`", workdir / "pg_dump.Fc", ["-Fc"]
+        ),
+        _pg_dump(
+            tools,
+            conn,
+            PG_DUMP_FC_Z1,
+            "`pg_dump -Fc -Z1 -t papers`",
+            workdir / "pg_dump_z1.Fc",
+            ["-Fc", "-Z1"],
+        ),
+        _pg_dump(
+            tools,
+            conn,
+            f"pg_dump_fd_j{FD_JOBS}",
+            f"`pg_dump -Fd -j {FD_JOBS} -t papers`",
+            workdir / "pg_dump.Fd",
+            ["-Fd", "-j", str(FD_JOBS)],
+        ),
+    ]
     for codec, ext in (("zstd", "sql.zst"), ("gzip", "sql.gz")):
         for j in jobs:
             cases.append(_pgsnap_dump(tools, conn, codec, ext, workdir / f"pgsnap_j{j}.{ext}", j))
@@ -125,9 +148,7 @@ def _pg_dump_gzip(tools: Tools, conn: str, out: Path) -> Case:
     return Case(PG_DUMP_GZIP, title, "dump", _shell(f"{pg_dump} | gzip -1 > {_q(out)}"), out)
 
 
-def _pg_dump(
-    tools: Tools, conn: str, key: str, title: str, out: Path, options: list[str]
-) -> Case:
+def _pg_dump(tools: Tools, conn: str, key: str, title: str, out: Path, options: list[str]) -> Case:
     if "pg_dump" not in tools.clients:
         return Case(key, title, "dump", skip=tools.missing["pg_dump"])
     argv = (tools.client("pg_dump"), "-d", conn, "-t", TABLE, *options, "-f", str(out))
@@ -136,7 +157,7 @@ def _pg_dump(
 
 def _pgsnap_dump(tools: Tools, conn: str, codec: str, ext: str, out: Path, jobs: int) -> Case:
     key = pgsnap_dump_key(codec, jobs)
-    option = ["--jobs", str(jobs)] if tools.dump_jobs else []
+    option = _jobs_option(tools.dump_jobs, jobs)
     title = f"`pgsnap dump {shlex.join([*option, '-o', 'papers.' + ext])}`"
     if not tools.dump_jobs and jobs != 1:
         return Case(key, title, "dump", jobs=jobs, skip="pgsnap dump has no --jobs option yet")
@@ -163,7 +184,7 @@ def _pg_restore(tools: Tools, target: Target, dump: Case) -> Case:
 
 
 def _pgsnap_load(tools: Tools, target: Target, dump: Case, jobs: int) -> Case:
-    option = ["--jobs", str(jobs)] if tools.load_jobs else []
+    option = _jobs_option(tools.load_jobs, jobs)
     title = f"`pgsnap load {shlex.join([*option, 'papers.sql.zst'])}`"
     case = Case(f"pgsnap_load_j{jobs}", title, "restore", source=dump.key, jobs=jobs)
     if not tools.load_jobs and jobs != 1:
@@ -173,6 +194,11 @@ def _pgsnap_load(tools: Tools, target: Target, dump: Case, jobs: int) -> Case:
     argv = [str(tools.pgsnap), "load", str(dump.output), "--dsn", target.conninfo(case.database)]
     argv += ["-q", *option]
     return _with_argv(case, tuple(argv))
+
+
+def _jobs_option(supported: bool, jobs: int) -> list[str]:
+    """--jobs J where pgsnap has it; without it only J=1 runs, as plain pgsnap."""
+    return ["--jobs", str(jobs)] if supported or jobs != 1 else []
 
 
 def _skipped(case: Case, reason: str | None, dump: Case) -> Case:

@@ -53,6 +53,7 @@ class Target:
     password: str | None = field(repr=False)
     bindir: Path | None  # the server's own installation; None for --dsn
     description: str  # how it was started, for the report
+    server_pid: int | None = None  # the postmaster, when it runs here and we know it
 
     def conninfo(self, dbname: str) -> str:
         """A conninfo for command lines: no password (that travels in PGPASSWORD)."""
@@ -91,10 +92,9 @@ class LocalCluster:
             self.stop()
             raise
         params = (("host", HOST), ("port", str(port)), ("user", SUPERUSER))
-        settings = ", ".join(f"{k}={v}" for k, v in BENCH_SETTINGS)
-        self.target = Target(
-            label, params, password, bindir, f"throwaway cluster from {bindir} ({settings})"
-        )
+        pid = int((self.workdir / "data" / "postmaster.pid").read_text().split("\n", 1)[0])
+        description = f"throwaway cluster from {bindir}"
+        self.target = Target(label, params, password, bindir, description, server_pid=pid)
 
     def stop(self) -> None:
         """Stop the server and remove its files; if it will not stop, keep them and raise."""
@@ -111,11 +111,22 @@ class LocalCluster:
         if self.run_as is not None:
             shutil.chown(pwfile, self.run_as, self.run_as)
         try:
-            self._run([
-                str(self.bindir / "initdb"), "-D", self._data(), "-E", "UTF8", "-U", SUPERUSER,
-                "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=scram-sha-256",
-                f"--pwfile={pwfile}", "--no-sync",
-            ])  # fmt: skip
+            self._run(
+                [
+                    str(self.bindir / "initdb"),
+                    "-D",
+                    self._data(),
+                    "-E",
+                    "UTF8",
+                    "-U",
+                    SUPERUSER,
+                    "--locale=C.UTF-8",
+                    "--auth-local=trust",
+                    "--auth-host=scram-sha-256",
+                    f"--pwfile={pwfile}",
+                    "--no-sync",
+                ]
+            )
         finally:
             pwfile.unlink(missing_ok=True)
 
@@ -128,8 +139,7 @@ class LocalCluster:
         try:
             self._run([*argv, "-o", " ".join(options), "start"])
         except ClusterError as exc:
-            tail = "\n".join(Path(log).read_text(errors="replace").splitlines()[-30:])
-            raise ClusterError(f"{exc}\n--- {log} ---\n{tail}") from None
+            raise ClusterError(f"{exc}\n--- {log} ---\n{_tail(Path(log))}") from None
         self._started = True
         return port
 
@@ -139,9 +149,14 @@ class LocalCluster:
         # a file, not a pipe: the daemonized postmaster would inherit a pipe and hang run()
         with tempfile.TemporaryFile() as out:
             proc = subprocess.run(
-                full, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                cwd=self.workdir, timeout=TOOL_TIMEOUT_S, check=False,
-            )  # fmt: skip
+                full,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=self.workdir,
+                timeout=TOOL_TIMEOUT_S,
+                check=False,
+            )
             if proc.returncode != 0:
                 out.seek(0)
                 text = out.read().decode(errors="replace").strip()
@@ -213,6 +228,13 @@ def find_clients(major: int, bindir: Path | None) -> tuple[dict[str, Path], dict
 
 def _is_client(path: Path, major: int) -> bool:
     return path.is_file() and os.access(path, os.X_OK) and binary_major(path) == major
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError as exc:
+        return f"(no log: {exc})"
 
 
 def _free_port() -> int:

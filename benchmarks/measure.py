@@ -4,10 +4,14 @@ CPU comes from getrusage(RUSAGE_CHILDREN) deltas: the kernel adds a child's CPU 
 every descendant it waited for) when we reap it, so a shell pipeline or pg_restore's workers
 are counted exactly, and a server backend, which is nobody's child here, is not.  Peak RSS is
 sampled: the sum of RSS over the process and all its descendants, every POLL_INTERVAL_S.
+
+The server's CPU is measured too, when we know its postmaster (a throwaway cluster): on a
+2-core machine the server competes with the client, and a restore is mostly server work.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import signal
@@ -19,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
+import psutil  # type: ignore[import-untyped]  # no types-psutil in the venv
 
 POLL_INTERVAL_S = 0.025  # 40 samples a second: a 1 s case still gets a fair peak
 # Listing descendants reads /proc/<pid>/stat of every process on the machine (about 2 ms
@@ -28,6 +32,7 @@ POLL_INTERVAL_S = 0.025  # 40 samples a second: a 1 s case still gets a fair pea
 TREE_RESCAN_S = 0.1
 STDERR_TAIL_CHARS = 4000
 KILL_GRACE_S = 10.0
+SERVER_SETTLE_S = 2.0  # how long to wait for a case's backends to end after its client did
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +46,7 @@ class Usage:
     exit_code: int  # negative: killed by that signal
     stderr_tail: str  # the last lines of its stderr, for failures
     timed_out: bool = False
+    server_cpu_s: float | None = None  # the postmaster and its backends; None if unknown
 
     @property
     def cpu_s(self) -> float:
@@ -48,7 +54,12 @@ class Usage:
 
 
 def run_measured(
-    argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout_s: float
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    timeout_s: float,
+    server_pid: int | None = None,
 ) -> Usage:
     """Run argv (stdin and stdout to /dev/null) and measure it.  Never raises on failure.
 
@@ -56,13 +67,19 @@ def run_measured(
     by id) gets SIGTERM, then SIGKILL.  Nothing else may spawn children meanwhile: the CPU
     delta would count them.
     """
+    server = _ServerCpu(server_pid)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(
-            list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-            env=dict(env), cwd=cwd, start_new_session=True,
-        )  # fmt: skip
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env=dict(env),
+            cwd=cwd,
+            start_new_session=True,
+        )
         sampler = _RssSampler(proc.pid)
         sampler.start()
         timed_out = _wait(proc, timeout_s)
@@ -71,6 +88,7 @@ def run_measured(
         err.seek(0)
         tail = _tail(err.read().decode(errors="replace"))
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_s = server.used()
     return Usage(
         wall_s=wall,
         user_s=after.ru_utime - before.ru_utime,
@@ -79,6 +97,7 @@ def run_measured(
         exit_code=proc.returncode,
         stderr_tail=tail,
         timed_out=timed_out,
+        server_cpu_s=server_s,
     )
 
 
@@ -104,6 +123,52 @@ def _wait(proc: subprocess.Popen[bytes], timeout_s: float) -> bool:
 
 def _tail(text: str) -> str:
     return text[-STDERR_TAIL_CHARS:].strip()
+
+
+class _ServerCpu:
+    """CPU used by a postmaster and its backends between construction and used().
+
+    A backend that ends is reaped by the postmaster, whose children_user/children_system then
+    hold its whole CPU; so: the postmaster's own and reaped-children times, plus the live
+    backends' times at the end, minus those at the start.  used() first waits (a little) for
+    the backends the case started to be gone and reaped: a client that has exited may leave
+    its backend a few milliseconds behind, and a zombie's CPU is readable nowhere.
+    """
+
+    def __init__(self, pid: int | None) -> None:
+        self._proc = None if pid is None else psutil.Process(pid)
+        self._before = self._children()
+        self._start = self._snapshot()
+
+    def used(self) -> float | None:
+        deadline = time.monotonic() + SERVER_SETTLE_S
+        while time.monotonic() < deadline and not self._children() <= self._before:
+            time.sleep(POLL_INTERVAL_S)
+        end = self._snapshot()
+        if self._start is None or end is None:
+            return None
+        return end - self._start
+
+    def _children(self) -> set[int]:
+        if self._proc is None:
+            return set()
+        with contextlib.suppress(psutil.Error):
+            return {p.pid for p in self._proc.children()}
+        return set()
+
+    def _snapshot(self) -> float | None:
+        if self._proc is None:
+            return None
+        try:
+            t = self._proc.cpu_times()
+            total: float = t.user + t.system + t.children_user + t.children_system
+            for child in self._proc.children():
+                with contextlib.suppress(psutil.Error):
+                    ct = child.cpu_times()
+                    total += ct.user + ct.system
+        except psutil.Error:
+            return None
+        return total
 
 
 class _RssSampler(threading.Thread):

@@ -25,15 +25,16 @@ from cases import (
 Record = dict[str, Any]
 MB = 1_000_000
 DASH = "—"
-ERROR_CHARS = 300  # how much of a failure's stderr the report quotes; the JSON has more
+ERROR_CHARS = 300  # of a failure's one-line reason; the JSON lines keep the stderr
 
 DUMP_REFS = (
-    (FLOOR, "× floor"),
-    (PG_DUMP_GZIP, "× `pg_dump \\| gzip -1`"),
-    (PG_DUMP_FC_Z1, "× `pg_dump -Fc -Z1`"),
-    (PG_DUMP_FC, "× `pg_dump -Fc`"),
+    (FLOOR, "vs floor"),
+    (PG_DUMP_GZIP, "vs `pg_dump \\| gzip -1`"),
+    (PG_DUMP_FC_Z1, "vs `pg_dump -Fc -Z1`"),
+    (PG_DUMP_FC, "vs `pg_dump -Fc`"),
 )
-RESTORE_REFS = ((PG_RESTORE, "× `pg_restore -j2`"), (PSQL_RESTORE, "× `zcat \\| psql`"))
+COST_HEADS = ("client CPU s", "server CPU s", "peak RSS MB")
+RESTORE_REFS = ((PG_RESTORE, "vs `pg_restore -j2`"), (PSQL_RESTORE, "vs `zcat \\| psql`"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,7 @@ class Summary:
     ok: int
     wall_s: float | None  # median over the successful runs
     cpu_s: float | None
+    server_cpu_s: float | None
     peak_rss: int | None  # max over the successful runs
     file_bytes: int | None
     rows: int | None
@@ -78,9 +80,9 @@ def section_markdown(section: Section) -> str:
     if section.restore_cases:
         lines += ["", "### Restore (each into a fresh empty database)", ""]
         lines += _restore_table(section.restore_cases, summaries)
-    failures = _failures(section.records)
-    if failures or section.notes:
-        lines += ["", "### Notes", "", *[f"- {n}" for n in section.notes], *failures]
+    notes = [*[f"- {n}" for n in section.notes], *_failures(section.records)]
+    if notes:
+        lines += ["", "### Notes", "", *notes]
     return "\n".join(lines)
 
 
@@ -93,6 +95,7 @@ def summarize(key: str, records: Sequence[Record]) -> Summary:
         ok=len(ok),
         wall_s=statistics.median(r["wall_s"] for r in ok) if ok else None,
         cpu_s=statistics.median(r["cpu_s"] for r in ok) if ok else None,
+        server_cpu_s=_median_known([r.get("server_cpu_s") for r in ok]),
         peak_rss=max(r["peak_rss_bytes"] for r in ok) if ok else None,
         file_bytes=last.get("file_bytes") if last else None,
         rows=last.get("rows") if last else None,
@@ -100,12 +103,17 @@ def summarize(key: str, records: Sequence[Record]) -> Summary:
     )
 
 
+def _median_known(values: Sequence[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
+
+
 def _all(section: Section) -> list[Case]:
     return [*section.dump_cases, *section.restore_cases]
 
 
 def _dump_table(cases: Sequence[Case], summaries: dict[str, Summary]) -> list[str]:
-    head = ["case", "wall s", *(t for _, t in DUMP_REFS), "CPU s", "peak RSS MB", "file MB"]
+    head = ["case", "wall s", *(t for _, t in DUMP_REFS), *COST_HEADS, "file MB"]
     rows = [_header(head, numeric_from=1)]
     for case in cases:
         s = summaries[case.key]
@@ -118,7 +126,7 @@ def _dump_table(cases: Sequence[Case], summaries: dict[str, Summary]) -> list[st
 
 
 def _restore_table(cases: Sequence[Case], summaries: dict[str, Summary]) -> list[str]:
-    head = ["case", "wall s", *(t for _, t in RESTORE_REFS), "CPU s", "peak RSS MB", "rows"]
+    head = ["case", "wall s", *(t for _, t in RESTORE_REFS), *COST_HEADS, "rows"]
     head.append("indexes")
     rows = [_header(head, numeric_from=1)]
     for case in cases:
@@ -140,8 +148,11 @@ def _runs(s: Summary) -> str:
 
 
 def _costs(s: Summary) -> list[str]:
-    cpu = DASH if s.cpu_s is None else f"{s.cpu_s:.2f}"
-    return [cpu, _mb(s.peak_rss)]
+    return [_seconds(s.cpu_s), _seconds(s.server_cpu_s), _mb(s.peak_rss)]
+
+
+def _seconds(x: float | None) -> str:
+    return DASH if x is None else f"{x:.2f}"
 
 
 def _unavailable(case: Case, s: Summary, width: int) -> str:
@@ -171,10 +182,9 @@ def _failures(records: Sequence[Record]) -> list[str]:
     for r in records:
         if r.get("skipped") or r["ok"]:
             continue
-        reason = r.get("failure") or f"exit {r['exit_code']}"
-        err = " ".join(str(r.get("stderr") or "").split())[-ERROR_CHARS:]
-        detail = f": `{err}`" if err else ""
-        out.append(f"- **{r['case']}** failed (repetition {r['repeat'] + 1}): {reason}{detail}")
+        reason = " ".join(str(r.get("failure") or f"exit {r.get('exit_code')}").split())
+        reason = reason[:ERROR_CHARS].replace("|", "\\|")
+        out.append(f"- **{r['case']}** failed (repetition {r['repeat'] + 1}): {reason}")
     return out
 
 
@@ -190,7 +200,8 @@ def _row(cells: Sequence[str]) -> str:
 def _legend() -> str:
     return (
         "Wall and CPU seconds are medians over the successful repetitions; CPU is user+sys of "
-        "the client process tree (the server's backends are not counted); peak RSS is the "
+        "the client process tree; server CPU is the postmaster's and its backends' (throwaway "
+        "clusters only); peak RSS is the "
         "largest sum of RSS over that tree, sampled every 25 ms; MB = 10^6 bytes. "
         "A ratio is the case's median wall time divided by the reference's: below 1 is "
         "faster. The floor is one backend writing COPY text to /dev/null, with no client "

@@ -24,12 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
-import psutil
-import psycopg
-from psycopg import sql
-
 import cases
+import click
+import psutil  # type: ignore[import-untyped]  # no types-psutil in the venv
+import psycopg
 import report
 from cases import Case, Tools
 from cluster import (
@@ -42,6 +40,7 @@ from cluster import (
     wheel_bindir,
 )
 from measure import Usage, run_measured
+from psycopg import sql
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -90,23 +89,50 @@ class Settings:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--rows", type=click.IntRange(min=1), help="Rows of papers [2000000; --demo 300000]")
-@click.option("--server", type=click.Choice([*SERVERS, "both"]), default="pg18", show_default=True,
-              help="Which throwaway server to start (ignored with --dsn).")
+@click.option(
+    "--server",
+    type=click.Choice([*SERVERS, "both"]),
+    default="pg18",
+    show_default=True,
+    help="Which throwaway server to start (ignored with --dsn).",
+)
 @click.option("--dsn", metavar="DSN", help="Use this existing server instead (superuser).")
 @click.option("--jobs", "jobs_text", metavar="J,J,...", help="pgsnap --jobs values [1,2; --demo 1]")
 @click.option("--repeat", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--only", type=click.Choice(["dump", "load"]), help="Measure one side only.")
-@click.option("--out", type=click.Path(path_type=Path), default=HERE / "results",
-              show_default="benchmarks/results", help="Where the .jsonl and latest.md go.")
-@click.option("--workdir", type=click.Path(path_type=Path, file_okay=False, exists=True),
-              help="Where the dump files go [a temp dir]; they are removed at the end.")
-@click.option("--timeout", "timeout_s", type=float, default=CASE_TIMEOUT_S, show_default=True,
-              help="Seconds before a case is killed.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=HERE / "results",
+    show_default="benchmarks/results",
+    help="Where the .jsonl and latest.md go.",
+)
+@click.option(
+    "--workdir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Where the dump files go [a temp dir]; they are removed at the end.",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=float,
+    default=CASE_TIMEOUT_S,
+    show_default=True,
+    help="Seconds before a case is killed.",
+)
 @click.option("--demo", is_flag=True, help="The issue's demo table: --rows 300000 --jobs 1.")
 def main(
-    rows: int | None, server: str, dsn: str | None, jobs_text: str | None, repeat: int,
-    only: str | None, out: Path, workdir: Path | None, timeout_s: float, demo: bool,
-) -> None:  # fmt: skip
+    rows: int | None,
+    server: str,
+    dsn: str | None,
+    jobs_text: str | None,
+    repeat: int,
+    only: str | None,
+    out: Path,
+    workdir: Path | None,
+    timeout_s: float,
+    demo: bool,
+) -> None:
     """Benchmark pgsnap dump/load against psql, pg_dump and pg_restore."""
     default_rows, default_jobs = (DEMO_ROWS, "1") if demo else (2_000_000, "1,2")
     settings = Settings(
@@ -126,7 +152,8 @@ def _parse_jobs(text: str) -> tuple[int, ...]:
     try:
         jobs = tuple(dict.fromkeys(int(j) for j in text.split(",") if j.strip()))
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not a list of numbers", param_hint="--jobs") from None
+        message = f"{text!r} is not a list of numbers"
+        raise click.BadParameter(message, param_hint="--jobs") from None
     if not jobs or min(jobs) < 1:
         raise click.BadParameter("give job counts of 1 or more", param_hint="--jobs")
     return jobs
@@ -264,14 +291,18 @@ class _Bench:
         finally:
             _drop_database(self.target, case.database)
         rows_ok = facts.get("rows") == self.settings.rows
-        if not rows_ok and "failure" not in facts:
-            facts["failure"] = f"{facts.get('rows')} rows after the restore"
+        if not rows_ok and "count_error" not in facts:
+            facts["count_error"] = f"{facts.get('rows')} rows after the restore"
         self._record(case, usage, facts, ok=usage.exit_code == 0 and rows_ok)
 
     def _measure(self, case: Case, argv: Sequence[str]) -> Usage:
         self._checkpoint()
         return run_measured(
-            argv, env=self.target.client_env(), cwd=self._cwd(), timeout_s=self.settings.timeout_s
+            argv,
+            env=self.target.client_env(),
+            cwd=self._cwd(),
+            timeout_s=self.settings.timeout_s,
+            server_pid=self.target.server_pid,
         )
 
     def _checkpoint(self) -> None:
@@ -290,15 +321,25 @@ class _Bench:
         return Path(tempfile.gettempdir())
 
     def _record(self, case: Case, usage: Usage, facts: dict[str, Any], *, ok: bool) -> None:
-        if usage.timed_out:
-            facts.setdefault("failure", f"timed out after {self.settings.timeout_s:.0f} s")
+        if not ok:
+            facts["failure"] = self._failure(usage, facts)
         self._write(case, usage, {**facts, "ok": ok})
-        status = "ok" if ok else f"FAILED ({facts.get('failure') or f'exit {usage.exit_code}'})"
+        status = "ok" if ok else f"FAILED: {facts['failure']}"
         _log(
             f"[{self.target.label}] rep {facts['repeat'] + 1} {case.side} {case.key}: "
             f"{usage.wall_s:.2f} s, cpu {usage.cpu_s:.2f} s, "
             f"rss {usage.peak_rss_bytes / 1e6:.0f} MB, {status}"
         )
+
+    def _failure(self, usage: Usage, facts: dict[str, Any]) -> str:
+        """One line saying why a run failed: timeout, exit code and last stderr line, count."""
+        if usage.timed_out:
+            return f"timed out after {self.settings.timeout_s:.0f} s"
+        if usage.exit_code != 0:
+            lines = [line for line in usage.stderr_tail.splitlines() if line.strip()]
+            last = f": {lines[-1].strip()}" if lines else ""
+            return f"exit {usage.exit_code}{last}"
+        return " ".join(str(facts.get("count_error", "unknown")).split())
 
     def _write(self, case: Case, usage: Usage | None, facts: dict[str, Any]) -> None:
         record: dict[str, Any] = {"case": case.key, "title": case.title, "side": case.side}
@@ -312,11 +353,16 @@ class _Bench:
                 peak_rss_bytes=usage.peak_rss_bytes,
                 exit_code=usage.exit_code,
                 stderr=usage.stderr_tail,
+                server_cpu_s=_round(usage.server_cpu_s),
             )
         record.update(self.context)
         self.records.append(record)
         with self.jsonl.open("a") as f:
             f.write(json.dumps(record, default=str) + "\n")
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
 
 
 def find_tools(target: Target) -> Tools:
@@ -403,6 +449,7 @@ def _version(path: Path) -> str:
 
 def _git_state() -> str:
     """The commit of the pgsnap checkout, and whether pgsnap/ had uncommitted changes."""
+
     def git(*args: str) -> str:
         proc = subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True)
         return proc.stdout.strip()
@@ -436,7 +483,7 @@ def _restored_counts(target: Target, dbname: str) -> dict[str, Any]:
         with psycopg.connect(target.dsn(dbname), autocommit=True) as conn:
             rows, indexes = _one(conn, RESTORED_SQL)
     except psycopg.Error as exc:
-        return {"rows": None, "indexes": None, "failure": f"cannot count rows: {exc}".strip()}
+        return {"rows": None, "indexes": None, "count_error": f"cannot count rows: {exc}"}
     return {"rows": rows, "indexes": indexes}
 
 
