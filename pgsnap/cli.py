@@ -106,6 +106,8 @@ def dump(
         compress=compress,
         level=level,
         force=force,
+        jobs=jobs,
+        snapshot=snapshot,
         progress=display,
     )
     display.info(

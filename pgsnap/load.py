@@ -41,6 +41,8 @@ class RowSource(Protocol):
 
     def finish(self) -> dict[str, Any]: ...
 
+    def total_bytes(self, index: int) -> int | None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class LoadResult:
@@ -273,14 +275,15 @@ def _copy_in(conn: Conn, plan: _Plan, source: RowSource, progress: ProgressFn) -
         target, column_list if cols else sql.SQL(""), freeze
     )
     label = plan.spec.qname.display()
-    progress(Event("start", label))
-    done = 0
+    progress(Event("start", label, total_bytes=source.total_bytes(plan.index)))
+    done = done_rows = 0
     with connection.statement_errors(stmt.as_string(conn)), conn.cursor() as cur:
         with cur.copy(stmt) as copy:
             for raw in source.data(plan.index):
                 copy.write(raw)
                 done += len(raw)
-                progress(Event("rows", label, bytes=done))
+                done_rows += raw.count(b"\n")
+                progress(Event("rows", label, done_rows, done, source.total_bytes(plan.index)))
         rows = cur.rowcount
     progress(Event("done", label, rows=rows, bytes=done))
     return rows

@@ -168,12 +168,13 @@ def _copy_parallel(
             pool.tasks.put(i)
         for _ in range(nworkers):
             pool.tasks.put(None)
-        rows = done_bytes = finished = 0
+        rows = done_bytes = done_rows = finished = 0
         while finished < nworkers:
             msg = workers.next_result(pool)
             if msg[0] == "frame":
                 done_bytes += msg[1]
-                progress(Event("rows", label, bytes=done_bytes, total_bytes=total_bytes))
+                done_rows += msg[2]
+                progress(Event("rows", label, done_rows, done_bytes, total_bytes))
             elif msg[0] == "rows":
                 rows += msg[1]
                 finished += 1
@@ -207,7 +208,9 @@ def _load_worker(
                         while (task := workers.next_task(tasks, parent_pid)) is not None:
                             raw = reader.read_frame(task)
                             copy.write(raw)
-                            workers.put_result(results, ("frame", len(raw)), parent_pid)
+                            workers.put_result(
+                                results, ("frame", len(raw), raw.count(b"\n")), parent_pid
+                            )
                     rows = cur.rowcount
                 with connection.statement_errors():
                     conn.execute("COMMIT")

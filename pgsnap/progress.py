@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,8 +35,11 @@ def human_bytes(n: float) -> str:
     return f"{n:.1f} TB"
 
 
+PLAIN_INTERVAL_S = 10.0  # how often a non-terminal run logs a progress line
+
+
 class Display:
-    """Renders events on stderr: a rich bar on a terminal, plain lines otherwise."""
+    """Renders events on stderr: a rich bar on a terminal, plain log lines otherwise."""
 
     def __init__(self, *, verb: str, quiet: bool = False) -> None:
         from rich.console import Console
@@ -46,23 +50,26 @@ class Display:
         self.live = self.console.is_terminal and not quiet
         self._bar: Any = None
         self._task: Any = None
+        self._last_line = 0.0
 
     def __call__(self, event: Event) -> None:
         if self.quiet:
             return
         if event.kind == "start":
             self._start(event)
-        elif event.kind == "rows" and self._bar is not None:
-            self._bar.update(self._task, completed=event.bytes, rows=event.rows)
+        elif event.kind == "rows":
+            self._rows(event)
         elif event.kind == "done":
             self._stop()
         elif event.kind == "step" and event.message:
-            self.console.print(event.message, soft_wrap=True)
+            self.info(event.message)
 
     def _start(self, event: Event) -> None:
         what = "on disk" if self.verb == "dumping" else "of rows"
         size = f" ({human_bytes(event.total_bytes)} {what})" if event.total_bytes else ""
-        self.console.print(f"{self.verb} {event.table}{size}", soft_wrap=True)
+        how = f"; {event.message}" if event.message else ""
+        self.info(f"{self.verb} {event.table}{size}{how}")
+        self._last_line = time.monotonic()
         if not self.live:
             return
         from rich.progress import (
@@ -71,6 +78,7 @@ class Display:
             Progress,
             TextColumn,
             TimeElapsedColumn,
+            TimeRemainingColumn,
             TransferSpeedColumn,
         )
 
@@ -79,12 +87,25 @@ class Display:
             BarColumn(),
             DownloadColumn(),
             TransferSpeedColumn(),
+            TextColumn("{task.fields[rows]:,} rows"),
             TimeElapsedColumn(),
+            TimeRemainingColumn(),
             console=self.console,
             transient=True,
         )
         self._task = self._bar.add_task(event.table, total=event.total_bytes, rows=0)
         self._bar.start()
+
+    def _rows(self, event: Event) -> None:
+        if self._bar is not None:
+            # the size estimate is the table on disk; once the text outgrows it, grow the total
+            total = max(event.total_bytes or 0, event.bytes)
+            self._bar.update(self._task, completed=event.bytes, total=total, rows=event.rows)
+            return
+        now = time.monotonic()
+        if now - self._last_line >= PLAIN_INTERVAL_S:
+            self._last_line = now
+            self.info(f"  {event.table}: {event.rows:,} rows, {human_bytes(event.bytes)}")
 
     def _stop(self) -> None:
         if self._bar is not None:

@@ -33,6 +33,10 @@ class FileSource:
     def finish(self) -> dict[str, Any]:
         return self.reader.manifest
 
+    def total_bytes(self, index: int) -> int | None:
+        """Uncompressed size of the table's rows, for progress."""
+        return sum(f.raw_size for f in self.reader.frames if f.kind == "data" and f.table == index)
+
 
 @dataclass(frozen=True, slots=True)
 class _Seen:
@@ -52,6 +56,9 @@ class StreamSource:
         self.ntables = len(self.header["tables"])
         self.current = 0  # the table whose rows come next; == ntables after the last
         self.seen: list[_Seen] = []
+
+    def total_bytes(self, index: int) -> int | None:
+        return None  # a stream's sizes arrive with the manifest, at the end
 
     def data(self, index: int) -> Iterator[bytes]:
         while self.current < index:

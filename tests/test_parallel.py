@@ -216,6 +216,17 @@ def test_killed_parallel_load_leaves_a_staging_table_the_next_load_removes(
     assert content_md5(target.dsn, "big") == content_md5(db.dsn, "big")
 
 
+def test_cli_parallel_dump_reports_its_workers(db: TestDB, tmp_path: Path) -> None:
+    db.execute(
+        "CREATE TABLE wide AS SELECT g AS id, repeat('x', 2000) AS pad FROM generate_series(1, 40000) g"
+    )
+    res = cli("dump", "wide", "--dsn", db.dsn, "-o", str(tmp_path / "w.sql.zst"), "-j", "2")
+    assert res.exit_code == 0, res.output
+    assert "2 workers" in res.stderr and "chunks" in res.stderr
+    with archive.ArchiveReader.open(tmp_path / "w.sql.zst") as reader:
+        assert reader.manifest["rows"] == [40000]
+
+
 def test_parallel_dump_to_stdout_and_stream_load(db: TestDB, tmp_path: Path) -> None:
     db.execute(ACCOUNTS)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
