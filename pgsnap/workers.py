@@ -21,12 +21,12 @@ from pgsnap.errors import PgsnapError
 
 WORKER_KINDS = ("process", "thread")
 RESULT_QUEUE_PER_WORKER = 2  # compressed frames in flight per worker: bounds the writer's memory
-POLL_S = 0.5
+POLL_S = 0.5  # how often a waiting side checks that the other side is still alive
 # fork: a spawned worker re-imports psycopg and pgsnap, about 0.6 s each on the 2-core test
 # machine, which is most of a small parallel dump.  A forked worker never touches the
 # leader's connection and leaves through os._exit, so it cannot close it.  Where fork is
 # unavailable or unsafe (macOS, Windows), spawn.
-START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"  # how often a waiting side checks that the other side is still alive
+START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 
 
 class WorkerError(PgsnapError):
