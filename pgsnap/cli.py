@@ -203,3 +203,7 @@ def demo(rows: int, keep: bool) -> None:
     from pgsnap.demo import run
 
     call(run, rows=rows, keep=keep, echo=lambda s: click.echo(s, err=True))
+
+
+# The backup-workflow commands (list, inspect, verify, export, prune) live in cli_tools.py.
+from pgsnap import cli_tools  # noqa: E402,F401  (registers its commands on `main`)
