@@ -77,6 +77,11 @@ quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print nothing b
     metavar="ID",
     help="Join a snapshot exported by another session (pg_export_snapshot()).",
 )
+@click.option("--where", metavar="CONDITION", help="Dump only the rows that match (one table).")
+@click.option("--schema-only", is_flag=True, help="Only the DDL, no rows.")
+@click.option(
+    "--data-only", is_flag=True, help="Only the rows (loads append to an existing table)."
+)
 @quiet_option
 def dump(
     tables: tuple[str, ...],
@@ -88,6 +93,9 @@ def dump(
     force: bool,
     jobs: int,
     snapshot: str | None,
+    where: str | None,
+    schema_only: bool,
+    data_only: bool,
     quiet: bool,
 ) -> None:
     """Dump TABLE(S) into one compressed archive that is also a psql script.
@@ -108,6 +116,9 @@ def dump(
         force=force,
         jobs=jobs,
         snapshot=snapshot,
+        where=where,
+        schema_only=schema_only,
+        data_only=data_only,
         progress=display,
     )
     display.info(
@@ -139,6 +150,8 @@ def dump(
     "--shorten-names", is_flag=True, help="Shorten renamed names over 63 bytes with a hash."
 )
 @jobs_option
+@click.option("--schema-only", is_flag=True, help="Create the empty table; no rows.")
+@click.option("--data-only", is_flag=True, help="Only add the rows to the existing table.")
 @quiet_option
 def load(
     file: str,
@@ -152,6 +165,8 @@ def load(
     replace: bool,
     shorten_names: bool,
     jobs: int,
+    schema_only: bool,
+    data_only: bool,
     quiet: bool,
 ) -> None:
     """Restore a table from FILE (- reads stdin).  Atomic: on any error nothing changes.
@@ -175,6 +190,8 @@ def load(
         replace=replace,
         shorten_names=shorten_names,
         jobs=jobs,
+        schema_only=schema_only,
+        data_only=data_only,
         progress=display,
     )
     display.info(

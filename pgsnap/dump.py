@@ -12,7 +12,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -20,7 +20,7 @@ import psycopg
 import psycopg.errors
 from psycopg import pq, sql
 
-from pgsnap import archive, catalog, chunks, connection, ddl, script, workers
+from pgsnap import archive, catalog, chunks, connection, ddl, script, sqlcheck, workers
 from pgsnap.config import ConnSource, resolve
 from pgsnap.errors import TargetExistsError, UsageError
 from pgsnap.model import TableSpec, table_to_json
@@ -55,6 +55,9 @@ def dump(
     force: bool = False,
     jobs: int = 1,
     snapshot: str | None = None,
+    where: str | None = None,
+    schema_only: bool = False,
+    data_only: bool = False,
     chunk_pages: int | None = None,
     worker_kind: str = "process",
     progress: ProgressFn = no_progress,
@@ -69,6 +72,8 @@ def dump(
     `jobs` > 1 splits big tables into ctid ranges (about `chunk_pages` heap pages each) that
     worker processes read under the leader's exported snapshot.  `snapshot` joins a snapshot
     exported by another session (pg_export_snapshot()) instead of taking a new one.
+    `where` dumps only the rows of one table that match it (recorded in the archive, whose
+    load then appends); `schema_only` / `data_only` leave out the rows / the DDL.
     """
     names = [tables] if isinstance(tables, str) else list(tables)
     if not names:
@@ -76,6 +81,11 @@ def dump(
     codec = _choose_codec(output, compress)  # bad options fail before connecting
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {jobs}")
+    contents = _contents(schema_only, data_only)
+    if where is not None:
+        where = sqlcheck.check_where(where)
+        if len(names) != 1 or schema_only:
+            raise UsageError("--where filters the rows of one table; name exactly one")
     if chunk_pages is not None and chunk_pages < 1:
         raise UsageError(f"chunk pages must be at least 1, not {chunk_pages}")
     if worker_kind not in workers.WORKER_KINDS:
@@ -85,6 +95,9 @@ def dump(
     conn = connection.connect(source, autocommit=True)
     try:
         specs, facts = _snapshot_and_catalog(conn, names, snapshot)
+        if where is not None:
+            specs = [replace(specs[0], where=where)]
+            _check_where_on_server(conn, specs[0])
         path = _final_path(output, output_dir, specs[0], codec)
         with _open_output(path, force) as out:
             writer = archive.ArchiveWriter(out.stream, codec=codec, level=level)
@@ -98,6 +111,7 @@ def dump(
                 facts["block_size"],
                 facts["server_version_num"],
                 chunk_pages or chunks.MIN_CHUNK_PAGES,
+                contents,
             )
             rows = _write_archive(conn, writer, specs, facts, job, progress)
             out.commit()
@@ -229,6 +243,7 @@ class _Job:
     block_size: int
     server_version: int
     chunk_pages: int
+    contents: str  # all | schema | data
 
 
 def _write_archive(
@@ -239,8 +254,8 @@ def _write_archive(
     job: _Job,
     progress: ProgressFn,
 ) -> list[int]:
-    header = _header(specs, facts, job.codec)
-    writer.write_header(header, script.header_sql(specs))
+    header = _header(specs, facts, job.codec, job.contents)
+    writer.write_header(header, script.header_sql(specs, job.contents))
     plans = [
         chunks.plan_chunks(
             -(-s.stats.table_bytes // job.block_size),
@@ -251,6 +266,11 @@ def _write_archive(
         for s in specs
     ]
     pool = None
+    if job.contents == "schema":
+        writer.write_sql(script.end_sql(specs, job.contents))
+        conn.execute("ROLLBACK")
+        writer.finish(dict(header, rows=[0] * len(specs), finished_at=_now_iso()))
+        return [0] * len(specs)
     if any(len(p.chunks) > 1 for p in plans):
         pool = workers.start_pool(
             job.worker_kind, job.jobs, _dump_worker, job.source, job.snapshot, job.codec, job.level
@@ -277,15 +297,39 @@ def _write_archive(
             for _ in pool.workers:
                 pool.tasks.put(None)
             pool.stop()
-    writer.write_sql(script.end_sql(specs))
+    writer.write_sql(script.end_sql(specs, job.contents))
     conn.execute("ROLLBACK")  # read-only snapshot: nothing to commit; locks released
     manifest = dict(header, rows=rows, finished_at=_now_iso())
     writer.finish(manifest)
     return rows
 
 
-def _header(specs: list[TableSpec], facts: dict[str, Any], codec: str) -> dict[str, Any]:
+def _contents(schema_only: bool, data_only: bool) -> str:
+    if schema_only and data_only:
+        raise UsageError("--schema-only and --data-only cannot be combined")
+    return "schema" if schema_only else "data" if data_only else "all"
+
+
+def _check_where_on_server(conn: Conn, spec: TableSpec) -> None:
+    """Plan the filtered query before any file exists: a bad column or type fails here."""
+    stmt = sql.SQL("EXPLAIN SELECT FROM ONLY {} WHERE ({})").format(
+        sql.Identifier(spec.schema, spec.name),
+        sql.SQL(spec.where or "true"),  # checked by pglast
+    )
+    with connection.statement_errors(f"--where {spec.where}"):
+        conn.execute("SAVEPOINT pgsnap_where")
+        try:
+            conn.execute(stmt)
+        except psycopg.Error:
+            conn.execute("ROLLBACK TO SAVEPOINT pgsnap_where")
+            raise
+
+
+def _header(
+    specs: list[TableSpec], facts: dict[str, Any], codec: str, contents: str
+) -> dict[str, Any]:
     return {
+        "contents": contents,
         "pgsnap_version": __version__,
         "created_at": _now_iso(),
         "codec": codec,
@@ -307,6 +351,13 @@ def copy_out_statement(spec: TableSpec, chunk: chunks.Chunk | None = None) -> sq
     cols = spec.copy_columns
     target = sql.Identifier(spec.schema, spec.name)
     col_list = sql.SQL(", ").join(sql.Identifier(c) for c in cols)
+    if spec.where is not None:  # checked by sqlcheck.check_where and planned by the server
+        conditions = [f"({spec.where})"] + (
+            [chunk.predicate()] if chunk and chunk.predicate() else []
+        )
+        return sql.SQL("COPY (SELECT {} FROM ONLY {} WHERE {}) TO STDOUT").format(
+            col_list, target, sql.SQL(" AND ".join(conditions))
+        )
     if chunk is None or chunk.whole_table:
         if not cols:
             return sql.SQL("COPY {} TO STDOUT").format(target)

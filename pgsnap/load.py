@@ -21,7 +21,7 @@ from psycopg import sql
 from pgsnap import archive, connection
 from pgsnap.config import resolve
 from pgsnap.ddl import ident
-from pgsnap.errors import TargetExistsError, UsageError
+from pgsnap.errors import TableNotFoundError, TargetExistsError, UsageError
 from pgsnap.load_parallel import check_rows, remove_orphans, run_parallel
 from pgsnap.model import QualifiedName, TableSpec, table_from_json
 from pgsnap.naming import parse_table_arg
@@ -64,6 +64,8 @@ class Options:
     shorten_names: bool = False
     jobs: int = 1
     worker_kind: str = "process"
+    schema_only: bool = False
+    data_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,7 @@ class _Plan:
     create: bool  # run the DDL (False when appending to an existing table)
     drop_first: bool
     swap: bool
+    rows: bool  # load the rows (False for schema only)
     mode: str
 
 
@@ -89,6 +92,8 @@ def load(
     replace: bool = False,
     shorten_names: bool = False,
     jobs: int = 1,
+    schema_only: bool = False,
+    data_only: bool = False,
     worker_kind: str = "process",
     progress: ProgressFn = no_progress,
 ) -> LoadResult:
@@ -99,9 +104,21 @@ def load(
 
     With `jobs` > 1 (a file, not a stream; not `append`), workers load in parallel into a
     staging table that is renamed into place at the end (see load_parallel.py).
+    `schema_only` creates the empty table; `data_only` adds the rows to an existing table.
+    Archives made with --where or --data-only append by default.
     """
     opts = Options(
-        as_name, table, drop_existing, cascade, append, replace, shorten_names, jobs, worker_kind
+        as_name,
+        table,
+        drop_existing,
+        cascade,
+        append,
+        replace,
+        shorten_names,
+        jobs,
+        worker_kind,
+        schema_only,
+        data_only,
     )
     _check_options(opts)
     started = time.monotonic()
@@ -129,6 +146,8 @@ def _check_options(o: Options) -> None:
         raise UsageError(f"{' and '.join(chosen)} cannot be combined; choose one")
     if o.cascade and not (o.drop_existing or o.replace):
         raise UsageError("--cascade goes with --drop-existing or --replace")
+    if o.schema_only and (o.data_only or o.append):
+        raise UsageError("--schema-only cannot be combined with --data-only or --append")
     if o.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {o.jobs}")
 
@@ -142,8 +161,8 @@ def _load_from(
     conn = connection.connect(conn_source, autocommit=True)
     try:
         connection.apply_session_settings(conn)
-        plan = _plan(conn, index, final, opts)
-        if opts.jobs > 1 and isinstance(source, FileSource) and plan.create:
+        plan = _plan(conn, index, final, opts, source.header.get("contents", "all"))
+        if opts.jobs > 1 and isinstance(source, FileSource) and plan.create and plan.rows:
             remove_orphans(conn, progress)
             rows = run_parallel(
                 conn,
@@ -200,18 +219,26 @@ def _exists(conn: Conn, name: QualifiedName) -> bool:
     return bool(row and row[0])
 
 
-def _plan(conn: Conn, index: int, final: TableSpec, o: Options) -> _Plan:
+def _plan(conn: Conn, index: int, final: TableSpec, o: Options, contents: str) -> _Plan:
+    """What the load will do, from the target's existence, the options and the archive."""
     exists = _exists(conn, final.qname)
-    if not exists:
-        return _Plan(index, final, final, True, False, False, "created")
     shown = final.qname.display()
-    if o.append:
-        return _Plan(index, final, final, False, False, False, "appended")
+    data_only = o.data_only or contents == "data"
+    rows = not (o.schema_only or contents == "schema")
+    if data_only and not exists:
+        raise TableNotFoundError(
+            f'table "{shown}" does not exist; loading rows only needs an existing table'
+        )
+    if not exists:
+        return _Plan(index, final, final, True, False, False, rows, "created")
+    # a data-only or a filtered (--where) archive adds to the table it came from
+    implied_append = data_only or (final.where is not None and not (o.drop_existing or o.replace))
+    if o.append or implied_append:
+        return _Plan(index, final, final, False, False, False, rows, "appended")
     if o.drop_existing:
-        return _Plan(index, final, final, True, True, False, "recreated")
+        return _Plan(index, final, final, True, True, False, rows, "recreated")
     if o.replace:
-        staged = staging_spec(final)
-        return _Plan(index, final, staged, True, False, True, "replaced")
+        return _Plan(index, final, staging_spec(final), True, False, True, rows, "replaced")
     raise TargetExistsError(
         f'table "{shown}" already exists; use --drop-existing, --replace or --append'
         " (or --as to restore under another name)"
@@ -232,9 +259,10 @@ def _run(conn: Conn, plan: _Plan, source: RowSource, o: Options, progress: Progr
         if plan.create:
             for stmt in plan.load_spec.pre_data:
                 connection.run(conn, stmt)
-        rows = _copy_in(conn, plan, source, progress)
+        rows = _copy_in(conn, plan, source, progress) if plan.rows else 0
         manifest = source.finish()
-        _verify_rows(plan, manifest, rows)
+        if plan.rows:
+            _verify_rows(plan, manifest, rows)
         if plan.create:
             for stmt in plan.load_spec.post_data:
                 connection.run(conn, stmt)

@@ -86,6 +86,7 @@ class TableSpec:
     post_data: tuple[str, ...] = ()  # run after the rows: constraints, indexes, triggers, setval
     kind: str = "r"  # pg_class.relkind
     stats: TableStats = field(default_factory=TableStats)
+    where: str | None = None  # the row filter of a --where dump: such archives append by default
 
     @property
     def qname(self) -> QualifiedName:
@@ -122,4 +123,5 @@ def table_from_json(d: dict[str, Any]) -> TableSpec:
         post_data=tuple(d.get("post_data", ())),
         kind=d.get("kind", "r"),
         stats=TableStats(**d.get("stats", {})),
+        where=d.get("where"),
     )

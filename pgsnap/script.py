@@ -48,16 +48,29 @@ def copy_from_stdin(t: TableSpec) -> str:
     return f"COPY {copy_target(t)} FROM stdin;\n"
 
 
-def header_sql(tables: Sequence[TableSpec]) -> str:
-    """Preamble, all pre-data, and the COPY line of the first table."""
-    pre = "".join(statements(t.pre_data) for t in tables)
-    return PREAMBLE + pre + (copy_from_stdin(tables[0]) if tables else "")
+CONTENTS = ("all", "schema", "data")
+SETVAL_PREFIX = "SELECT pg_catalog.setval("
+
+
+def header_sql(tables: Sequence[TableSpec], contents: str = "all") -> str:
+    """Preamble, all pre-data, and the COPY line of the first table (no COPY for schema only,
+    no DDL for data only)."""
+    pre = "" if contents == "data" else "".join(statements(t.pre_data) for t in tables)
+    first_copy = copy_from_stdin(tables[0]) if tables and contents != "schema" else ""
+    return PREAMBLE + pre + first_copy
 
 
 def between_sql(next_table: TableSpec) -> str:
     return END_OF_COPY + copy_from_stdin(next_table)
 
 
-def end_sql(tables: Sequence[TableSpec]) -> str:
-    post = "".join(statements(t.post_data) for t in tables)
-    return (END_OF_COPY if tables else "") + post + "COMMIT;\n"
+def end_sql(tables: Sequence[TableSpec], contents: str = "all") -> str:
+    """End of the last COPY, all post-data (only the sequence values for data only), COMMIT."""
+    if contents == "data":
+        post = "".join(
+            statements([s for s in t.post_data if s.startswith(SETVAL_PREFIX)]) for t in tables
+        )
+    else:
+        post = "".join(statements(t.post_data) for t in tables)
+    end_copy = END_OF_COPY if tables and contents != "schema" else ""
+    return end_copy + post + "COMMIT;\n"

@@ -54,7 +54,8 @@ class StreamSource:
             raise NotAnArchiveError("the input stream is empty: not a pgsnap archive")
         self.header: dict[str, Any] = archive.parse_header(first[2].decode("utf-8", "replace"))
         self.ntables = len(self.header["tables"])
-        self.current = 0  # the table whose rows come next; == ntables after the last
+        # the table whose rows come next; == ntables after the last (or with no rows at all)
+        self.current = self.ntables if self.header.get("contents") == "schema" else 0
         self.seen: list[_Seen] = []
 
     def total_bytes(self, index: int) -> int | None:
