@@ -265,6 +265,7 @@ class _Bench:
                     self.outputs[case.key] = case.output
 
     def _dump(self, case: Case, rep: int) -> None:
+        self.outputs.pop(case.key, None)  # a restore must not read a failed repetition's file
         if case.output is not None:
             _remove(case.output)
         usage = self._measure(case, case.argv)
