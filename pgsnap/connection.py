@@ -26,6 +26,7 @@ SESSION_SETTINGS: tuple[tuple[str, str], ...] = (
     ("lock_timeout", "0"),
     ("idle_in_transaction_session_timeout", "0"),
     ("row_security", "off"),
+    ("check_function_bodies", "off"),  # a function may name the table it is restored before
     # catalog output fully quoted: a keyword that is new in pglast's grammar stays an identifier
     ("quote_all_identifiers", "on"),
     ("search_path", ""),

@@ -12,7 +12,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -20,7 +20,17 @@ import psycopg
 import psycopg.errors
 from psycopg import pq, sql
 
-from pgsnap import archive, catalog, chunks, connection, ddl, script, sqlcheck, workers
+from pgsnap import (
+    archive,
+    catalog,
+    chunks,
+    connection,
+    ddl,
+    dependencies,
+    script,
+    sqlcheck,
+    workers,
+)
 from pgsnap.config import ConnSource, resolve
 from pgsnap.errors import TargetExistsError, UsageError
 from pgsnap.model import TableSpec, table_to_json
@@ -145,8 +155,11 @@ def _snapshot_and_catalog(
                 sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(sql.Identifier(schema, name))
             )
         snapshot = conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()
-        specs = [ddl.table_spec(catalog.read_table(conn, *f)) for f in dict.fromkeys(found)]
+        unique = list(dict.fromkeys(found))
+        specs = [ddl.table_spec(catalog.read_table(conn, *f)) for f in unique]
         facts = catalog.database_facts(conn)
+        deps = [d for f in unique for d in dependencies.read_dependencies(conn, f[0])]
+    facts["dependencies"] = list({(d.kind, d.identity): d for d in deps}.values())
     facts["snapshot"] = snapshot[0] if snapshot else None
     return specs, facts
 
@@ -255,7 +268,7 @@ def _write_archive(
     progress: ProgressFn,
 ) -> list[int]:
     header = _header(specs, facts, job.codec, job.contents)
-    writer.write_header(header, script.header_sql(specs, job.contents))
+    writer.write_header(header, script.header_sql(specs, job.contents, facts["dependencies"]))
     plans = [
         chunks.plan_chunks(
             -(-s.stats.table_bytes // job.block_size),
@@ -338,6 +351,7 @@ def _header(
         "database": facts["database"],
         "encoding": facts["encoding"],
         "database_bytes": facts["database_bytes"],
+        "dependencies": [asdict(d) for d in facts["dependencies"]],
         "tables": [table_to_json(s) for s in specs],
     }
 

@@ -21,9 +21,16 @@ from psycopg import sql
 from pgsnap import archive, connection
 from pgsnap.config import resolve
 from pgsnap.ddl import ident
+from pgsnap.dependencies import ensure as ensure_dependencies
 from pgsnap.errors import TableNotFoundError, TargetExistsError, UsageError
 from pgsnap.load_parallel import check_rows, remove_orphans, run_parallel
-from pgsnap.model import QualifiedName, TableSpec, table_from_json
+from pgsnap.model import (
+    Dependency,
+    QualifiedName,
+    TableSpec,
+    dependency_from_json,
+    table_from_json,
+)
 from pgsnap.naming import parse_table_arg
 from pgsnap.progress import Event, ProgressFn, no_progress
 from pgsnap.rename import rename_table
@@ -176,6 +183,7 @@ def _load_from(
                 jobs=opts.jobs,
                 worker_kind=opts.worker_kind,
                 progress=progress,
+                deps=_dependencies(source),
             )
         else:
             rows = _run(conn, plan, source, opts, progress)
@@ -257,6 +265,7 @@ def _run(conn: Conn, plan: _Plan, source: RowSource, o: Options, progress: Progr
             if plan.drop_first:
                 _drop(conn, target, o.cascade)
         if plan.create:
+            ensure_dependencies(conn, _dependencies(source))
             for stmt in plan.load_spec.pre_data:
                 connection.run(conn, stmt)
         rows = _copy_in(conn, plan, source, progress) if plan.rows else 0
@@ -275,6 +284,10 @@ def _run(conn: Conn, plan: _Plan, source: RowSource, o: Options, progress: Progr
         _rollback(conn)
         raise
     return rows
+
+
+def _dependencies(source: RowSource) -> list[Dependency]:
+    return [dependency_from_json(d) for d in source.header.get("dependencies", ())]
 
 
 def _drop(conn: Conn, target: sql.Identifier, cascade: bool) -> None:

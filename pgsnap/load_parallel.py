@@ -20,10 +20,10 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from pgsnap import archive, connection, workers
+from pgsnap import archive, connection, dependencies, workers
 from pgsnap.config import ConnSource
 from pgsnap.errors import VerifyError
-from pgsnap.model import QualifiedName, TableSpec
+from pgsnap.model import Dependency, QualifiedName, TableSpec
 from pgsnap.progress import Event, ProgressFn
 from pgsnap.staging import STAGING_PREFIX, swap_statements
 
@@ -78,12 +78,13 @@ def run_parallel(
     jobs: int,
     worker_kind: str,
     progress: ProgressFn,
+    deps: list[Dependency],
 ) -> int:
     """Load table `index` of `reader` as `final` through the staging table `staged`."""
     key = _lock_key(conn, staged.qname)
     conn.execute("SELECT pg_catalog.pg_advisory_lock(%s, %s)", (ADVISORY_CLASS, key))
     try:
-        _create(conn, staged)
+        created = _create(conn, staged, deps)
         try:
             rows = _copy_parallel(source, reader, index, final, staged, jobs, worker_kind, progress)
             check_rows(final, rows, int(reader.manifest["rows"][index]))
@@ -95,6 +96,7 @@ def run_parallel(
             _swap(conn, staged, final, drop_existing, cascade)
         except BaseException:
             _drop_staging(conn, staged)
+            dependencies.drop_created(conn, created)
             raise
     finally:
         with contextlib.suppress(psycopg.Error):
@@ -110,13 +112,16 @@ def check_rows(spec: TableSpec, loaded: int, expected: int) -> None:
         )
 
 
-def _create(conn: Conn, staged: TableSpec) -> None:
+def _create(conn: Conn, staged: TableSpec, deps: list[Dependency]) -> list[Dependency]:
+    """Create the missing dependencies and the staging table, and commit: workers need it."""
     with connection.statement_errors():
         conn.execute("BEGIN")
     try:
+        created = dependencies.ensure(conn, deps)
         for stmt in staged.pre_data:
             connection.run(conn, stmt)
         conn.execute("COMMIT")
+        return created
     except BaseException:
         with contextlib.suppress(psycopg.Error):
             conn.execute("ROLLBACK")

@@ -125,3 +125,28 @@ def table_from_json(d: dict[str, Any]) -> TableSpec:
         stats=TableStats(**d.get("stats", {})),
         where=d.get("where"),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """Something a table needs that `pg_dump -t` leaves out: an extension, a type, a function.
+
+    `identity` is what to_regtype()/to_regprocedure() take (the name, for an extension);
+    `fingerprint` describes the definition, to compare with an existing object of that name.
+    """
+
+    kind: str  # extension | type | function
+    schema: str
+    name: str
+    identity: str
+    ddl: str
+    fingerprint: str
+
+    def display(self) -> str:
+        if self.kind == "extension":
+            return f'extension "{self.name}"'
+        return f'{self.kind} "{self.identity}"'
+
+
+def dependency_from_json(d: dict[str, Any]) -> Dependency:
+    return Dependency(**d)

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pgsnap.ddl import ident
-from pgsnap.model import TableSpec
+from pgsnap.dependencies import psql_guarded
+from pgsnap.model import Dependency, TableSpec
 
 PREAMBLE = """\\set ON_ERROR_STOP on
 SET statement_timeout = 0;
@@ -52,10 +53,14 @@ CONTENTS = ("all", "schema", "data")
 SETVAL_PREFIX = "SELECT pg_catalog.setval("
 
 
-def header_sql(tables: Sequence[TableSpec], contents: str = "all") -> str:
-    """Preamble, all pre-data, and the COPY line of the first table (no COPY for schema only,
-    no DDL for data only)."""
+def header_sql(
+    tables: Sequence[TableSpec], contents: str = "all", deps: Sequence[Dependency] = ()
+) -> str:
+    """Preamble, the dependencies (each created only if missing), all pre-data, and the COPY
+    line of the first table (no COPY for schema only, no DDL for data only)."""
     pre = "" if contents == "data" else "".join(statements(t.pre_data) for t in tables)
+    if contents != "data":
+        pre = statements([psql_guarded(d) for d in deps]) + pre
     first_copy = copy_from_stdin(tables[0]) if tables and contents != "schema" else ""
     return PREAMBLE + pre + first_copy
 
