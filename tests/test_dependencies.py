@@ -109,7 +109,7 @@ def test_missing_extension_is_named(db: TestDB) -> None:
     )
     with (
         db.connect() as conn,
-        pytest.raises(DependencyError, match="lacks the extension.*no_such_ext"),
+        pytest.raises(DependencyError, match=r"lacks the extension.*no_such_ext"),
     ):
         ensure(conn, [fake])
 
