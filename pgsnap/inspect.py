@@ -21,10 +21,12 @@ from pgsnap.errors import UsageError
 from pgsnap.load import pick_table, target_spec
 from pgsnap.model import (
     Column,
+    Dependency,
     OwnedSequence,
     QualifiedName,
     TableSpec,
     TableStats,
+    dependency_from_json,
     table_from_json,
 )
 from pgsnap.naming import split_qualified
@@ -123,6 +125,9 @@ class ArchiveInfo:
     database_bytes: int | None  # pg_database_size() at dump time
     frames: int  # all frames but the manifest
     tables: tuple[TableInfo, ...] = field(default=())
+    # extensions, types and functions the archive carries; load creates the missing ones
+    carried: tuple[Dependency, ...] = field(default=())
+    contents: str = "all"  # all | schema (no rows) | data (rows only)
 
     @property
     def rows(self) -> int:
@@ -166,6 +171,10 @@ def inspect(
             database_bytes=_opt_int(m.get("database_bytes")),
             frames=len(reader.frames),
             tables=tables,
+            carried=tuple(
+                dependency_from_json(d) for d in m.get("dependencies") or () if isinstance(d, dict)
+            ),
+            contents=str(m.get("contents", "all")),
         )
 
 

@@ -10,8 +10,9 @@ the table's contents:
                newline), read as an unsigned little-endian integer
 
 A sum (not an xor) keeps duplicate rows apart, and any row order gives the same value.
-Against a database, the same function runs over ``COPY (SELECT cols FROM ONLY t) TO
-STDOUT`` in a session with pgsnap's settings (connection.apply_session_settings: ISO
+Against a database, the same function runs over the dump's own COPY statement (the
+archive's columns in its order, ``ONLY`` the table, and the archive's ``--where`` filter if
+it has one), in a session with pgsnap's settings (connection.apply_session_settings: ISO
 dates, extra_float_digits=3, …), so equal contents give equal text and equal checksums.
 """
 
@@ -35,7 +36,7 @@ from psycopg.conninfo import make_conninfo
 from pgsnap import archive, catalog, connection
 from pgsnap.config import ConnSource, resolve
 from pgsnap.ddl import ident
-from pgsnap.dump import copy_out
+from pgsnap.dump import copy_out, copy_out_statement
 from pgsnap.errors import (
     CorruptFrameError,
     PermissionDeniedError,
@@ -160,6 +161,8 @@ def verify(
     started = time.monotonic()
     with archive.ArchiveReader.open(file) as reader:
         specs = _specs(reader)
+        _check_contents(reader, compare_live, restore_test)
+        carries = bool(reader.manifest.get("dependencies"))
         wanted = list(range(len(specs))) if table is None else [pick_table(specs, table)]
         sums = _read_all(reader, progress)
         checks = [TableCheck(specs[i].qname.display(), sums[i], _frames(reader, i)) for i in wanted]
@@ -170,9 +173,11 @@ def verify(
         checks = _compare_live(source, [specs[i] for i in wanted], checks, as_name, progress)
     place = None
     if restore_test and source is not None:
-        place, checks = _restore_test(
-            str(file), source, [specs[i] for i in wanted], checks, jobs, progress
-        )
+        chosen = [specs[i] for i in wanted]
+        self_contained = not carries and not any(map(dependencies, chosen))
+        progress(Event("step", "", message="restore test: loading into a temporary place"))
+        place, checks = _restore_test(str(file), source, chosen, checks, jobs, self_contained)
+        progress(Event("step", "", message=f"dropped the temporary {place}"))
     return VerifyResult(
         path=os.fspath(file),
         file_bytes=file_bytes,
@@ -190,6 +195,18 @@ def _check_options(compare_live: bool, as_name: str | None, table: str | None, j
         raise UsageError("--as names the live table to compare with: give --dsn or --live too")
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {jobs}")
+
+
+def _check_contents(reader: archive.ArchiveReader, compare_live: bool, restore_test: bool) -> None:
+    contents = reader.manifest.get("contents", "all")
+    if compare_live and contents == "schema":
+        raise UsageError(
+            f'"{reader.path}" holds no rows (a --schema-only dump): nothing to compare with'
+        )
+    if restore_test and contents == "data":
+        raise UsageError(
+            f'"{reader.path}" holds rows only (a --data-only dump): it cannot be restored alone'
+        )
 
 
 def _specs(reader: archive.ArchiveReader) -> list[TableSpec]:
@@ -286,11 +303,9 @@ def _live_checksum(conn: Conn, spec: TableSpec, target: QualifiedName) -> Checks
 
 
 def _select_statement(spec: TableSpec, target: QualifiedName) -> sql.Composed:
-    """The archive's columns, in its order, as COPY text (ONLY: as the dump read them)."""
-    columns = sql.SQL(", ").join(sql.Identifier(c) for c in spec.copy_columns)
-    return sql.SQL("COPY (SELECT {} FROM ONLY {}) TO STDOUT").format(
-        columns, sql.Identifier(target.schema, target.name)
-    )
+    """The dump's own COPY statement (its columns, in its order, and its --where filter),
+    pointed at `target`."""
+    return copy_out_statement(replace(spec, schema=target.schema, name=target.name))
 
 
 def _table_facts(conn: Conn, target: QualifiedName) -> dict[str, Any]:
@@ -339,14 +354,17 @@ def _restore_test(
     specs: list[TableSpec],
     checks: list[TableCheck],
     jobs: int,
-    progress: ProgressFn,
+    self_contained: bool,
 ) -> tuple[str, list[TableCheck]]:
-    """Loads the tables somewhere temporary, compares them with the archive, drops it."""
+    """Loads the tables somewhere temporary, compares them with the archive, drops it.
+
+    A fresh database only for tables that need nothing outside themselves (a foreign key's
+    table, a type, a function…): those exist in the current database, next to a schema.
+    """
     name = TEMP_PREFIX + secrets.token_hex(4)
     with _connected(source) as conn:
-        kind = _create_place(conn, name, self_contained=not any(map(dependencies, specs)))
+        kind = _create_place(conn, name, self_contained=self_contained)
         place = f"{kind} {name}"
-        progress(Event("step", "", message=f"restore test in the temporary {place}"))
         try:
             found = _load_and_check(file, source, conn, kind, name, specs, jobs)
         finally:
