@@ -101,6 +101,10 @@ class RenameError(PgsnapError):
     """The stored DDL could not be parsed or renamed."""
 
 
+class UnsafeStatementError(ArchiveError):
+    """The archive holds a statement that pgsnap does not write: refused before any change."""
+
+
 class VerifyError(PgsnapError):
     """Row counts or checksums after a load do not match the archive."""
 

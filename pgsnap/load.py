@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import psycopg
 from psycopg import sql
 
-from pgsnap import archive, connection
+from pgsnap import archive, connection, sqlcheck
 from pgsnap.config import resolve
 from pgsnap.ddl import ident
 from pgsnap.dependencies import ensure as ensure_dependencies
@@ -164,6 +164,7 @@ def _load_from(
 ) -> tuple[str, int, str]:
     specs = [table_from_json(t) for t in source.header["tables"]]
     index = pick_table(specs, opts.table)
+    sqlcheck.check_statements(specs[index], _dependencies(source))  # before any change
     final = target_spec(specs[index], opts.as_name, opts.shorten_names)
     conn = connection.connect(conn_source, autocommit=True)
     try:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pglast import ast, parse_sql
-from pglast.enums import SetOperation
+from pglast.enums import AlterTableType, ObjectType, SetOperation
 from pglast.parser import ParseError
 
-from pgsnap.errors import UsageError
+from pgsnap.errors import UnsafeStatementError, UsageError
+from pgsnap.model import Dependency, TableSpec
+from pgsnap.naming import split_qualified
 
 
 def check_where(condition: str) -> str:
@@ -38,3 +42,183 @@ def check_where(condition: str) -> str:
     if select.op != SetOperation.SETOP_NONE or any(getattr(select, c, None) for c in clauses):
         raise UsageError("--where must be a single condition")
     return text
+
+
+# -- the load's allow-list --------------------------------------------------------------------
+#
+# A load executes DDL that it reads from a file.  Every statement is parsed with PostgreSQL's
+# grammar first, and runs only if it is one of the kinds pgsnap writes, aimed at an object the
+# manifest names.  Anything else is refused before the database is touched.
+
+TABLE_COMMANDS = {
+    AlterTableType.AT_AddConstraint,
+    AlterTableType.AT_ClusterOn,
+    AlterTableType.AT_ReplicaIdentity,
+    AlterTableType.AT_EnableTrig,
+    AlterTableType.AT_DisableTrig,
+    AlterTableType.AT_EnableAlwaysTrig,
+    AlterTableType.AT_EnableReplicaTrig,
+    AlterTableType.AT_EnableRowSecurity,
+    AlterTableType.AT_ForceRowSecurity,
+    AlterTableType.AT_SetStatistics,
+    AlterTableType.AT_SetStorage,
+    AlterTableType.AT_SetCompression,
+    AlterTableType.AT_SetOptions,
+}
+TABLE_COMMENTS = {
+    ObjectType.OBJECT_TABLE,
+    ObjectType.OBJECT_COLUMN,
+    ObjectType.OBJECT_TABCONSTRAINT,
+    ObjectType.OBJECT_TRIGGER,
+    ObjectType.OBJECT_POLICY,
+}
+
+
+class _Names:
+    """The objects a table's DDL may touch, as (schema, name) pairs."""
+
+    def __init__(self, spec: TableSpec) -> None:
+        self.table = (spec.schema, spec.name)
+        self.sequences = {(s.schema, s.name) for s in spec.owned.sequences}
+        self.indexes = {(spec.schema, i) for i in spec.owned.indexes}
+
+
+def check_statements(spec: TableSpec, deps: list[Dependency]) -> None:
+    """Refuse (UnsafeStatementError) any stored statement pgsnap would not have written."""
+    names = _Names(spec)
+    for text in (*spec.pre_data, *spec.post_data):
+        stmt = _one_statement(text)
+        if not _table_statement_allowed(stmt, names):
+            raise UnsafeStatementError(_refusal(text, spec))
+    for dep in deps:
+        stmt = _one_statement(dep.ddl)
+        if not _dependency_allowed(stmt, dep):
+            raise UnsafeStatementError(_refusal(dep.ddl, spec))
+
+
+def _refusal(text: str, spec: TableSpec) -> str:
+    shown = " ".join(text.split())[:120]
+    return (
+        f"refusing the archive of {spec.qname.display()}: it holds a statement pgsnap does not "
+        f"write: {shown}"
+    )
+
+
+def _one_statement(text: str) -> Any:
+    try:
+        stmts = parse_sql(text)
+    except ParseError:
+        shown = " ".join(text.split())[:120]
+        raise UnsafeStatementError(
+            f"refusing the archive: a stored statement does not parse: {shown}"
+        ) from None
+    if len(stmts) != 1:
+        raise UnsafeStatementError(
+            f"refusing the archive: {len(stmts)} statements where one was stored: "
+            f"{' '.join(text.split())[:120]}"
+        )
+    return stmts[0].stmt
+
+
+def _rel(rv: Any) -> tuple[str | None, str]:
+    return rv.schemaname, rv.relname
+
+
+def _table_statement_allowed(stmt: Any, n: _Names) -> bool:
+    if isinstance(stmt, ast.CreateStmt):
+        return _rel(stmt.relation) == n.table and stmt.partbound is None and not stmt.inhRelations
+    if isinstance(stmt, ast.CreateSeqStmt):
+        return _rel(stmt.sequence) in n.sequences
+    if isinstance(stmt, ast.AlterSeqStmt):
+        return _rel(stmt.sequence) in n.sequences
+    if isinstance(stmt, ast.AlterTableStmt):
+        return (
+            stmt.objtype == ObjectType.OBJECT_TABLE
+            and _rel(stmt.relation) == n.table
+            and all(c.subtype in TABLE_COMMANDS for c in stmt.cmds or ())
+        )
+    if isinstance(stmt, ast.IndexStmt):
+        return _rel(stmt.relation) == n.table and (n.table[0], stmt.idxname) in n.indexes
+    if isinstance(stmt, ast.CreateTrigStmt):
+        return _rel(stmt.relation) == n.table and not stmt.replace
+    if isinstance(stmt, ast.CreatePolicyStmt):
+        return _rel(stmt.table) == n.table
+    if isinstance(stmt, ast.CommentStmt):
+        return _comment_allowed(stmt, n)
+    if isinstance(stmt, ast.SelectStmt):
+        return _is_setval(stmt, n)
+    return False
+
+
+def _comment_allowed(stmt: Any, n: _Names) -> bool:
+    parts = (
+        tuple(s.sval for s in stmt.object if isinstance(s, ast.String))
+        if isinstance(stmt.object, tuple)
+        else ()
+    )
+    if stmt.objtype == ObjectType.OBJECT_TABLE:
+        return parts == n.table
+    if stmt.objtype == ObjectType.OBJECT_COLUMN:
+        return parts[:2] == n.table and len(parts) == 3
+    if stmt.objtype == ObjectType.OBJECT_INDEX:
+        return parts in n.indexes
+    if stmt.objtype == ObjectType.OBJECT_SEQUENCE:
+        return parts in n.sequences
+    if stmt.objtype in TABLE_COMMENTS:  # constraint, trigger, policy: ... ON table
+        return parts[:2] == n.table and len(parts) == 3
+    return False
+
+
+def _is_setval(stmt: Any, n: _Names) -> bool:
+    clauses = (
+        "fromClause",
+        "whereClause",
+        "groupClause",
+        "havingClause",
+        "sortClause",
+        "limitCount",
+        "intoClause",
+        "lockingClause",
+        "withClause",
+        "distinctClause",
+    )
+    if any(getattr(stmt, c, None) for c in clauses) or len(stmt.targetList or ()) != 1:
+        return False
+    call = stmt.targetList[0].val
+    if not isinstance(call, ast.FuncCall):
+        return False
+    if _names(call.funcname or ()) not in (("pg_catalog", "setval"), ("setval",)):
+        return False
+    args = call.args or ()
+    if len(args) != 3 or not all(isinstance(a, ast.A_Const) for a in args):
+        return False
+    if not isinstance(args[0].val, ast.String):
+        return False
+    try:
+        parts = tuple(split_qualified(args[0].val.sval or ""))
+    except UsageError:
+        return False
+    return parts in n.sequences
+
+
+def _dependency_allowed(stmt: Any, dep: Dependency) -> bool:
+    target = (dep.schema, dep.name)
+    if dep.kind == "extension":
+        return (
+            isinstance(stmt, ast.CreateExtensionStmt)
+            and bool(stmt.if_not_exists)
+            and stmt.extname == dep.name
+        )
+    if dep.kind == "function":
+        return isinstance(stmt, ast.CreateFunctionStmt) and _names(stmt.funcname) == target
+    if isinstance(stmt, (ast.CreateEnumStmt, ast.CreateRangeStmt)):
+        return _names(stmt.typeName) == target
+    if isinstance(stmt, ast.CreateDomainStmt):
+        return _names(stmt.domainname) == target
+    if isinstance(stmt, ast.CompositeTypeStmt):
+        return _rel(stmt.typevar) == target
+    return False
+
+
+def _names(items: Any) -> tuple[str, ...]:
+    return tuple(s.sval for s in items)

@@ -1,0 +1,133 @@
+"""A load runs only the statements pgsnap writes; a tampered archive is refused before any change."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import DECOYS, cli, exists
+from pgservers import TestDB
+
+import pgsnap
+from pgsnap import archive
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def rewrite(src: Path, dst: Path, mutate: Mutation) -> None:
+    """Copy an archive, changing its header and manifest the same way (a careful attacker)."""
+    with archive.ArchiveReader.open(src) as reader:
+        header = copy.deepcopy(reader.header)
+        manifest = copy.deepcopy(reader.manifest)
+        for meta in (header, manifest):
+            meta.pop("format", None)
+            meta.pop("frames", None)
+            mutate(meta)
+        with dst.open("wb") as out:
+            writer = archive.ArchiveWriter(out, codec=reader.codec)
+            for i, frame in enumerate(reader.frames):
+                raw = reader.read_frame(i)
+                if i == 0:
+                    text = raw.decode()
+                    body = text.split("\n", 2)[2]
+                    writer.write_header(header, body)
+                elif frame.kind == "data":
+                    writer.write_data(frame.table or 0, raw, frame.rows)
+                else:
+                    writer.write_sql(raw.decode())
+            writer.finish(manifest)
+
+
+def _add_pre(stmt: str) -> Mutation:
+    def mutate(meta: dict[str, Any]) -> None:
+        meta["tables"][0]["pre_data"].append(stmt)
+
+    return mutate
+
+
+def _replace_first(stmt: str) -> Mutation:
+    def mutate(meta: dict[str, Any]) -> None:
+        meta["tables"][0]["pre_data"][0] = stmt
+
+    return mutate
+
+
+def _add_post(stmt: str) -> Mutation:
+    def mutate(meta: dict[str, Any]) -> None:
+        meta["tables"][0]["post_data"].append(stmt)
+
+    return mutate
+
+
+def _bad_dependency(meta: dict[str, Any]) -> None:
+    meta.setdefault("dependencies", []).append(
+        {
+            "kind": "function",
+            "schema": "public",
+            "name": "harmless",
+            "identity": "public.harmless()",
+            "ddl": "CREATE OR REPLACE FUNCTION pg_catalog.now() RETURNS timestamptz LANGUAGE sql AS 'SELECT 1'",
+            "fingerprint": "x",
+        }
+    )
+
+
+TAMPERS: dict[str, Mutation] = {
+    "drop database": _add_pre("DROP DATABASE postgres"),
+    "copy to program": _add_post('COPY "public"."papers" TO PROGRAM \'touch /tmp/pgsnap-pwned\''),
+    "alter system": _add_post("ALTER SYSTEM SET fsync = off"),
+    "second statement": _replace_first(
+        'CREATE SEQUENCE "public"."papers_legacy_no_seq"; DROP TABLE "public"."venues"'
+    ),
+    "hidden after a comment": _add_pre('/* harmless */ DROP TABLE "public"."venues"'),
+    "psql meta-command": _add_pre("\\! touch /tmp/pgsnap-pwned"),
+    "index on another table": _add_post('CREATE INDEX "papers_x" ON "public"."venues" ("name")'),
+    "grant": _add_post('GRANT ALL ON "public"."venues" TO PUBLIC'),
+    "setval of another sequence": _add_post(
+        'SELECT pg_catalog.setval(\'"public"."venues_id_seq"\', 99, true)'
+    ),
+    "setval with a subquery": _add_post(
+        'SELECT pg_catalog.setval(\'"public"."papers_legacy_no_seq"\', (SELECT 1 FROM pg_sleep(0)), true)'
+    ),
+    "dependency under another name": _bad_dependency,
+}
+
+
+@pytest.mark.parametrize("case", sorted(TAMPERS))
+def test_tampered_archive_is_refused_before_any_change(
+    db: TestDB, tmp_path: Path, case: str
+) -> None:
+    db.execute(DECOYS)
+    good = tmp_path / "papers.sql.zst"
+    pgsnap.dump("papers", dsn=db.dsn, output=good)
+    bad = tmp_path / "tampered.sql.zst"
+    rewrite(good, bad, TAMPERS[case])
+    res = cli("load", str(bad), "--dsn", db.dsn, "--as", "papers_copy")
+    assert res.exit_code == 5, res.output
+    assert "refusing the archive" in res.stderr
+    assert not exists(db.dsn, "papers_copy") and exists(db.dsn, "venues")
+    assert not Path("/tmp/pgsnap-pwned").exists()
+    # the untouched archive loads
+    assert cli("load", str(good), "--dsn", db.dsn, "--as", "papers_copy").exit_code == 0
+
+
+def test_stream_load_checks_statements_too(db: TestDB, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    db.execute(DECOYS)
+    good = tmp_path / "papers.sql.zst"
+    pgsnap.dump("papers", dsn=db.dsn, output=good)
+    bad = tmp_path / "tampered.sql.zst"
+    rewrite(good, bad, TAMPERS["drop database"])
+    res = subprocess.run(
+        [sys.executable, "-m", "pgsnap", "load", "-", "--dsn", db.dsn, "--as", "p2"],
+        input=bad.read_bytes(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert res.returncode == 5 and b"refusing the archive" in res.stderr
+    assert not exists(db.dsn, "p2")
