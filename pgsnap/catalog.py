@@ -59,6 +59,10 @@ class CatColumn:
     default: str | None
     collation: str | None
     comment: str | None
+    stattarget: int | None = None
+    storage: str | None = None
+    compression: str | None = None
+    options: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +84,7 @@ class CatIndex:
     replica_identity: bool
     clustered: bool
     comment: str | None
+    stattargets: tuple[tuple[int, int], ...] = ()  # (column number, statistics target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +133,7 @@ class CatTable:
     kind: str
     persistence: str
     reloptions: tuple[str, ...]
+    toast_options: tuple[str, ...]
     row_security: bool
     force_row_security: bool
     replica_identity: str
@@ -208,6 +214,7 @@ def read_table(conn: Conn, oid: int, schema: str, name: str) -> CatTable:
         kind=t["relkind"],
         persistence=t["relpersistence"],
         reloptions=tuple(t["reloptions"] or ()),
+        toast_options=tuple(t["toast_options"] or ()),
         row_security=t["relrowsecurity"],
         force_row_security=t["relforcerowsecurity"],
         replica_identity=t["relreplident"],
@@ -236,6 +243,10 @@ def _columns(conn: Conn, oid: int) -> list[CatColumn]:
             default=r["default_expr"],
             collation=r["collation"],
             comment=r["comment"],
+            stattarget=r["stattarget"],
+            storage=r["storage"],
+            compression=r["compression"],
+            options=tuple(r["attoptions"] or ()),
         )
         for r in fetch(conn, "columns", oid=oid)
     ]
@@ -265,6 +276,9 @@ def _indexes(conn: Conn, oid: int) -> list[CatIndex]:
             replica_identity=r["indisreplident"],
             clustered=r["indisclustered"],
             comment=r["comment"],
+            stattargets=tuple(
+                (int(a), int(b)) for a, b in (x.split() for x in r["stattargets"] or ())
+            ),
         )
         for r in fetch(conn, "indexes", oid=oid)
     ]

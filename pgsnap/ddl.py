@@ -65,6 +65,7 @@ def pre_data(t: CatTable) -> list[str]:
     table = ident(t.schema, t.name)
     out = [_create_sequence(s) for s in t.sequences if not s.identity]
     out.append(create_table(t))
+    out += _column_settings(t)
     out += [
         f"ALTER SEQUENCE {ident(s.schema, s.name)} OWNED BY {ident(t.schema, t.name, s.column)}"
         for s in t.sequences
@@ -103,8 +104,10 @@ def create_table(t: CatTable) -> str:
     ]
     unlogged = "UNLOGGED " if t.persistence == "u" else ""
     text = f"CREATE {unlogged}TABLE {ident(t.schema, t.name)} ({', '.join(items)})"
-    if t.reloptions:
-        text += f" WITH ({', '.join(_reloption(o) for o in t.reloptions)})"
+    options = [_reloption(o) for o in t.reloptions]
+    options += [_reloption("toast." + o) for o in t.toast_options]
+    if options:
+        text += f" WITH ({', '.join(options)})"
     return text
 
 
@@ -136,6 +139,27 @@ def _column_def(
     return " ".join(parts)
 
 
+STORAGE = {"p": "PLAIN", "e": "EXTERNAL", "m": "MAIN", "x": "EXTENDED"}
+COMPRESSION = {"p": "pglz", "l": "lz4"}
+
+
+def _column_settings(t: CatTable) -> list[str]:
+    """ALTER COLUMN … SET STATISTICS / STORAGE / COMPRESSION / (options), as pg_dump does."""
+    only = f"ALTER TABLE ONLY {ident(t.schema, t.name)} ALTER COLUMN"
+    out = []
+    for c in t.columns:
+        col = f"{only} {ident(c.name)}"
+        if c.stattarget is not None:
+            out.append(f"{col} SET STATISTICS {c.stattarget}")
+        if c.storage is not None:
+            out.append(f"{col} SET STORAGE {STORAGE[c.storage]}")
+        if c.compression is not None and c.compression in COMPRESSION:
+            out.append(f"{col} SET COMPRESSION {COMPRESSION[c.compression]}")
+        if c.options:
+            out.append(f"{col} SET ({', '.join(_reloption(o) for o in c.options)})")
+    return out
+
+
 def _reloption(option: str) -> str:
     name, _, value = option.partition("=")
     return f"{name} = {literal(value)}"
@@ -153,6 +177,11 @@ def post_data(t: CatTable) -> list[str]:
     ]
     out += [i.definition for i in t.indexes if not i.backs_constraint]
     out += [f"{only} CLUSTER ON {ident(i.name)}" for i in t.indexes if i.clustered]
+    out += [
+        f"ALTER INDEX {ident(t.schema, i.name)} ALTER COLUMN {col} SET STATISTICS {target}"
+        for i in t.indexes
+        for col, target in i.stattargets
+    ]
     out += _replica_identity(t, only)
     for tr in t.triggers:
         out.append(tr.definition)

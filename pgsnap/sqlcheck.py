@@ -132,10 +132,15 @@ def _table_statement_allowed(stmt: Any, n: _Names) -> bool:
     if isinstance(stmt, ast.AlterSeqStmt):
         return _rel(stmt.sequence) in n.sequences
     if isinstance(stmt, ast.AlterTableStmt):
+        cmds = [c.subtype for c in stmt.cmds or ()]
+        if stmt.objtype == ObjectType.OBJECT_INDEX:  # ALTER INDEX … ALTER COLUMN n SET STATISTICS
+            return _rel(stmt.relation) in n.indexes and set(cmds) <= {
+                AlterTableType.AT_SetStatistics
+            }
         return (
             stmt.objtype == ObjectType.OBJECT_TABLE
             and _rel(stmt.relation) == n.table
-            and all(c.subtype in TABLE_COMMANDS for c in stmt.cmds or ())
+            and all(c in TABLE_COMMANDS for c in cmds)
         )
     if isinstance(stmt, ast.IndexStmt):
         return _rel(stmt.relation) == n.table and (n.table[0], stmt.idxname) in n.indexes

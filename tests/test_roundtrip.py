@@ -236,3 +236,30 @@ def test_api_rejects_bad_input(db: TestDB, tmp_path: Path) -> None:
         pgsnap.dump("t", dsn=db.dsn, output=tmp_path / "x.sql.gz", compress="zstd")
     with pytest.raises(pgsnap.PgsnapError, match="cannot be combined"):
         pgsnap.load(str(tmp_path / "x.sql.zst"), dsn=db.dsn, append=True, replace=True)
+
+
+def test_column_and_index_settings_travel(db: TestDB, tmp_path: Path) -> None:
+    db.execute("""
+      CREATE TABLE s (id int PRIMARY KEY, a text, b text, c int, d jsonb)
+        WITH (fillfactor = 90, toast.autovacuum_enabled = false);
+      ALTER TABLE s ALTER COLUMN a SET STATISTICS 500, ALTER COLUMN b SET STORAGE EXTERNAL,
+        ALTER COLUMN d SET COMPRESSION pglz, ALTER COLUMN c SET (n_distinct = -0.5);
+      CREATE INDEX s_expr_idx ON s ((c + 1));
+      ALTER INDEX s_expr_idx ALTER COLUMN 1 SET STATISTICS 300;
+      INSERT INTO s VALUES (1, 'x', 'y', 3, '{}');""")
+    out = tmp_path / "s.sql.zst"
+    pgsnap.dump("s", dsn=db.dsn, output=out)
+    pgsnap.load(str(out), dsn=db.dsn, as_name="s2")
+    query = """SELECT attname, attstattarget::int, attstorage, attcompression::text, attoptions
+               FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 ORDER BY attnum"""
+    assert db.execute(query, ("s2",)) == db.execute(query, ("s",))
+    assert db.execute("SELECT reloptions FROM pg_class WHERE relname = 's2'") == [
+        (["fillfactor=90"],)
+    ]
+    assert db.execute(
+        "SELECT t.reloptions FROM pg_class c JOIN pg_class t ON t.oid = c.reltoastrelid "
+        "WHERE c.relname = 's2'"
+    ) == [(["autovacuum_enabled=false"],)]
+    assert db.execute(
+        "SELECT attstattarget::int FROM pg_attribute WHERE attrelid = 's2_expr_idx'::regclass"
+    ) == [(300,)]

@@ -4,6 +4,10 @@ SELECT ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid) AS def,
                WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid
                  AND c.contype IN ('p', 'u', 'x')) AS backs_constraint,
        i.indisreplident, i.indisclustered,
+       ARRAY(SELECT pg_catalog.format('%%s %%s', a.attnum, a.attstattarget)
+             FROM pg_catalog.pg_attribute a
+             WHERE a.attrelid = i.indexrelid AND a.attstattarget::int > 0
+             ORDER BY a.attnum) AS stattargets,
        pg_catalog.obj_description(i.indexrelid, 'pg_class') AS comment
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid

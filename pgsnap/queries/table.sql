@@ -1,5 +1,6 @@
 -- The table itself: kind, persistence, options, row security, replica identity, comment, sizes.
-SELECT c.relkind, c.relpersistence, c.reloptions, c.relrowsecurity, c.relforcerowsecurity,
+SELECT c.relkind, c.relpersistence, c.reloptions,
+       (SELECT tc.reloptions FROM pg_catalog.pg_class tc WHERE tc.oid = c.reltoastrelid) AS toast_options, c.relrowsecurity, c.relforcerowsecurity,
        c.relreplident, c.relispartition,
        (SELECT count(*) FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid)
            AS inherits,
