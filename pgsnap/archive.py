@@ -41,11 +41,12 @@ except ImportError:  # pragma: no cover
     _isal_zlib = None  # type: ignore[assignment]
 
 FORMAT_VERSION = 1
-# 8 MiB of COPY text per data frame: big enough that zstd/deflate reach their full ratio
+# 4 MiB of COPY text per data frame: big enough that zstd/deflate reach their full ratio
 # and the per-frame costs (a manifest entry, a hand-off to a worker, a syscall) vanish;
-# small enough that a 100 MB table still splits into ~12 frames, so a parallel restore
-# can balance its workers whatever the dump's job count was (design.md §2: 4-16 MiB).
-FRAME_TARGET_BYTES = 8 << 20
+# small enough that a 100 MB table splits into ~25 frames, so a parallel restore balances
+# its workers whatever the dump's job count was, and every worker holds only a few frame
+# buffers: the memory budget is 150 MB for the whole process tree (design.md §2: 4-16 MiB).
+FRAME_TARGET_BYTES = 4 << 20
 CODECS = ("zstd", "gzip")
 DEFAULT_LEVELS = {"zstd": 1, "gzip": 1}  # the fastest levels; see notes/compression.md
 # A frame that claims to decompress to more than this is corrupt.  It bounds what a
@@ -129,7 +130,7 @@ def _level(codec: str, level: int | None) -> int:
     return level
 
 
-def compress_frame(codec: str, raw: bytes, level: int | None = None) -> bytes:
+def compress_frame(codec: str, raw: bytes | bytearray, level: int | None = None) -> bytes:
     """Compress `raw` into one self-contained zstd frame or gzip member.
 
     zstd frames record their content size and a content checksum; gzip members are
@@ -138,11 +139,22 @@ def compress_frame(codec: str, raw: bytes, level: int | None = None) -> bytes:
     """
     lvl = _level(codec, level)
     if codec == "zstd":
-        return zstandard.ZstdCompressor(level=lvl, write_checksum=True).compress(raw)
+        return _zstd_compressor(lvl).compress(raw)
     if _isal_zlib is not None and lvl <= _ISAL_MAX_LEVEL:
         return _isal_zlib.compress(raw, lvl, wbits=31)
     deflate = zlib.compressobj(lvl, zlib.DEFLATED, 31)
     return deflate.compress(raw) + deflate.flush()
+
+
+_local = threading.local()
+
+
+def _zstd_compressor(level: int) -> zstandard.ZstdCompressor:
+    """One compressor per thread and level: its context is reused, frame after frame."""
+    cache: dict[int, zstandard.ZstdCompressor] = _local.__dict__.setdefault("zstd", {})
+    if level not in cache:
+        cache[level] = zstandard.ZstdCompressor(level=level, write_checksum=True)
+    return cache[level]
 
 
 class _GzipDecoder(Protocol):
@@ -257,7 +269,7 @@ def _gzip_decompress(data: bytes, limit: int) -> bytes:
     return raw
 
 
-def crc32(raw: bytes) -> int:
+def crc32(raw: bytes | bytearray) -> int:
     """zlib.crc32 of `raw` (isal computes the same value several times faster)."""
     if _isal_zlib is not None:
         return _isal_zlib.crc32(raw)
@@ -480,7 +492,7 @@ class ArchiveWriter:
             )
         return self._write_sql_frame(sql)
 
-    def write_data(self, table: int, raw: bytes, rows: int) -> FrameInfo:
+    def write_data(self, table: int, raw: bytes | bytearray, rows: int) -> FrameInfo:
         """A data frame of COPY text rows for table `table`, compressed here."""
         self._check_data(table, len(raw), rows)
         if not raw.endswith(b"\n") or raw.count(b"\n") != rows:

@@ -384,7 +384,7 @@ def copy_out_statement(spec: TableSpec, chunk: chunks.Chunk | None = None) -> sq
 
 
 def copy_out(
-    conn: Conn, statement: sql.Composed | bytes, emit: Callable[[bytes, int], None]
+    conn: Conn, statement: sql.Composed | bytes, emit: Callable[[bytearray, int], None]
 ) -> int:
     """Run COPY … TO STDOUT and hand rows to `emit` in blocks of about COPY_BLOCK_TARGET bytes,
     cut at row boundaries.  Returns the number of rows.
@@ -411,7 +411,7 @@ def copy_out(
     return total
 
 
-def _read_copy_data(pg: Any, emit: Callable[[bytes, int], None]) -> int:
+def _read_copy_data(pg: Any, emit: Callable[[bytearray, int], None]) -> int:
     block = bytearray()
     rows = total = 0
     get = pg.get_copy_data
@@ -422,14 +422,14 @@ def _read_copy_data(pg: Any, emit: Callable[[bytes, int], None]) -> int:
         block += data
         rows += 1
         if len(block) >= COPY_BLOCK_TARGET:
-            emit(bytes(block), rows)
+            emit(block, rows)  # the consumer compresses it before we reuse the buffer
             total += rows
             rows = 0
             del block[:]
     if size == -2:
         raise psycopg.OperationalError(pg.error_message.decode("utf-8", "replace"))
     if rows:
-        emit(bytes(block), rows)
+        emit(block, rows)
         total += rows
     return total
 
@@ -449,7 +449,7 @@ def _dump_rows(
     label = spec.qname.display()
     done = {"rows": 0, "bytes": 0}
 
-    def emit(raw: bytes, rows: int) -> None:
+    def emit(raw: bytearray, rows: int) -> None:
         writer.write_data(index, raw, rows)
         done["rows"] += rows
         done["bytes"] += len(raw)
@@ -509,7 +509,7 @@ def _dump_worker(
             while (task := workers.next_task(tasks, parent_pid)) is not None:
                 table, statement = task
 
-                def emit(raw: bytes, rows: int, table: int = table) -> None:
+                def emit(raw: bytearray, rows: int, table: int = table) -> None:
                     data = archive.compress_frame(codec, raw, level)
                     workers.put_result(
                         results,
