@@ -4,13 +4,36 @@ Each function is the twin of a CLI command (README.md lists them):
 
     pgsnap.dump("papers", output_dir="backups")        # pgsnap dump papers --output-dir backups
     pgsnap.load("papers_….sql.zst", as_name="papers_test")  # pgsnap load FILE --as papers_test
+    pgsnap.verify("papers_….sql.zst", dsn=…)              # pgsnap verify FILE --dsn …
 """
 
 from __future__ import annotations
 
 from pgsnap.dump import DumpResult, dump
 from pgsnap.errors import PgsnapError
+from pgsnap.export import ExportResult, export
+from pgsnap.inspect import ArchiveInfo, inspect
+from pgsnap.inventory import BackupEntry, PruneResult, count_backups, list_backups, prune
 from pgsnap.load import LoadResult, load
+from pgsnap.verify import VerifyResult, verify
 from pgsnap.version import __version__
 
-__all__ = ["DumpResult", "LoadResult", "PgsnapError", "__version__", "dump", "load"]
+__all__ = [
+    "ArchiveInfo",
+    "BackupEntry",
+    "DumpResult",
+    "ExportResult",
+    "LoadResult",
+    "PgsnapError",
+    "PruneResult",
+    "VerifyResult",
+    "__version__",
+    "count_backups",
+    "dump",
+    "export",
+    "inspect",
+    "list_backups",
+    "load",
+    "prune",
+    "verify",
+]

@@ -7,6 +7,7 @@ the server prints is fully quoted and schema-qualified.  The SQL lives in querie
 from __future__ import annotations
 
 import difflib
+import fnmatch
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -177,6 +178,51 @@ def resolve_table(conn: Conn, text: str, path: list[str]) -> tuple[int, str, str
         hint = " (partitioned tables are not supported yet)" if kind == "p" else ""
         raise UsageError(f"{qn} is a {what}, not a table{hint}")
     return int(row["oid"]), str(row["nspname"]), str(row["relname"])
+
+
+def select_tables(
+    conn: Conn,
+    names: list[str],
+    path: list[str],
+    *,
+    schemas: list[str] | None = None,
+    all_tables: bool = False,
+    exclude: list[str] | None = None,
+) -> list[tuple[int, str, str]]:
+    """The tables a dump names: explicit names, whole schemas, or every user table, minus
+    the `exclude` patterns (shell-style, matched against "schema.table" and "table").
+
+    Raises TableNotFoundError for a missing table or schema, UsageError for an empty
+    selection or a partitioned table (not supported yet).
+    """
+    found = [resolve_table(conn, n, path) for n in names]
+    if schemas or all_tables:
+        rows = fetch(conn, "schema_tables", schemas=schemas or None)
+        if schemas:
+            present = {r["nspname"] for r in rows}
+            missing = [s for s in schemas if s not in present]
+            if missing:
+                raise TableNotFoundError(f'schema "{missing[0]}" does not exist or has no tables')
+        for r in rows:
+            if _excluded(r["nspname"], r["relname"], exclude or []):
+                continue
+            if r["relkind"] == "p" or r["relispartition"]:
+                shown = QualifiedName(r["nspname"], r["relname"]).display()
+                raise UsageError(
+                    f"{shown} is partitioned or a partition, not supported yet; "
+                    f"exclude it with -T '{r['nspname']}.{r['relname']}'"
+                )
+            found.append((int(r["oid"]), r["nspname"], r["relname"]))
+    found = [f for f in dict.fromkeys(found) if not _excluded(f[1], f[2], exclude or [])]
+    if not found:
+        raise UsageError("nothing to dump: the selection holds no table")
+    return found
+
+
+def _excluded(schema: str, name: str, patterns: list[str]) -> bool:
+    return any(
+        fnmatch.fnmatchcase(f"{schema}.{name}", p) or fnmatch.fnmatchcase(name, p) for p in patterns
+    )
 
 
 def _name_candidates(text: str) -> list[tuple[str | None, str]]:

@@ -56,7 +56,23 @@ quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print nothing b
 
 
 @main.command()
-@click.argument("tables", nargs=-1, required=True)
+@click.argument("tables", nargs=-1)
+@click.option(
+    "--schema",
+    "schemas",
+    multiple=True,
+    metavar="SCHEMA",
+    help="Every table of SCHEMA (repeatable).",
+)
+@click.option("--all", "all_tables", is_flag=True, help="Every user table of the database.")
+@click.option(
+    "-T",
+    "--exclude-table",
+    "exclude",
+    multiple=True,
+    metavar="PATTERN",
+    help="Leave out tables matching PATTERN (shell-style; repeatable).",
+)
 @dsn_option
 @click.option(
     "-o", "--output", metavar="FILE", help="Output file (.sql.zst or .sql.gz); - is stdout."
@@ -85,6 +101,9 @@ quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print nothing b
 @quiet_option
 def dump(
     tables: tuple[str, ...],
+    schemas: tuple[str, ...],
+    all_tables: bool,
+    exclude: tuple[str, ...],
     dsn: str | None,
     output: str | None,
     output_dir: str | None,
@@ -98,7 +117,7 @@ def dump(
     data_only: bool,
     quiet: bool,
 ) -> None:
-    """Dump TABLE(S) into one compressed archive that is also a psql script.
+    """Dump TABLE(S) (or --schema / --all) into one compressed archive that is also a psql script.
 
     Python: pgsnap.dump(tables, ...).
     """
@@ -108,6 +127,9 @@ def dump(
     result = call(
         dump_fn,
         list(tables),
+        schemas=schemas,
+        all_tables=all_tables,
+        exclude=exclude,
         dsn=dsn,
         output=output,
         output_dir=output_dir,

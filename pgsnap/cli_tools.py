@@ -32,6 +32,10 @@ def _echo_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {many or word + 's'}"
+
+
 def _warn(text: str) -> None:
     click.echo(f"pgsnap: warning: {text}", err=True)
 
@@ -145,10 +149,19 @@ def inspect(
     if as_json:
         _echo_json(to_json(info))
     elif ddl:
+        _print_carried_ddl(info)
         for t in info.tables:
             _print_ddl(t)
     else:
         _print_info(info)
+
+
+def _print_carried_ddl(info: ArchiveInfo) -> None:
+    if not info.carried:
+        return
+    click.echo("-- load first creates these, each only when it is missing:")
+    for dep in info.carried:
+        click.echo(dep.ddl.rstrip().rstrip(";") + ";")
 
 
 def _print_ddl(t: TableInfo) -> None:
@@ -190,14 +203,15 @@ def _print_table(t: TableInfo) -> None:
     echo = click.echo
     renamed = f" (renamed from {t.renamed_from})" if t.renamed_from else ""
     echo(
-        f"\ntable {t.name}{renamed}: {t.rows:,} rows, {human_bytes(t.raw_bytes)} of COPY text, "
-        f"{human_bytes(t.compressed_bytes)} compressed in {t.frames} data frames"
+        f"\ntable {t.name}{renamed}: {_plural(t.rows, 'row')}, "
+        f"{human_bytes(t.raw_bytes)} of COPY text, "
+        f"{human_bytes(t.compressed_bytes)} compressed in {_plural(t.frames, 'data frame')}"
     )
     s = t.stats
     echo(
-        f"  at dump time: table {human_bytes(s.table_bytes)}, with indexes and TOAST "
-        f"{human_bytes(s.total_bytes)} (indexes and TOAST "
-        f"{human_bytes(max(s.total_bytes - s.table_bytes, 0))}), ~{s.est_rows:,} rows estimated"
+        f"  at dump time: table {human_bytes(s.table_bytes)}, indexes and TOAST "
+        f"{human_bytes(max(s.total_bytes - s.table_bytes, 0))}, total "
+        f"{human_bytes(s.total_bytes)}; {s.est_rows:,} rows in the planner's estimate"
     )
     echo("  columns:")
     width = max((len(c.name) for c in t.columns), default=0)
@@ -307,17 +321,18 @@ def verify(
 
 
 def _print_verified(r: VerifyResult) -> None:
-    rate = r.raw_bytes / r.seconds / 1e6 if r.seconds else 0.0
+    rate = f", {human_bytes(r.raw_bytes / r.seconds)}/s" if r.seconds else ""
     click.echo(
-        f"OK {r.path}: {r.frames} frames, {r.rows:,} rows, "
-        f"{human_bytes(r.raw_bytes)} checked in {r.seconds:.1f} s ({rate:.0f} MB/s)"
+        f"OK {r.path}: {_plural(r.frames, 'frame')}, {_plural(r.rows, 'row')}, "
+        f"{human_bytes(r.raw_bytes)} checked in {r.seconds:.1f} s{rate}"
     )
     for t in r.tables:
         line = f"  {t.table}: {t.archive.rows:,} rows, row checksum {t.archive}"
         if t.live is not None:
             line += f"; live table {t.live_table}: the same"
         if t.restored is not None:
-            line += f"; test restore: the same, {len(t.restored_indexes)} indexes"
+            indexes = _plural(len(t.restored_indexes), "index", "indexes")
+            line += f"; test restore: the same, {indexes}"
         click.echo(line)
     if r.restore_test:
         click.echo(f"  restore test ran in the temporary {r.restore_test}, now dropped")

@@ -54,9 +54,22 @@ class DumpResult:
     source: str  # where the connection came from, password masked
 
 
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which tables a dump takes: named ones, whole schemas or all, minus patterns."""
+
+    names: tuple[str, ...] = ()
+    schemas: tuple[str, ...] = ()
+    all_tables: bool = False
+    exclude: tuple[str, ...] = ()
+
+
 def dump(
-    tables: str | Sequence[str],
+    tables: str | Sequence[str] = (),
     *,
+    schemas: Sequence[str] = (),
+    all_tables: bool = False,
+    exclude: Sequence[str] = (),
     dsn: str | None = None,
     output: str | os.PathLike[str] | None = None,
     output_dir: str | os.PathLike[str] | None = None,
@@ -86,15 +99,16 @@ def dump(
     load then appends); `schema_only` / `data_only` leave out the rows / the DDL.
     """
     names = [tables] if isinstance(tables, str) else list(tables)
-    if not names:
-        raise UsageError("name at least one table to dump")
+    if not (names or schemas or all_tables):
+        raise UsageError("name a table to dump, or use --schema or --all")
+    selection = Selection(tuple(names), tuple(schemas), all_tables, tuple(exclude))
     codec = _choose_codec(output, compress)  # bad options fail before connecting
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {jobs}")
     contents = _contents(schema_only, data_only)
     if where is not None:
         where = sqlcheck.check_where(where)
-        if len(names) != 1 or schema_only:
+        if len(names) != 1 or schemas or all_tables or schema_only:
             raise UsageError("--where filters the rows of one table; name exactly one")
     if chunk_pages is not None and chunk_pages < 1:
         raise UsageError(f"chunk pages must be at least 1, not {chunk_pages}")
@@ -104,11 +118,11 @@ def dump(
     source = resolve(dsn)
     conn = connection.connect(source, autocommit=True)
     try:
-        specs, facts = _snapshot_and_catalog(conn, names, snapshot)
+        specs, facts = _snapshot_and_catalog(conn, selection, snapshot)
         if where is not None:
             specs = [replace(specs[0], where=where)]
             _check_where_on_server(conn, specs[0])
-        path = _final_path(output, output_dir, specs[0], codec)
+        path = _final_path(output, output_dir, _file_stem(specs, selection, facts), codec)
         with _open_output(path, force) as out:
             writer = archive.ArchiveWriter(out.stream, codec=codec, level=level)
             job = _Job(
@@ -139,7 +153,7 @@ def dump(
 
 
 def _snapshot_and_catalog(
-    conn: Conn, names: list[str], snapshot_id: str | None
+    conn: Conn, selection: Selection, snapshot_id: str | None
 ) -> tuple[list[TableSpec], dict[str, Any]]:
     """Open (or join) the snapshot, lock the tables, read the catalog.  The transaction stays
     open until the rows are read."""
@@ -149,7 +163,14 @@ def _snapshot_and_catalog(
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         if snapshot_id is not None:
             conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot_id)))
-        found = [catalog.resolve_table(conn, n, path) for n in names]
+        found = catalog.select_tables(
+            conn,
+            list(selection.names),
+            path,
+            schemas=list(selection.schemas),
+            all_tables=selection.all_tables,
+            exclude=list(selection.exclude),
+        )
         for _, schema, name in found:
             conn.execute(
                 sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(sql.Identifier(schema, name))
@@ -175,17 +196,27 @@ def _choose_codec(output: str | os.PathLike[str] | None, compress: str | None) -
     return codec
 
 
-def default_filename(spec: TableSpec, codec: str, now: dt.datetime | None = None) -> str:
-    """papers_20261123_101500.sql.zst; the schema is kept unless it is public."""
+def _file_stem(specs: list[TableSpec], selection: Selection, facts: dict[str, Any]) -> str:
+    """The table's name (its schema too, unless public); for several tables, the schema's
+    name (one --schema) or the database's."""
+    if len(specs) == 1:
+        spec = specs[0]
+        return spec.name if spec.schema == "public" else f"{spec.schema}.{spec.name}"
+    if len(selection.schemas) == 1 and not selection.all_tables:
+        return selection.schemas[0]
+    return str(facts["database"])
+
+
+def default_filename(stem: str, codec: str, now: dt.datetime | None = None) -> str:
+    """papers_20261123_101500.sql.zst"""
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d_%H%M%S")
-    base = spec.name if spec.schema == "public" else f"{spec.schema}.{spec.name}"
-    return f"{UNSAFE_FILENAME_CHARS.sub('_', base)}_{stamp}{EXTENSIONS[codec]}"
+    return f"{UNSAFE_FILENAME_CHARS.sub('_', stem)}_{stamp}{EXTENSIONS[codec]}"
 
 
 def _final_path(
     output: str | os.PathLike[str] | None,
     output_dir: str | os.PathLike[str] | None,
-    spec: TableSpec,
+    stem: str,
     codec: str,
 ) -> str:
     if output is not None:
@@ -195,7 +226,7 @@ def _final_path(
     folder = Path(output_dir) if output_dir is not None else Path(".")
     if not folder.is_dir():
         raise UsageError(f'output directory "{folder}" does not exist')
-    return str(folder / default_filename(spec, codec))
+    return str(folder / default_filename(stem, codec))
 
 
 class _Output:

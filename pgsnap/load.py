@@ -163,6 +163,8 @@ def _load_from(
     source: RowSource, conn_source: Any, opts: Options, progress: ProgressFn
 ) -> tuple[str, int, str]:
     specs = [table_from_json(t) for t in source.header["tables"]]
+    if opts.table is None and len(specs) > 1:
+        return _load_many(source, conn_source, specs, opts, progress)
     index = pick_table(specs, opts.table)
     sqlcheck.check_statements(specs[index], _dependencies(source))  # before any change
     final = target_spec(specs[index], opts.as_name, opts.shorten_names)
@@ -191,6 +193,89 @@ def _load_from(
     finally:
         conn.close()
     return final.qname.display(), rows, plan.mode
+
+
+def _load_many(
+    source: RowSource, conn_source: Any, specs: list[TableSpec], opts: Options, progress: ProgressFn
+) -> tuple[str, int, str]:
+    """Every table of a multi-table archive, in one transaction: dependencies, all pre-data,
+    the rows table by table, then keys and indexes of all, and foreign keys last, so that
+    tables referencing each other restore in any order."""
+    if opts.as_name is not None:
+        raise UsageError("--as renames one table; pick it with --table")
+    if opts.replace:
+        raise UsageError(
+            "--replace works on one table; pick it with --table, or use --drop-existing"
+        )
+    deps = _dependencies(source)
+    for spec in specs:
+        sqlcheck.check_statements(spec, deps)
+    conn = connection.connect(conn_source, autocommit=True)
+    try:
+        connection.apply_session_settings(conn)
+        contents = source.header.get("contents", "all")
+        plans = [_plan(conn, i, spec, opts, contents) for i, spec in enumerate(specs)]
+        rows = _run_many(conn, plans, source, deps, opts, progress)
+    finally:
+        conn.close()
+    modes = sorted({p.mode for p in plans})
+    return f"{len(specs)} tables", rows, "/".join(modes)
+
+
+def _run_many(
+    conn: Conn,
+    plans: list[_Plan],
+    source: RowSource,
+    deps: list[Dependency],
+    o: Options,
+    progress: ProgressFn,
+) -> int:
+    try:
+        with connection.statement_errors():
+            conn.execute("BEGIN")
+            conn.execute(
+                "SELECT pg_catalog.set_config('maintenance_work_mem', %s, true)",
+                (MAINTENANCE_WORK_MEM,),
+            )
+        dropped = [p for p in plans if p.drop_first]
+        if dropped:
+            _drop_many(
+                conn, [sql.Identifier(p.spec.schema, p.spec.name) for p in dropped], o.cascade
+            )
+        created = [p for p in plans if p.create]
+        if created:
+            ensure_dependencies(conn, deps)
+        for p in created:
+            for stmt in p.load_spec.pre_data:
+                connection.run(conn, stmt)
+        loaded = [_copy_in(conn, p, source, progress) if p.rows else 0 for p in plans]
+        manifest = source.finish()
+        for p, n in zip(plans, loaded, strict=True):
+            if p.rows:
+                _verify_rows(p, manifest, n)
+        post = [s for p in created for s in p.load_spec.post_data]
+        for stmt in [s for s in post if not sqlcheck.is_foreign_key(s)]:
+            connection.run(conn, stmt)
+        for stmt in [s for s in post if sqlcheck.is_foreign_key(s)]:
+            connection.run(conn, stmt)
+        with connection.statement_errors():
+            for p in plans:
+                conn.execute(
+                    sql.SQL("ANALYZE {}").format(sql.Identifier(p.spec.schema, p.spec.name))
+                )
+            conn.execute("COMMIT")
+    except BaseException:
+        _rollback(conn)
+        raise
+    return sum(loaded)
+
+
+def _drop_many(conn: Conn, targets: list[sql.Identifier], cascade: bool) -> None:
+    stmt = sql.SQL("DROP TABLE {}{}").format(
+        sql.SQL(", ").join(targets), sql.SQL(" CASCADE" if cascade else "")
+    )
+    with connection.statement_errors(stmt.as_string(conn)):
+        conn.execute(stmt)
 
 
 def pick_table(specs: list[TableSpec], wanted: str | None) -> int:

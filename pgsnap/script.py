@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pgsnap.ddl import ident
 from pgsnap.dependencies import psql_guarded
 from pgsnap.model import Dependency, TableSpec
+from pgsnap.sqlcheck import is_foreign_key
 
 PREAMBLE = """\\set ON_ERROR_STOP on
 SET statement_timeout = 0;
@@ -76,6 +77,9 @@ def end_sql(tables: Sequence[TableSpec], contents: str = "all") -> str:
             statements([s for s in t.post_data if s.startswith(SETVAL_PREFIX)]) for t in tables
         )
     else:
-        post = "".join(statements(t.post_data) for t in tables)
+        # foreign keys after every table's keys: tables may reference each other
+        stmts = [x for t in tables for x in t.post_data]
+        post = statements([x for x in stmts if not is_foreign_key(x)])
+        post += statements([x for x in stmts if is_foreign_key(x)])
     end_copy = END_OF_COPY if tables and contents != "schema" else ""
     return end_copy + post + "COMMIT;\n"

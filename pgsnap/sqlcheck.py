@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pglast import ast, parse_sql
-from pglast.enums import AlterTableType, ObjectType, SetOperation
+from pglast.enums import AlterTableType, ConstrType, ObjectType, SetOperation
 from pglast.parser import ParseError
 
 from pgsnap.errors import UnsafeStatementError, UsageError
@@ -227,3 +227,16 @@ def _dependency_allowed(stmt: Any, dep: Dependency) -> bool:
 
 def _names(items: Any) -> tuple[str, ...]:
     return tuple(s.sval for s in items)
+
+
+def is_foreign_key(text: str) -> bool:
+    """Whether a stored statement adds a foreign key (they run after every table's keys)."""
+    stmt = _one_statement(text)
+    if not isinstance(stmt, ast.AlterTableStmt):
+        return False
+    return any(
+        c.subtype == AlterTableType.AT_AddConstraint
+        and isinstance(c.def_, ast.Constraint)
+        and c.def_.contype == ConstrType.CONSTR_FOREIGN
+        for c in stmt.cmds or ()
+    )

@@ -75,7 +75,7 @@ class RowChecksum:
         self.rows = 0
         self._sum = 0
 
-    def add(self, block: bytes) -> None:
+    def add(self, block: bytes | bytearray) -> None:
         """Adds whole rows: `block` is COPY text lines, each ending in a newline."""
         if not block:
             return
@@ -230,7 +230,7 @@ def _frames(reader: archive.ArchiveReader, index: int) -> int:
 def _read_all(reader: archive.ArchiveReader, progress: ProgressFn) -> dict[int, Checksum]:
     """Reads and checks every frame in file order; the row checksum of every table."""
     label = os.path.basename(reader.path)
-    total = sum(f.raw_size for f in reader.frames)
+    total = sum(f.raw_size for f in reader.frames if f.table is not None)
     progress(Event("start", label, total_bytes=total or None))
     sums = {i: RowChecksum() for i in range(len(reader.manifest["tables"]))}
     done = rows = 0
@@ -239,8 +239,8 @@ def _read_all(reader: archive.ArchiveReader, progress: ProgressFn) -> dict[int, 
         if info.table is not None:
             sums[info.table].add(raw)
             rows += info.rows
-        done += info.raw_size
-        progress(Event("rows", label, rows, done, total or None))
+            done += info.raw_size
+            progress(Event("rows", label, rows, done, total or None))
     progress(Event("done", label, rows, done))
     return {i: acc.value() for i, acc in sums.items()}
 
