@@ -321,10 +321,11 @@ def verify(
 
 
 def _print_verified(r: VerifyResult) -> None:
-    rate = f", {human_bytes(r.raw_bytes / r.seconds)}/s" if r.seconds else ""
+    rate = f", {human_bytes(r.raw_bytes / r.file_seconds)}/s" if r.file_seconds else ""
+    total = f"; {r.seconds:.1f} s in all" if r.source else ""
     click.echo(
         f"OK {r.path}: {_plural(r.frames, 'frame')}, {_plural(r.rows, 'row')}, "
-        f"{human_bytes(r.raw_bytes)} checked in {r.seconds:.1f} s{rate}"
+        f"{human_bytes(r.raw_bytes)} checked in {r.file_seconds:.1f} s{rate}{total}"
     )
     for t in r.tables:
         line = f"  {t.table}: {t.archive.rows:,} rows, row checksum {t.archive}"

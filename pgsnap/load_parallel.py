@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from pgsnap import archive, connection, dependencies, workers
+from pgsnap import archive, connection, dependencies, sqlcheck, workers
 from pgsnap.config import ConnSource
 from pgsnap.errors import VerifyError
 from pgsnap.model import Dependency, QualifiedName, TableSpec
@@ -240,18 +240,26 @@ def split_post_data(stmts: tuple[str, ...]) -> tuple[list[str], list[str], list[
 
 
 def _post_data(conn: Conn, source: ConnSource, staged: TableSpec, jobs: int) -> None:
+    """Keys and indexes built side by side, then keys attached, then the rest in order."""
     before, indexes, after = split_post_data(staged.post_data)
+    attach: list[str] = []
+    rest: list[str] = []
+    for stmt in before:
+        split = sqlcheck.split_key_constraint(stmt)
+        if split is None:
+            rest.append(stmt)
+        else:
+            indexes.insert(len(attach), split[0])
+            attach.append(split[1])
     conn.execute(
         "SELECT pg_catalog.set_config('maintenance_work_mem', %s, false)", (MAINTENANCE_WORK_MEM,)
     )
-    for stmt in before:
-        connection.run(conn, stmt)
     if len(indexes) > 1 and jobs > 1:
         _parallel_statements(source, indexes, jobs)
     else:
         for stmt in indexes:
             connection.run(conn, stmt)
-    for stmt in after:
+    for stmt in attach + rest + after:
         connection.run(conn, stmt)
 
 

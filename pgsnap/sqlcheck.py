@@ -5,8 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from pglast import ast, parse_sql
-from pglast.enums import AlterTableType, ConstrType, ObjectType, SetOperation
+from pglast.enums import (
+    AlterTableType,
+    ConstrType,
+    ObjectType,
+    SetOperation,
+    SortByDir,
+    SortByNulls,
+)
 from pglast.parser import ParseError
+from pglast.stream import RawStream
 
 from pgsnap.errors import UnsafeStatementError, UsageError
 from pgsnap.model import Dependency, TableSpec
@@ -240,3 +248,62 @@ def is_foreign_key(text: str) -> bool:
         and c.def_.contype == ConstrType.CONSTR_FOREIGN
         for c in stmt.cmds or ()
     )
+
+
+def split_key_constraint(text: str) -> tuple[str, str] | None:
+    """`ADD CONSTRAINT k PRIMARY KEY|UNIQUE (…)` as (CREATE UNIQUE INDEX k …, ADD CONSTRAINT k
+    … USING INDEX k), or None when it is not such a statement.
+
+    The index builds then run side by side with the other indexes (ADD CONSTRAINT takes an
+    ACCESS EXCLUSIVE lock and would build them one after another), and attaching the built
+    index is a catalog change.  pgcopydb restores keys the same way.
+    """
+    stmt = _one_statement(text)
+    if not isinstance(stmt, ast.AlterTableStmt) or len(stmt.cmds or ()) != 1:
+        return None
+    cmd = stmt.cmds[0]  # type: ignore[index]
+    c = cmd.def_
+    if cmd.subtype != AlterTableType.AT_AddConstraint or not isinstance(c, ast.Constraint):
+        return None
+    if c.contype not in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
+        return None
+    if c.indexname or c.without_overlaps or c.indexspace or (c.nulls_not_distinct and c.options):
+        return None  # already USING INDEX, a PG18 temporal key, or a form the printer misorders
+    index = _key_index(stmt, c)
+    c.keys = c.including = c.options = None
+    c.nulls_not_distinct = False
+    c.indexname = c.conname
+    attach = RawStream()(stmt)
+    try:  # safety belt: both must parse back
+        _one_statement(index)
+        _one_statement(attach)
+    except UnsafeStatementError:
+        return None
+    return index, attach
+
+
+def _key_index(stmt: Any, c: Any) -> str:
+    def elem(name: str) -> Any:
+        return ast.IndexElem(
+            name=name,
+            ordering=SortByDir.SORTBY_DEFAULT,
+            nulls_ordering=SortByNulls.SORTBY_NULLS_DEFAULT,
+        )
+
+    relation = ast.RangeVar(
+        schemaname=stmt.relation.schemaname,
+        relname=stmt.relation.relname,
+        inh=True,
+        relpersistence="p",
+    )
+    index = ast.IndexStmt(
+        idxname=c.conname,
+        relation=relation,
+        accessMethod="btree",
+        indexParams=tuple(elem(k.sval) for k in c.keys or ()),
+        indexIncludingParams=tuple(elem(k.sval) for k in c.including or ()),
+        options=c.options,
+        unique=True,
+        nulls_not_distinct=bool(c.nulls_not_distinct),
+    )
+    return str(RawStream()(index))

@@ -122,7 +122,8 @@ class VerifyResult:
     file_bytes: int
     frames: int  # every frame, the manifest included
     raw_bytes: int  # uncompressed
-    seconds: float
+    seconds: float  # all of it
+    file_seconds: float  # reading and checking the file
     tables: tuple[TableCheck, ...] = field(default=())
     source: str | None = None  # the connection used, password masked
     restore_test: str | None = None  # "database pgsnap_verify_…" / "schema …" (dropped)
@@ -167,6 +168,7 @@ def verify(
         sums = _read_all(reader, progress)
         checks = [TableCheck(specs[i].qname.display(), sums[i], _frames(reader, i)) for i in wanted]
         file_bytes, nframes = reader.size, len(reader.frames) + 1
+        file_seconds = time.monotonic() - started
         raw = sum(f.raw_size for f in reader.frames)
     source = resolve(dsn) if compare_live or restore_test else None
     if compare_live and source is not None:
@@ -175,8 +177,9 @@ def verify(
     if restore_test and source is not None:
         chosen = [specs[i] for i in wanted]
         self_contained = not carries and not any(map(dependencies, chosen))
-        progress(Event("step", "", message="restore test: loading into a temporary place"))
-        place, checks = _restore_test(str(file), source, chosen, checks, jobs, self_contained)
+        place, checks = _restore_test(
+            str(file), source, chosen, checks, jobs, self_contained, progress
+        )
         progress(Event("step", "", message=f"dropped the temporary {place}"))
     return VerifyResult(
         path=os.fspath(file),
@@ -184,6 +187,7 @@ def verify(
         frames=nframes,
         raw_bytes=raw,
         seconds=time.monotonic() - started,
+        file_seconds=file_seconds,
         tables=tuple(checks),
         source=None if source is None else source.describe(),
         restore_test=place,
@@ -355,6 +359,7 @@ def _restore_test(
     checks: list[TableCheck],
     jobs: int,
     self_contained: bool,
+    progress: ProgressFn,
 ) -> tuple[str, list[TableCheck]]:
     """Loads the tables somewhere temporary, compares them with the archive, drops it.
 
@@ -365,6 +370,7 @@ def _restore_test(
     with _connected(source) as conn:
         kind = _create_place(conn, name, self_contained=self_contained)
         place = f"{kind} {name}"
+        progress(Event("step", "", message=f"restore test: loading into the temporary {place}"))
         try:
             found = _load_and_check(file, source, conn, kind, name, specs, jobs)
         finally:
