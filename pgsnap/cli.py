@@ -98,6 +98,13 @@ quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print nothing b
 @click.option(
     "--data-only", is_flag=True, help="Only the rows (loads append to an existing table)."
 )
+@click.option(
+    "--warn-after",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="Warn when the directory holds more backups of the table than this.",
+)
 @quiet_option
 def dump(
     tables: tuple[str, ...],
@@ -115,6 +122,7 @@ def dump(
     where: str | None,
     schema_only: bool,
     data_only: bool,
+    warn_after: int,
     quiet: bool,
 ) -> None:
     """Dump TABLE(S) (or --schema / --all) into one compressed archive that is also a psql script.
@@ -141,8 +149,11 @@ def dump(
         where=where,
         schema_only=schema_only,
         data_only=data_only,
+        warn_after=warn_after,
         progress=display,
     )
+    for warning in result.warnings:
+        display.info(f"warning: {warning}")
     display.info(
         f"wrote {result.path}: {human_bytes(result.file_bytes)}, {result.rows:,} rows "
         f"in {result.seconds:.1f} s (tables {human_bytes(result.table_bytes)} on disk; "

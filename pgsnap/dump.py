@@ -32,7 +32,8 @@ from pgsnap import (
     workers,
 )
 from pgsnap.config import ConnSource, resolve
-from pgsnap.errors import TargetExistsError, UsageError
+from pgsnap.errors import PgsnapError, TargetExistsError, UsageError
+from pgsnap.inventory import DEFAULT_WARN_AFTER, backup_warning
 from pgsnap.model import TableSpec, table_to_json
 from pgsnap.progress import Event, ProgressFn, no_progress
 from pgsnap.version import __version__
@@ -52,6 +53,7 @@ class DumpResult:
     file_bytes: int
     seconds: float
     source: str  # where the connection came from, password masked
+    warnings: tuple[str, ...] = ()  # e.g. too many backups of the table in the directory
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,7 @@ def dump(
     schema_only: bool = False,
     data_only: bool = False,
     chunk_pages: int | None = None,
+    warn_after: int | None = DEFAULT_WARN_AFTER,
     worker_kind: str = "process",
     progress: ProgressFn = no_progress,
 ) -> DumpResult:
@@ -141,7 +144,9 @@ def dump(
             out.commit()
     finally:
         conn.close()
+    warnings = _retention_warnings(path, specs, warn_after)
     return DumpResult(
+        warnings=warnings,
         path=str(path),
         tables=tuple(s.qname.display() for s in specs),
         rows=sum(rows),
@@ -346,6 +351,22 @@ def _write_archive(
     manifest = dict(header, rows=rows, finished_at=_now_iso())
     writer.finish(manifest)
     return rows
+
+
+def _retention_warnings(
+    path: str, specs: list[TableSpec], warn_after: int | None
+) -> tuple[str, ...]:
+    """More than `warn_after` backups of a table in the output directory: say so (the old
+    tools warned past 5).  Never fails the dump that just succeeded."""
+    if warn_after is None or path == "-" or len(specs) != 1:
+        return ()
+    try:
+        warning = backup_warning(
+            os.path.dirname(path) or ".", specs[0].qname, warn_after=warn_after
+        )
+    except PgsnapError:
+        return ()
+    return (warning,) if warning else ()
 
 
 def _contents(schema_only: bool, data_only: bool) -> str:

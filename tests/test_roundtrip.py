@@ -263,3 +263,25 @@ def test_column_and_index_settings_travel(db: TestDB, tmp_path: Path) -> None:
     assert db.execute(
         "SELECT attstattarget::int FROM pg_attribute WHERE attrelid = 's2_expr_idx'::regclass"
     ) == [(300,)]
+
+
+def test_dump_warns_past_five_backups_of_the_table(db: TestDB, tmp_path: Path) -> None:
+    db.execute(EDGE_TABLE)
+    for i in range(6):
+        res = cli("dump", "edge", "--dsn", db.dsn, "-o", str(tmp_path / f"edge_{i}.sql.zst"))
+        assert res.exit_code == 0, res.output
+        assert ("warning:" in res.stderr) == (i == 5), (i, res.stderr)
+    assert "pgsnap prune" in res.stderr
+    quiet = cli("dump", "edge", "--dsn", db.dsn, "-o", str(tmp_path / "edge_q.sql.zst"), "--quiet")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    more = cli(
+        "dump",
+        "edge",
+        "--dsn",
+        db.dsn,
+        "-o",
+        str(tmp_path / "edge_r.sql.zst"),
+        "--warn-after",
+        "10",
+    )
+    assert "warning:" not in more.stderr
