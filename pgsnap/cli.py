@@ -12,7 +12,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from pgsnap.errors import EXIT_INTERRUPTED, PgsnapError
-from pgsnap.progress import Display, human_bytes
+from pgsnap.progress import Display, human_bytes, log_line, set_log_file
 from pgsnap.version import __version__
 
 T = TypeVar("T")
@@ -20,6 +20,7 @@ T = TypeVar("T")
 
 def fail(message: str, code: int) -> NoReturn:
     click.echo(f"pgsnap: error: {message}", err=True)
+    log_line(f"error: {message} (exit {code})")
     sys.exit(code)
 
 
@@ -35,8 +36,12 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pgsnap")
-def main() -> None:
+@click.option(
+    "--log-file", metavar="FILE", help="Also append timestamped messages to FILE (for cron)."
+)
+def main(log_file: str | None) -> None:
     """Dump and restore PostgreSQL tables: one compressed file, no client tools needed."""
+    set_log_file(log_file)
 
 
 dsn_option = click.option(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +38,23 @@ def human_bytes(n: float) -> str:
 
 
 PLAIN_INTERVAL_S = 10.0  # how often a non-terminal run logs a progress line
+_log_path: list[str] = []  # the CLI's --log-file, if any
+
+
+def set_log_file(path: str | None) -> None:
+    _log_path[:] = [path] if path else []
+
+
+def log_line(text: str) -> None:
+    """Append a timestamped line to the --log-file (the CLI's; --quiet does not silence it)."""
+    if not _log_path:
+        return
+    stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    try:
+        with open(_log_path[0], "a", encoding="utf-8") as f:
+            f.write(f"{stamp} pgsnap[{os.getpid()}] {text}\n")
+    except OSError:
+        pass  # a log that cannot be written must not fail the backup
 
 
 class Display:
@@ -53,8 +72,7 @@ class Display:
         self._last_line = 0.0
 
     def __call__(self, event: Event) -> None:
-        if self.quiet:
-            return
+        # quiet: nothing on stderr, but the --log-file still gets the lines
         if event.kind == "start":
             self._start(event)
         elif event.kind == "rows":
@@ -113,5 +131,6 @@ class Display:
             self._bar = None
 
     def info(self, text: str) -> None:
+        log_line(text)
         if not self.quiet:
             self.console.print(text, soft_wrap=True)

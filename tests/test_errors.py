@@ -141,3 +141,27 @@ def test_rls_protected_table_is_an_error_not_a_partial_dump(db: TestDB, tmp_path
         assert list(tmp_path.iterdir()) == []
     finally:
         db.execute(f"DROP OWNED BY {role}; DROP ROLE {role}")
+
+
+def test_log_file_records_quiet_runs_and_errors(db: TestDB, tmp_path: Path) -> None:
+    db.execute(EDGE_TABLE)
+    log = tmp_path / "pgsnap.log"
+    res = cli(
+        "--log-file",
+        str(log),
+        "dump",
+        "edge",
+        "--dsn",
+        db.dsn,
+        "--quiet",
+        "--output-dir",
+        str(tmp_path),
+    )
+    assert res.exit_code == 0 and res.stderr == ""
+    res = cli("--log-file", str(log), "dump", "missing", "--dsn", db.dsn, "--quiet")
+    assert res.exit_code == 4
+    lines = log.read_text().splitlines()
+    assert any("dumping public.edge" in line for line in lines)
+    assert any("wrote " in line and "5 rows" in line for line in lines)
+    assert lines[-1].endswith('error: table "missing" does not exist (exit 4)')
+    assert all(" pgsnap[" in line for line in lines)
