@@ -64,7 +64,7 @@ def list_(directory: str, as_json: bool, quiet: bool) -> None:
         _print_backups(entries)
     for entry in entries:
         if entry.flagged:
-            _warn(f"{entry.path} is {entry.status}: {entry.problem}")
+            _warn(entry.problem)
     if any(e.flagged for e in entries):
         sys.exit(EXIT_BAD_ARCHIVE)
 

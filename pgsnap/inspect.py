@@ -123,7 +123,7 @@ class ArchiveInfo:
     database: str | None
     encoding: str | None
     database_bytes: int | None  # pg_database_size() at dump time
-    frames: int  # all frames but the manifest
+    frames: int  # every frame, the manifest included
     tables: tuple[TableInfo, ...] = field(default=())
     # extensions, types and functions the archive carries; load creates the missing ones
     carried: tuple[Dependency, ...] = field(default=())
@@ -169,7 +169,7 @@ def inspect(
             database=_opt_str(m.get("database")),
             encoding=_opt_str(m.get("encoding")),
             database_bytes=_opt_int(m.get("database_bytes")),
-            frames=len(reader.frames),
+            frames=len(reader.frames) + 1,  # and the manifest, as verify counts them
             tables=tables,
             carried=tuple(
                 dependency_from_json(d) for d in m.get("dependencies") or () if isinstance(d, dict)

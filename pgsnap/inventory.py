@@ -74,7 +74,7 @@ class BackupEntry:
     codec: str | None = None
     server_version: str | None = None
     database: str | None = None
-    problem: str = ""  # why the file is flagged: the reader's one-line error
+    problem: str = ""  # why the file is flagged: a one-line message that names the file
 
     @property
     def name(self) -> str:
@@ -252,7 +252,8 @@ def _entry(path: Path) -> BackupEntry | None:
     partial = _partial(path.name)
     if partial is not None:
         status = IN_PROGRESS if _pid_alive(partial) else INTERRUPTED
-        problem = "" if status == IN_PROGRESS else "temporary file of an interrupted dump"
+        gone = f'"{path}" is the temporary file of an interrupted dump (process {partial} is gone)'
+        problem = "" if status == IN_PROGRESS else gone
         return _make(path, stat, status, _header_of(path), problem=problem)
     try:
         with archive.ArchiveReader.open(path) as reader:

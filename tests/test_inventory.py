@@ -85,6 +85,7 @@ def test_partial_files_are_interrupted_or_in_progress(tmp_path: Path) -> None:
     by_name = {e.name: e for e in list_backups(tmp_path)}
     assert by_name[dead.name].status == "interrupted" and by_name[dead.name].flagged
     assert by_name[dead.name].table_names == ("public.papers",)
+    assert "temporary file of an interrupted dump (process" in by_name[dead.name].problem
     assert by_name[running.name].status == "in progress" and not by_name[running.name].flagged
 
 
@@ -124,7 +125,7 @@ def test_cli_list_table_json_and_exit_codes(tmp_path: Path) -> None:
     (tmp_path / "papers_2.sql.zst").write_bytes((tmp_path / "papers_1.sql.zst").read_bytes()[:-1])
     res = cli("list", str(tmp_path), "--quiet")
     assert res.exit_code == 5 and res.stdout == ""
-    assert "papers_2.sql.zst is incomplete" in res.stderr
+    assert f'warning: "{tmp_path / "papers_2.sql.zst"}" is truncated' in res.stderr
 
 
 def test_cli_list_defaults_to_the_current_directory(
