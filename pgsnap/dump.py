@@ -334,7 +334,7 @@ def _write_archive(
                     "start",
                     spec.qname.display(),
                     total_bytes=spec.stats.table_bytes or None,
-                    message=f"{job.jobs} workers, {plan.reason}" if len(plan.chunks) > 1 else "",
+                    message=f"{job.jobs} workers, {plan.reason}" if job.jobs > 1 else "",
                 )
             )
             if pool is not None and len(plan.chunks) > 1:
