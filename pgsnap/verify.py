@@ -176,9 +176,10 @@ def verify(
     place = None
     if restore_test and source is not None:
         chosen = [specs[i] for i in wanted]
-        self_contained = not carries and not any(map(dependencies, chosen))
+        together = len(chosen) == len(specs)  # all of them: one load, in one transaction
+        alone = not carries and _self_contained(chosen, specs if together else chosen)
         place, checks = _restore_test(
-            str(file), source, chosen, checks, jobs, self_contained, progress
+            str(file), source, chosen, checks, jobs, alone, together, progress
         )
         progress(Event("step", "", message=f"dropped the temporary {place}"))
     return VerifyResult(
@@ -359,12 +360,14 @@ def _restore_test(
     checks: list[TableCheck],
     jobs: int,
     self_contained: bool,
+    together: bool,
     progress: ProgressFn,
 ) -> tuple[str, list[TableCheck]]:
     """Loads the tables somewhere temporary, compares them with the archive, drops it.
 
     A fresh database only for tables that need nothing outside themselves (a foreign key's
     table, a type, a function…): those exist in the current database, next to a schema.
+    `together`: the chosen tables are all of the archive's, loaded in one call.
     """
     name = TEMP_PREFIX + secrets.token_hex(4)
     with _connected(source) as conn:
@@ -372,7 +375,7 @@ def _restore_test(
         place = f"{kind} {name}"
         progress(Event("step", "", message=f"restore test: loading into the temporary {place}"))
         try:
-            found = _load_and_check(file, source, conn, kind, name, specs, jobs)
+            found = _load_and_check(file, source, conn, kind, name, specs, jobs, together)
         finally:
             _drop_place(conn, kind, name)
     out = [
@@ -418,6 +421,27 @@ def _drop_place(conn: Conn, kind: str, name: str) -> None:
         conn.execute(stmt)
 
 
+def _self_contained(chosen: list[TableSpec], loaded: list[TableSpec]) -> bool:
+    """Whether `chosen` need nothing but what `loaded` (restored with them) brings."""
+    tables = {s.qname for s in loaded}
+    sequences = {QualifiedName(q.schema, q.name) for s in loaded for q in s.owned.sequences}
+    for spec in chosen:
+        deps = dependencies(spec)
+        if deps.types or deps.functions or deps.collations or deps.operator_classes:
+            return False
+        outside = {_parse_qualified(t) for t in deps.tables} - tables
+        outside |= {_parse_qualified(q) for q in deps.sequences} - sequences
+        if outside:
+            return False
+    return True
+
+
+def _parse_qualified(shown: str) -> QualifiedName:
+    """schema.name as QualifiedName.display() shows it, back into its parts."""
+    schema, name = parse_table_arg(shown)
+    return QualifiedName(schema or "public", name)
+
+
 def _load_and_check(
     file: str,
     source: ConnSource,
@@ -426,15 +450,23 @@ def _load_and_check(
     name: str,
     specs: list[TableSpec],
     jobs: int,
+    together: bool,
 ) -> list[tuple[Checksum, tuple[str, ...]]]:
     if kind == "database":
         target = ConnSource(make_conninfo(source.conninfo, dbname=name), source.origin)
-        targets = [s.qname for s in specs]
-        for spec in specs:
-            load(file, dsn=target.conninfo, table=spec.qname.display(), jobs=jobs)
         with _connected(target) as tconn:
-            return _restored(tconn, specs, targets)
+            _create_schemas(tconn, specs)
+        tables = [None] if together else [s.qname.display() for s in specs]
+        for table in tables:
+            load(file, dsn=target.conninfo, table=table, jobs=jobs)
+        with _connected(target) as tconn:
+            return _restored(tconn, specs, [s.qname for s in specs])
     targets = [QualifiedName(name, s.name) for s in specs]
+    if len(set(targets)) != len(targets):
+        raise UsageError(
+            "two tables of the archive have the same name in different schemas: "
+            "restore-test them one by one with --table"
+        )
     for spec, moved in zip(specs, targets, strict=True):
         as_name = f"{quote_ident_if_needed(moved.schema)}.{quote_ident_if_needed(moved.name)}"
         load(
@@ -445,6 +477,14 @@ def _load_and_check(
             jobs=jobs,
         )
     return _restored(conn, specs, targets)
+
+
+def _create_schemas(conn: Conn, specs: list[TableSpec]) -> None:
+    """The tables' schemas, in the fresh database (public is there already)."""
+    for schema in sorted({s.schema for s in specs} - {"public"}):
+        stmt = sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema))
+        with connection.statement_errors(stmt.as_string(conn)):
+            conn.execute(stmt)
 
 
 def _restored(

@@ -163,6 +163,35 @@ def test_a_failed_restore_test_fails_and_cleans_up(db: TestDB, papers: Path) -> 
     assert _leftovers(db) == []
 
 
+APP = """
+CREATE SCHEMA app;
+CREATE TABLE app.authors (id int PRIMARY KEY, name text, best_paper int);
+CREATE TABLE app.papers (id int PRIMARY KEY, title text, author_id int REFERENCES app.authors (id));
+ALTER TABLE app.authors ADD CONSTRAINT authors_best_fk FOREIGN KEY (best_paper) REFERENCES app.papers (id);
+INSERT INTO app.authors VALUES (1, 'ada', NULL), (2, 'bob', NULL);
+INSERT INTO app.papers VALUES (10, 'p1', 1), (11, 'p2', 2);
+UPDATE app.authors SET best_paper = 10 + id - 1;
+"""
+
+
+def test_restore_test_of_tables_that_refer_to_each_other(db: TestDB, tmp_path: Path) -> None:
+    """Together they need nothing else: a fresh database, with their schema, in one load."""
+    db.execute(APP)
+    out = tmp_path / "app.sql.zst"
+    pgsnap.dump(["app.authors", "app.papers"], dsn=db.dsn, output=out)
+    result = pgsnap.verify(out, dsn=db.dsn, restore_test=True)
+    assert result.restore_test is not None and result.restore_test.startswith("database ")
+    assert [(c.table, c.restored == c.archive, c.archive.rows) for c in result.tables] == [
+        ("app.authors", True, 2),
+        ("app.papers", True, 2),
+    ]
+    # one of them alone needs the other: a schema next to it
+    one = pgsnap.verify(out, dsn=db.dsn, restore_test=True, table="app.papers")
+    assert one.restore_test is not None and one.restore_test.startswith("schema ")
+    assert one.tables[0].restored == one.tables[0].archive
+    assert _leftovers(db) == []
+
+
 def test_restore_test_without_createdb_uses_a_schema(db: TestDB, tmp_path: Path) -> None:
     db.execute(EDGE_TABLE)
     out = tmp_path / "edge.sql.zst"
