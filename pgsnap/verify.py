@@ -160,17 +160,19 @@ def verify(
     compare_live = live or (dsn is not None and not restore_test)
     _check_options(compare_live, as_name, table, jobs)
     started = time.monotonic()
+    source = resolve(dsn) if compare_live or restore_test else None  # a bad DSN fails first
     with archive.ArchiveReader.open(file) as reader:
         specs = _specs(reader)
         _check_contents(reader, compare_live, restore_test)
         carries = bool(reader.manifest.get("dependencies"))
         wanted = list(range(len(specs))) if table is None else [pick_table(specs, table)]
+        if as_name is not None and len(wanted) > 1:
+            raise UsageError("--as names one live table: pick the archive's table with --table")
         sums = _read_all(reader, progress)
         checks = [TableCheck(specs[i].qname.display(), sums[i], _frames(reader, i)) for i in wanted]
         file_bytes, nframes = reader.size, len(reader.frames) + 1
         file_seconds = time.monotonic() - started
         raw = sum(f.raw_size for f in reader.frames)
-    source = resolve(dsn) if compare_live or restore_test else None
     if compare_live and source is not None:
         checks = _compare_live(source, [specs[i] for i in wanted], checks, as_name, progress)
     place = None

@@ -190,6 +190,10 @@ def test_restore_test_of_tables_that_refer_to_each_other(db: TestDB, tmp_path: P
     assert one.restore_test is not None and one.restore_test.startswith("schema ")
     assert one.tables[0].restored == one.tables[0].archive
     assert _leftovers(db) == []
+    with pytest.raises(UsageError, match="--as names one live table"):
+        pgsnap.verify(out, dsn=db.dsn, as_name="x")
+    res = cli("verify", str(out), "--dsn", "host=/nonexistent port=1 dbname=x connect_timeout=1")
+    assert res.exit_code == 3 and "cannot connect" in res.stderr
 
 
 def test_restore_test_without_createdb_uses_a_schema(db: TestDB, tmp_path: Path) -> None:
