@@ -47,6 +47,7 @@ class Usage:
     stderr_tail: str  # the last lines of its stderr, for failures
     timed_out: bool = False
     server_cpu_s: float | None = None  # the postmaster and its backends; None if unknown
+    loadavg_before: float = 0.0  # 1-minute load average at the start: others' work shows here
 
     @property
     def cpu_s(self) -> float:
@@ -67,6 +68,7 @@ def run_measured(
     by id) gets SIGTERM, then SIGKILL.  Nothing else may spawn children meanwhile: the CPU
     delta would count them.
     """
+    loadavg = os.getloadavg()[0]
     server = _ServerCpu(server_pid)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryFile() as err:
@@ -98,6 +100,7 @@ def run_measured(
         stderr_tail=tail,
         timed_out=timed_out,
         server_cpu_s=server_s,
+        loadavg_before=loadavg,
     )
 
 

@@ -34,6 +34,9 @@ DUMP_REFS = (
     (PG_DUMP_FC, "vs `pg_dump -Fc`"),
 )
 COST_HEADS = ("client CPU s", "server CPU s", "peak RSS MB")
+# A run keeps about 2 processes busy (client and server): a load average above cores + 1
+# before a case means somebody else was using the machine too.
+BUSY_EXTRA_LOAD = 1.0
 RESTORE_REFS = ((PG_RESTORE, "vs `pg_restore -j2`"), (PSQL_RESTORE, "vs `zcat \\| psql`"))
 
 
@@ -81,6 +84,7 @@ def section_markdown(section: Section) -> str:
         lines += ["", "### Restore (each into a fresh empty database)", ""]
         lines += _restore_table(section.restore_cases, summaries)
     notes = [*[f"- {n}" for n in section.notes], *_failures(section.records)]
+    notes += _load(section.records)
     if notes:
         lines += ["", "### Notes", "", *notes]
     return "\n".join(lines)
@@ -186,6 +190,20 @@ def _failures(records: Sequence[Record]) -> list[str]:
         reason = reason[:ERROR_CHARS].replace("|", "\\|")
         out.append(f"- **{r['case']}** failed (repetition {r['repeat'] + 1}): {reason}")
     return out
+
+
+def _load(records: Sequence[Record]) -> list[str]:
+    """A warning when other work loaded the machine: the run itself adds about 2."""
+    loads = [r["loadavg_1m_before"] for r in records if "loadavg_1m_before" in r]
+    cores = next((r["machine"]["cores"] for r in records if r.get("machine")), None)
+    if not loads or not cores or max(loads) <= cores + BUSY_EXTRA_LOAD:
+        return []
+    busy = sum(1 for x in loads if x > cores + BUSY_EXTRA_LOAD)
+    return [
+        f"- Other work loaded the machine: the 1-minute load average before {busy} of "
+        f"{len(loads)} runs exceeded {cores + BUSY_EXTRA_LOAD:g} (max {max(loads):.1f}, "
+        f"{cores} cores). Read ratios between neighbouring rows with care."
+    ]
 
 
 def _header(cells: Sequence[str], *, numeric_from: int) -> str:

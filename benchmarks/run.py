@@ -11,6 +11,7 @@ summary table to <out>/latest.md.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import platform
@@ -198,8 +199,9 @@ def bench_server(
 ) -> report.Section:
     tools = find_tools(target)
     dataset = create_dataset(target, settings.rows)
-    context = {"run_id": run_id, "server": target.label, "machine": machine, "dataset": dataset}
-    context["tools"] = _tools_facts(tools)
+    tool_facts = _tools_facts(tools)
+    context: dict[str, Any] = {"run_id": run_id, "server": target.label, "machine": machine}
+    context.update(dataset=dataset, tools=tool_facts)
     bench = _Bench(target, settings, tools, jsonl, context)
     try:
         with tempfile.TemporaryDirectory(prefix="pgsnap-bench-files-", dir=settings.workdir) as tmp:
@@ -209,12 +211,17 @@ def bench_server(
     finally:
         if target.bindir is None:  # leave an existing server as we found it
             _drop_database(target, cases.SOURCE_DB)
+    git_before, git_after = str(tool_facts["pgsnap_git"]), _git_state()
+    if git_after != git_before:
+        bench.notes.append(
+            f"pgsnap changed during this run: {git_before} at the start, {git_after} at the end"
+        )
     return report.Section(
         label=_section_title(target, dataset),
         server=f"Server: PostgreSQL {dataset['server_version']}, {target.description}; "
         f"settings in effect: {dataset['settings']}.",
         dataset=_dataset_line(dataset),
-        clients=_clients_line(tools),
+        clients=_clients_line(tools, git_before),
         dump_cases=dumps if settings.only != "load" else [],
         restore_cases=restores if settings.only != "dump" else [],
         records=bench.records,
@@ -226,7 +233,12 @@ class _Bench:
     """Runs the cases of one server and writes a JSON line per measurement."""
 
     def __init__(
-        self, target: Target, settings: Settings, tools: Tools, jsonl: Path, context: Any
+        self,
+        target: Target,
+        settings: Settings,
+        tools: Tools,
+        jsonl: Path,
+        context: dict[str, Any],
     ) -> None:
         self.target = target
         self.settings = settings
@@ -355,6 +367,7 @@ class _Bench:
                 exit_code=usage.exit_code,
                 stderr=usage.stderr_tail,
                 server_cpu_s=_round(usage.server_cpu_s),
+                loadavg_1m_before=round(usage.loadavg_before, 2),
             )
         record.update(self.context)
         self.records.append(record)
@@ -449,15 +462,24 @@ def _version(path: Path) -> str:
 
 
 def _git_state() -> str:
-    """The commit of the pgsnap checkout, and whether pgsnap/ had uncommitted changes."""
+    """The commit of the pgsnap checkout and a digest of pgsnap/'s uncommitted changes.
+
+    The package is installed editable and others edit it while we run: comparing this at the
+    start and at the end of a run shows whether the code measured changed underneath.
+    """
 
     def git(*args: str) -> str:
         proc = subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True)
-        return proc.stdout.strip()
+        return proc.stdout
 
-    head = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "pgsnap")
-    return f"{head}{' + uncommitted changes in pgsnap/' if dirty else ''}"
+    head = git("rev-parse", "--short", "HEAD").strip() or "unknown"
+    changes = git("diff", "HEAD", "--", "pgsnap") + git(
+        "ls-files", "--others", "--exclude-standard", "--", "pgsnap"
+    )
+    if not changes:
+        return head
+    digest = hashlib.sha256(changes.encode()).hexdigest()[:8]
+    return f"{head} + uncommitted changes in pgsnap/ (digest {digest})"
 
 
 def _server_major(target: Target) -> int:
@@ -528,12 +550,12 @@ def _dataset_line(d: dict[str, Any]) -> str:
     )
 
 
-def _clients_line(tools: Tools) -> str:
+def _clients_line(tools: Tools, pgsnap_git: str) -> str:
     found = ", ".join(f"{n} {_short_version(p)}" for n, p in tools.clients.items())
     missing = f"; missing: {', '.join(tools.missing)}" if tools.missing else ""
     jobs = f"dump --jobs {'yes' if tools.dump_jobs else 'no'}, "
     jobs += f"load --jobs {'yes' if tools.load_jobs else 'no'}"
-    return f"Clients: {found or 'none'}{missing}; pgsnap {_git_state()} ({jobs})."
+    return f"Clients: {found or 'none'}{missing}; pgsnap {pgsnap_git} ({jobs})."
 
 
 def _short_version(path: Path) -> str:
