@@ -22,7 +22,7 @@ from pgsnap.progress import Display, human_bytes
 if TYPE_CHECKING:
     from pgsnap.inspect import ArchiveInfo, TableInfo
     from pgsnap.inventory import BackupEntry
-    from pgsnap.model import Column, OwnedSequence
+    from pgsnap.model import Column, Dependency, OwnedSequence
     from pgsnap.verify import VerifyResult
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
@@ -190,16 +190,18 @@ def _print_info(info: ArchiveInfo) -> None:
         + ("" if info.contents == "all" else f" ({info.contents} only)")
     )
     if info.carried:
-        echo(
-            "carries:  "
-            + ", ".join(d.display() for d in info.carried)
-            + " (load creates them when missing)"
-        )
+        shown = ", ".join(_carried_name(d) for d in info.carried)
+        echo(f"carries:  {shown} (load creates them when missing)")
+    carried = {(d.kind, f"{d.schema}.{d.name}") for d in info.carried}
     for t in info.tables:
-        _print_table(t)
+        _print_table(t, carried)
 
 
-def _print_table(t: TableInfo) -> None:
+def _carried_name(d: Dependency) -> str:
+    return f"extension {d.name}" if d.kind == "extension" else f"{d.kind} {d.identity}"
+
+
+def _print_table(t: TableInfo, carried: set[tuple[str, str]]) -> None:
     echo = click.echo
     renamed = f" (renamed from {t.renamed_from})" if t.renamed_from else ""
     echo(
@@ -226,7 +228,7 @@ def _print_table(t: TableInfo) -> None:
     _section(
         "depends on",
         [
-            f"{kind} {name}"
+            f"{kind} {name}" + (" (carried in the archive)" if (kind, name) in carried else "")
             for kind, names in (
                 ("table", d.tables),
                 ("sequence", d.sequences),
