@@ -158,46 +158,75 @@ def verify(
     missing, and the connection errors of pgsnap.load.
     """
     compare_live = live or (dsn is not None and not restore_test)
-    _check_options(compare_live, as_name, table, jobs)
+    _check_options(compare_live, as_name, jobs)
     started = time.monotonic()
     source = resolve(dsn) if compare_live or restore_test else None  # a bad DSN fails first
-    with archive.ArchiveReader.open(file) as reader:
-        specs = _specs(reader)
-        _check_contents(reader, compare_live, restore_test)
-        carries = bool(reader.manifest.get("dependencies"))
-        wanted = list(range(len(specs))) if table is None else [pick_table(specs, table)]
-        if as_name is not None and len(wanted) > 1:
-            raise UsageError("--as names one live table: pick the archive's table with --table")
-        sums = _read_all(reader, progress)
-        checks = [TableCheck(specs[i].qname.display(), sums[i], _frames(reader, i)) for i in wanted]
-        file_bytes, nframes = reader.size, len(reader.frames) + 1
-        file_seconds = time.monotonic() - started
-        raw = sum(f.raw_size for f in reader.frames)
+    read = _check_file(file, table, as_name, compare_live, restore_test, progress)
+    checks = read.checks
     if compare_live and source is not None:
-        checks = _compare_live(source, [specs[i] for i in wanted], checks, as_name, progress)
+        checks = _compare_live(source, read.chosen, checks, as_name, progress)
     place = None
     if restore_test and source is not None:
-        chosen = [specs[i] for i in wanted]
-        together = len(chosen) == len(specs)  # all of them: one load, in one transaction
-        alone = not carries and _self_contained(chosen, specs if together else chosen)
-        place, checks = _restore_test(
-            str(file), source, chosen, checks, jobs, alone, together, progress
-        )
+        place, checks = _restore_test(str(file), source, read, checks, jobs, progress)
         progress(Event("step", "", message=f"dropped the temporary {place}"))
     return VerifyResult(
         path=os.fspath(file),
-        file_bytes=file_bytes,
-        frames=nframes,
-        raw_bytes=raw,
+        file_bytes=read.file_bytes,
+        frames=read.frames,
+        raw_bytes=read.raw_bytes,
         seconds=time.monotonic() - started,
-        file_seconds=file_seconds,
+        file_seconds=read.seconds,
         tables=tuple(checks),
         source=None if source is None else source.describe(),
         restore_test=place,
     )
 
 
-def _check_options(compare_live: bool, as_name: str | None, table: str | None, jobs: int) -> None:
+@dataclass(frozen=True, slots=True)
+class _FileRead:
+    """What reading the file found: the tables, the chosen ones and their checks."""
+
+    specs: list[TableSpec]
+    chosen: list[TableSpec]  # the tables to report on (one with --table)
+    checks: list[TableCheck]
+    carries: bool  # the archive carries types, functions or extensions
+    file_bytes: int
+    frames: int
+    raw_bytes: int
+    seconds: float
+
+
+def _check_file(
+    file: str | os.PathLike[str],
+    table: str | None,
+    as_name: str | None,
+    compare_live: bool,
+    restore_test: bool,
+    progress: ProgressFn,
+) -> _FileRead:
+    started = time.monotonic()
+    with archive.ArchiveReader.open(file) as reader:
+        specs = _specs(reader)
+        _check_contents(reader, compare_live, restore_test)
+        wanted = list(range(len(specs))) if table is None else [pick_table(specs, table)]
+        if as_name is not None and len(wanted) > 1:
+            raise UsageError("--as names one live table: pick the archive's table with --table")
+        sums = _read_all(reader, progress)
+        return _FileRead(
+            specs=specs,
+            chosen=[specs[i] for i in wanted],
+            checks=[
+                TableCheck(specs[i].qname.display(), sums[i], _frames(reader, i)) for i in wanted
+            ],
+            carries=bool(reader.manifest.get("dependencies")),
+            file_bytes=reader.size,
+            frames=len(reader.frames) + 1,
+            raw_bytes=sum(f.raw_size for f in reader.frames),
+            seconds=time.monotonic() - started,
+        )
+
+
+def _check_options(compare_live: bool, as_name: str | None, jobs: int) -> None:
     if as_name is not None and not compare_live:
         raise UsageError("--as names the live table to compare with: give --dsn or --live too")
     if jobs < 1:
@@ -358,22 +387,23 @@ def _raise_first_difference(
 def _restore_test(
     file: str,
     source: ConnSource,
-    specs: list[TableSpec],
+    read: _FileRead,
     checks: list[TableCheck],
     jobs: int,
-    self_contained: bool,
-    together: bool,
     progress: ProgressFn,
 ) -> tuple[str, list[TableCheck]]:
     """Loads the tables somewhere temporary, compares them with the archive, drops it.
 
     A fresh database only for tables that need nothing outside themselves (a foreign key's
     table, a type, a function…): those exist in the current database, next to a schema.
-    `together`: the chosen tables are all of the archive's, loaded in one call.
+    When all of the archive's tables are tested, they load together, in one transaction.
     """
+    specs = read.chosen
+    together = len(specs) == len(read.specs)
+    alone = not read.carries and _self_contained(specs, read.specs if together else specs)
     name = TEMP_PREFIX + secrets.token_hex(4)
     with _connected(source) as conn:
-        kind = _create_place(conn, name, self_contained=self_contained)
+        kind = _create_place(conn, name, self_contained=alone)
         place = f"{kind} {name}"
         progress(Event("step", "", message=f"restore test: loading into the temporary {place}"))
         try:
