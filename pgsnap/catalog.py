@@ -23,7 +23,7 @@ from pgsnap.naming import parse_table_arg
 
 Conn = psycopg.Connection[Any]
 
-SUPPORTED_KINDS = {"r": "table"}
+SUPPORTED_KINDS = {"r": "table", "p": "partitioned table"}
 KIND_NAMES = {
     "v": "view",
     "m": "materialized view",
@@ -125,6 +125,30 @@ class CatPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class CatPartitionIndex:
+    """An index of a partition that is attached to an index of its parent."""
+
+    name: str
+    definition: str
+    parent_index: str
+    constraint: str | None  # the partition's key constraint behind it, if any
+    constraint_def: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CatPartition:
+    schema: str
+    name: str
+    parent_schema: str
+    parent_name: str
+    kind: str  # r (a leaf, holds rows) or p (sub-partitioned)
+    bound: str
+    partkey: str | None
+    table_bytes: int
+    indexes: tuple[CatPartitionIndex, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CatTable:
     """Everything the DDL renderer needs about one table."""
 
@@ -149,6 +173,8 @@ class CatTable:
     sequences: tuple[CatSequence, ...]
     triggers: tuple[CatTrigger, ...]
     policies: tuple[CatPolicy, ...]
+    partkey: str | None = None
+    partitions: tuple[CatPartition, ...] = ()
 
     @property
     def qname(self) -> QualifiedName:
@@ -175,8 +201,10 @@ def resolve_table(conn: Conn, text: str, path: list[str]) -> tuple[int, str, str
     if kind not in SUPPORTED_KINDS:
         qn = QualifiedName(row["nspname"], row["relname"]).display()
         what = KIND_NAMES.get(kind, f"relation of kind {kind!r}")
-        hint = " (partitioned tables are not supported yet)" if kind == "p" else ""
-        raise UsageError(f"{qn} is a {what}, not a table{hint}")
+        raise UsageError(f"{qn} is a {what}, not a table")
+    if row["relispartition"]:
+        qn = QualifiedName(row["nspname"], row["relname"]).display()
+        raise UsageError(f"{qn} is a partition of {row['parent']}; dump {row['parent']} instead")
     return int(row["oid"]), str(row["nspname"]), str(row["relname"])
 
 
@@ -275,6 +303,8 @@ def read_table(conn: Conn, oid: int, schema: str, name: str) -> CatTable:
         sequences=tuple(_sequences(conn, oid)),
         triggers=tuple(_triggers(conn, oid)),
         policies=tuple(_policies(conn, oid)),
+        partkey=t["partkey"],
+        partitions=tuple(_partitions(conn, oid)) if t["relkind"] == "p" else (),
     )
 
 
@@ -357,6 +387,28 @@ def _sequences(conn: Conn, oid: int) -> list[CatSequence]:
             )
         )
     return out
+
+
+def _partitions(conn: Conn, oid: int) -> list[CatPartition]:
+    return [
+        CatPartition(
+            schema=r["nspname"],
+            name=r["relname"],
+            parent_schema=r["parent_schema"],
+            parent_name=r["parent_name"],
+            kind=r["relkind"],
+            bound=r["bound"],
+            partkey=r["partkey"],
+            table_bytes=r["table_bytes"],
+            indexes=tuple(
+                CatPartitionIndex(
+                    i["relname"], i["def"], i["parent_index"], i["conname"], i["condef"]
+                )
+                for i in fetch(conn, "partition_indexes", oid=r["oid"])
+            ),
+        )
+        for r in fetch(conn, "partitions", oid=oid)
+    ]
 
 
 def _triggers(conn: Conn, oid: int) -> list[CatTrigger]:

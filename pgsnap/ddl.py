@@ -8,8 +8,17 @@ setval.  Loading rows before building indexes is what makes restores fast (desig
 
 from __future__ import annotations
 
-from pgsnap.catalog import CatConstraint, CatSequence, CatTable
-from pgsnap.model import Column, Constraint, Owned, OwnedSequence, TableSpec, TableStats
+from pgsnap.catalog import CatConstraint, CatPartition, CatPartitionIndex, CatSequence, CatTable
+from pgsnap.errors import UsageError
+from pgsnap.model import (
+    Column,
+    Constraint,
+    Owned,
+    OwnedSequence,
+    Partition,
+    TableSpec,
+    TableStats,
+)
 
 IDENTITY_KIND = {"a": "ALWAYS", "d": "BY DEFAULT"}
 GENERATED_KIND = {"s": "STORED", "v": "VIRTUAL"}
@@ -46,15 +55,27 @@ def table_spec(t: CatTable) -> TableSpec:
 
 
 def _owned(t: CatTable) -> Owned:
+    for p in t.partitions:
+        if p.schema != t.schema:
+            raise UsageError(
+                f"partition {ident(p.schema, p.name)} is not in the schema of "
+                f"{ident(t.schema, t.name)}: not supported yet"
+            )
+    partition_indexes = tuple(i.name for p in t.partitions for i in p.indexes)
+    partition_keys = tuple(
+        Constraint(i.constraint, "p", True) for p in t.partitions for i in p.indexes if i.constraint
+    )
     return Owned(
         sequences=tuple(
             OwnedSequence(s.schema, s.name, s.column, s.identity, s.last_value, s.is_called)
             for s in t.sequences
         ),
-        indexes=tuple(i.name for i in t.indexes),
-        constraints=tuple(Constraint(c.name, c.type, c.uses_index) for c in t.constraints),
+        indexes=tuple(i.name for i in t.indexes) + partition_indexes,
+        constraints=tuple(Constraint(c.name, c.type, c.uses_index) for c in t.constraints)
+        + partition_keys,
         triggers=tuple(tr.name for tr in t.triggers),
         policies=tuple(p.name for p in t.policies),
+        partitions=tuple(Partition(p.name, p.kind == "r", p.table_bytes) for p in t.partitions),
     )
 
 
@@ -65,6 +86,7 @@ def pre_data(t: CatTable) -> list[str]:
     table = ident(t.schema, t.name)
     out = [_create_sequence(s) for s in t.sequences if not s.identity]
     out.append(create_table(t))
+    out += [_create_partition(p) for p in t.partitions]
     out += _column_settings(t)
     out += [
         f"ALTER SEQUENCE {ident(s.schema, s.name)} OWNED BY {ident(t.schema, t.name, s.column)}"
@@ -104,11 +126,50 @@ def create_table(t: CatTable) -> str:
     ]
     unlogged = "UNLOGGED " if t.persistence == "u" else ""
     text = f"CREATE {unlogged}TABLE {ident(t.schema, t.name)} ({', '.join(items)})"
+    if t.partkey:
+        text += f" PARTITION BY {t.partkey}"
     options = [_reloption(o) for o in t.reloptions]
     options += [_reloption("toast." + o) for o in t.toast_options]
     if options:
         text += f" WITH ({', '.join(options)})"
     return text
+
+
+def _create_partition(p: CatPartition) -> str:
+    """A partition created under its parent: it takes the parent's columns (pg_dump creates it
+    on its own and attaches it; this form is the same table for a whole-family restore)."""
+    text = (
+        f"CREATE TABLE {ident(p.schema, p.name)} PARTITION OF "
+        f"{ident(p.parent_schema, p.parent_name)} {p.bound}"
+    )
+    return text + (f" PARTITION BY {p.partkey}" if p.partkey else "")
+
+
+def _partition_keys(t: CatTable) -> list[str]:
+    """Each partition's key constraint, attached to the parent's (pg_dump's order)."""
+    out = []
+    for p in t.partitions:
+        for i in p.indexes:
+            if i.constraint:
+                out.append(
+                    f"ALTER TABLE ONLY {ident(p.schema, p.name)} ADD CONSTRAINT "
+                    f"{ident(i.constraint)} {i.constraint_def}"
+                )
+                out.append(_attach(p.schema, i))
+    return out
+
+
+def _partition_indexes(t: CatTable) -> list[str]:
+    out = []
+    for p in t.partitions:
+        for i in p.indexes:
+            if not i.constraint:
+                out += [i.definition, _attach(p.schema, i)]
+    return out
+
+
+def _attach(schema: str, i: CatPartitionIndex) -> str:
+    return f"ALTER INDEX {ident(schema, i.parent_index)} ATTACH PARTITION {ident(schema, i.name)}"
 
 
 def _not_null_names(t: CatTable) -> dict[int, str]:
@@ -171,11 +232,12 @@ def _reloption(option: str) -> str:
 def post_data(t: CatTable) -> list[str]:
     table = ident(t.schema, t.name)
     only = f"ALTER TABLE ONLY {table}"
-    out = [
-        f"{only} ADD CONSTRAINT {ident(c.name)} {c.definition}"
-        for c in _post_constraints(t.constraints)
-    ]
+    keys, later = _post_constraints(t.constraints)
+    out = [f"{only} ADD CONSTRAINT {ident(c.name)} {c.definition}" for c in keys]
+    out += _partition_keys(t)
+    out += [f"{only} ADD CONSTRAINT {ident(c.name)} {c.definition}" for c in later]
     out += [i.definition for i in t.indexes if not i.backs_constraint]
+    out += _partition_indexes(t)
     out += [f"{only} CLUSTER ON {ident(i.name)}" for i in t.indexes if i.clustered]
     out += [
         f"ALTER INDEX {ident(t.schema, i.name)} ALTER COLUMN {col} SET STATISTICS {target}"
@@ -201,12 +263,14 @@ def post_data(t: CatTable) -> list[str]:
     return out
 
 
-def _post_constraints(constraints: tuple[CatConstraint, ...]) -> list[CatConstraint]:
-    """Keys first (FKs may need them), then foreign keys, then NOT VALID checks."""
+def _post_constraints(
+    constraints: tuple[CatConstraint, ...],
+) -> tuple[list[CatConstraint], list[CatConstraint]]:
+    """(keys, then foreign keys and NOT VALID checks): FKs may need the keys."""
     keys = [c for c in constraints if c.type in ("p", "u", "x")]
     fks = [c for c in constraints if c.type == "f"]
     late_checks = [c for c in constraints if c.type == "c" and not c.validated]
-    return keys + fks + late_checks
+    return keys, fks + late_checks
 
 
 def _replica_identity(t: CatTable, only: str) -> list[str]:

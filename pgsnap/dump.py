@@ -305,22 +305,14 @@ def _write_archive(
 ) -> list[int]:
     header = _header(specs, facts, job.codec, job.contents)
     writer.write_header(header, script.header_sql(specs, job.contents, facts["dependencies"]))
-    plans = [
-        chunks.plan_chunks(
-            -(-s.stats.table_bytes // job.block_size),
-            job.jobs,
-            job.server_version,
-            min_chunk_pages=job.chunk_pages,
-        )
-        for s in specs
-    ]
+    plans = [_read_plan(s, job) for s in specs]
     pool = None
     if job.contents == "schema":
         writer.write_sql(script.end_sql(specs, job.contents))
         conn.execute("ROLLBACK")
         writer.finish(dict(header, rows=[0] * len(specs), finished_at=_now_iso()))
         return [0] * len(specs)
-    if any(len(p.chunks) > 1 for p in plans):
+    if job.jobs > 1 and any(len(p.sources) > 1 for p in plans):
         pool = workers.start_pool(
             job.worker_kind, job.jobs, _dump_worker, job.source, job.snapshot, job.codec, job.level
         )
@@ -333,14 +325,14 @@ def _write_archive(
                 Event(
                     "start",
                     spec.qname.display(),
-                    total_bytes=spec.stats.table_bytes or None,
+                    total_bytes=plan.total_bytes or None,
                     message=f"{job.jobs} workers, {plan.reason}" if job.jobs > 1 else "",
                 )
             )
-            if pool is not None and len(plan.chunks) > 1:
+            if pool is not None and len(plan.sources) > 1:
                 rows.append(_dump_rows_parallel(pool, writer, index, spec, plan, progress))
             else:
-                rows.append(_dump_rows(conn, writer, index, spec, progress))
+                rows.append(_dump_rows(conn, writer, index, spec, plan, progress))
     finally:
         if pool is not None:
             for _ in pool.workers:
@@ -412,10 +404,39 @@ def _now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def copy_out_statement(spec: TableSpec, chunk: chunks.Chunk | None = None) -> sql.Composed:
-    """COPY of the whole table, or of one ctid range of it (ONLY: never inheritance children)."""
+@dataclass(frozen=True, slots=True)
+class _ReadPlan:
+    """What a table's rows are read from: (relation, chunk) pairs.  The relation is the
+    table itself (None), or, for a partitioned table, each leaf partition in turn."""
+
+    sources: tuple[tuple[str | None, chunks.Chunk], ...]
+    reason: str
+    total_bytes: int
+
+
+def _read_plan(spec: TableSpec, job: _Job) -> _ReadPlan:
+    def plan(table_bytes: int) -> chunks.ChunkPlan:
+        pages = -(-table_bytes // job.block_size)
+        return chunks.plan_chunks(
+            pages, job.jobs, job.server_version, min_chunk_pages=job.chunk_pages
+        )
+
+    if spec.kind != "p":
+        p = plan(spec.stats.table_bytes)
+        return _ReadPlan(tuple((None, c) for c in p.chunks), p.reason, spec.stats.table_bytes)
+    leaves = [x for x in spec.owned.partitions if x.leaf]
+    sources = tuple((leaf.name, c) for leaf in leaves for c in plan(leaf.table_bytes).chunks)
+    reason = f"{len(leaves)} partitions in {len(sources)} chunks"
+    return _ReadPlan(sources, reason, sum(x.table_bytes for x in leaves))
+
+
+def copy_out_statement(
+    spec: TableSpec, chunk: chunks.Chunk | None = None, relation: str | None = None
+) -> sql.Composed:
+    """COPY of the whole table, or of one ctid range of it (ONLY: never inheritance children);
+    `relation` reads one partition of a partitioned table instead."""
     cols = spec.copy_columns
-    target = sql.Identifier(spec.schema, spec.name)
+    target = sql.Identifier(spec.schema, relation or spec.name)
     col_list = sql.SQL(", ").join(sql.Identifier(c) for c in cols)
     if spec.where is not None:  # checked by sqlcheck.check_where and planned by the server
         conditions = [f"({spec.where})"] + (
@@ -496,7 +517,12 @@ def _raise_result(pg: Any, result: Any) -> None:
 
 
 def _dump_rows(
-    conn: Conn, writer: archive.ArchiveWriter, index: int, spec: TableSpec, progress: ProgressFn
+    conn: Conn,
+    writer: archive.ArchiveWriter,
+    index: int,
+    spec: TableSpec,
+    plan: _ReadPlan,
+    progress: ProgressFn,
 ) -> int:
     label = spec.qname.display()
     done = {"rows": 0, "bytes": 0}
@@ -505,9 +531,10 @@ def _dump_rows(
         writer.write_data(index, raw, rows)
         done["rows"] += rows
         done["bytes"] += len(raw)
-        progress(Event("rows", label, done["rows"], done["bytes"], spec.stats.table_bytes or None))
+        progress(Event("rows", label, done["rows"], done["bytes"], plan.total_bytes or None))
 
-    rows = copy_out(conn, copy_out_statement(spec), emit)
+    relations = dict.fromkeys(r for r, _ in plan.sources)  # one COPY per relation, in order
+    rows = sum(copy_out(conn, copy_out_statement(spec, None, r), emit) for r in relations)
     progress(Event("done", label, rows, done["bytes"]))
     return rows
 
@@ -517,14 +544,14 @@ def _dump_rows_parallel(
     writer: archive.ArchiveWriter,
     index: int,
     spec: TableSpec,
-    plan: chunks.ChunkPlan,
+    plan: _ReadPlan,
     progress: ProgressFn,
 ) -> int:
     """Hand the table's chunks to the workers; append their compressed frames as they come."""
     label = spec.qname.display()
-    for chunk in plan.chunks:
-        pool.tasks.put((index, copy_out_statement(spec, chunk).as_bytes(None)))
-    pending = len(plan.chunks)
+    for relation, chunk in plan.sources:
+        pool.tasks.put((index, copy_out_statement(spec, chunk, relation).as_bytes(None)))
+    pending = len(plan.sources)
     rows = raw_bytes = 0
     while pending:
         msg = workers.next_result(pool)
@@ -533,7 +560,7 @@ def _dump_rows_parallel(
             writer.write_compressed(table, data, raw_size, nrows, crc)
             rows += nrows
             raw_bytes += raw_size
-            progress(Event("rows", label, rows, raw_bytes, spec.stats.table_bytes or None))
+            progress(Event("rows", label, rows, raw_bytes, plan.total_bytes or None))
         elif msg[0] == "chunk":
             pending -= 1
     progress(Event("done", label, rows, raw_bytes))

@@ -397,7 +397,8 @@ def _copy_in(conn: Conn, plan: _Plan, source: RowSource, progress: ProgressFn) -
     column_list = sql.SQL(" ({})").format(sql.SQL(", ").join(map(sql.Identifier, cols)))
     # FREEZE: the table was created in this transaction, so rows can be written frozen and
     # skip the later anti-wraparound vacuum of the whole table.
-    freeze = sql.SQL(" (FREEZE)") if plan.create else sql.SQL("")
+    # (not possible for a partitioned table, whose rows go to its partitions)
+    freeze = sql.SQL(" (FREEZE)") if plan.create and spec.kind != "p" else sql.SQL("")
     stmt = sql.SQL("COPY {}{} FROM STDIN{}").format(
         target, column_list if cols else sql.SQL(""), freeze
     )

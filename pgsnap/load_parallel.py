@@ -241,6 +241,10 @@ def split_post_data(stmts: tuple[str, ...]) -> tuple[list[str], list[str], list[
 
 def _post_data(conn: Conn, source: ConnSource, staged: TableSpec, jobs: int) -> None:
     """Keys and indexes built side by side, then keys attached, then the rest in order."""
+    if staged.kind == "p":  # partition keys and indexes attach to the parent's, in order
+        for stmt in staged.post_data:
+            connection.run(conn, stmt)
+        return
     before, indexes, after = split_post_data(staged.post_data)
     attach: list[str] = []
     rest: list[str] = []

@@ -51,6 +51,15 @@ class Constraint:
 
 
 @dataclass(frozen=True, slots=True)
+class Partition:
+    """A partition under a partitioned table (in the table's schema).  Leaves hold the rows."""
+
+    name: str
+    leaf: bool = True
+    table_bytes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Owned:
     """Names of the objects that belong to the table, read from the catalog.
 
@@ -63,6 +72,7 @@ class Owned:
     constraints: tuple[Constraint, ...] = ()
     triggers: tuple[str, ...] = ()
     policies: tuple[str, ...] = ()
+    partitions: tuple[Partition, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +123,7 @@ def table_from_json(d: dict[str, Any]) -> TableSpec:
         constraints=tuple(Constraint(**c) for c in o.get("constraints", ())),
         triggers=tuple(o.get("triggers", ())),
         policies=tuple(o.get("policies", ())),
+        partitions=tuple(Partition(**p) for p in o.get("partitions", ())),
     )
     return TableSpec(
         schema=d["schema"],

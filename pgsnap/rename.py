@@ -138,6 +138,9 @@ def _plan_relations(
         schema = new.schema if seq.schema == old.schema else seq.schema
         name = namer.relation("sequence", seq.name, stays=schema == seq.schema)
         relations[QualifiedName(seq.schema, seq.name)] = QualifiedName(schema, name)
+    for part in spec.owned.partitions:  # partitions live in the table's schema
+        name = namer.relation("partition", part.name, stays=new.schema == old.schema)
+        relations[QualifiedName(old.schema, part.name)] = QualifiedName(new.schema, name)
     backing = (c.name for c in spec.owned.constraints if c.uses_index)
     for index in dict.fromkeys([*spec.owned.indexes, *backing]):
         name = namer.relation("index", index, stays=new.schema == old.schema)
@@ -297,6 +300,10 @@ def _rename_owned(owned: Owned, plan: RenamePlan) -> Owned:
         constraints=tuple(replace(c, name=plan.constraints[c.name]) for c in owned.constraints),
         triggers=tuple(plan.triggers[t] for t in owned.triggers),
         policies=tuple(plan.policies[p] for p in owned.policies),
+        partitions=tuple(
+            replace(p, name=plan.relations[QualifiedName(plan.old.schema, p.name)].name)
+            for p in owned.partitions
+        ),
     )
 
 
@@ -474,7 +481,8 @@ class _Renamer(Visitor):
     # -- helpers
 
     def _on_table(self) -> bool:
-        return self._target == self._plan.old
+        """The statement is on the table or on one of its partitions."""
+        return self._target == self._plan.old or self._target in self._plan.relations
 
     def _member(self, kind: str, name: str | None) -> str | None:
         """A constraint/trigger/policy name, renamed when the statement is on our table."""

@@ -89,6 +89,8 @@ class _Names:
         self.table = (spec.schema, spec.name)
         self.sequences = {(s.schema, s.name) for s in spec.owned.sequences}
         self.indexes = {(spec.schema, i) for i in spec.owned.indexes}
+        self.partitions = {(spec.schema, p.name) for p in spec.owned.partitions}
+        self.family = {self.table} | self.partitions
 
 
 def check_statements(spec: TableSpec, deps: list[Dependency]) -> None:
@@ -134,24 +136,30 @@ def _rel(rv: Any) -> tuple[str | None, str]:
 
 def _table_statement_allowed(stmt: Any, n: _Names) -> bool:
     if isinstance(stmt, ast.CreateStmt):
-        return _rel(stmt.relation) == n.table and stmt.partbound is None and not stmt.inhRelations
+        if _rel(stmt.relation) == n.table:
+            return stmt.partbound is None and not stmt.inhRelations
+        parents = [_rel(r) for r in stmt.inhRelations or ()]
+        return (
+            _rel(stmt.relation) in n.partitions
+            and stmt.partbound is not None
+            and len(parents) == 1
+            and parents[0] in n.family
+        )
     if isinstance(stmt, ast.CreateSeqStmt):
         return _rel(stmt.sequence) in n.sequences
     if isinstance(stmt, ast.AlterSeqStmt):
         return _rel(stmt.sequence) in n.sequences
     if isinstance(stmt, ast.AlterTableStmt):
         cmds = [c.subtype for c in stmt.cmds or ()]
-        if stmt.objtype == ObjectType.OBJECT_INDEX:  # ALTER INDEX … ALTER COLUMN n SET STATISTICS
-            return _rel(stmt.relation) in n.indexes and set(cmds) <= {
-                AlterTableType.AT_SetStatistics
-            }
-        return (
-            stmt.objtype == ObjectType.OBJECT_TABLE
-            and _rel(stmt.relation) == n.table
-            and all(c in TABLE_COMMANDS for c in cmds)
-        )
+        if stmt.objtype == ObjectType.OBJECT_INDEX:
+            return _rel(stmt.relation) in n.indexes and _index_commands_allowed(stmt, n)
+        if stmt.objtype != ObjectType.OBJECT_TABLE:
+            return False
+        if _rel(stmt.relation) in n.partitions:  # a partition's key constraint
+            return set(cmds) <= {AlterTableType.AT_AddConstraint}
+        return _rel(stmt.relation) == n.table and all(c in TABLE_COMMANDS for c in cmds)
     if isinstance(stmt, ast.IndexStmt):
-        return _rel(stmt.relation) == n.table and (n.table[0], stmt.idxname) in n.indexes
+        return _rel(stmt.relation) in n.family and (n.table[0], stmt.idxname) in n.indexes
     if isinstance(stmt, ast.CreateTrigStmt):
         return _rel(stmt.relation) == n.table and not stmt.replace
     if isinstance(stmt, ast.CreatePolicyStmt):
@@ -161,6 +169,19 @@ def _table_statement_allowed(stmt: Any, n: _Names) -> bool:
     if isinstance(stmt, ast.SelectStmt):
         return _is_setval(stmt, n)
     return False
+
+
+def _index_commands_allowed(stmt: Any, n: _Names) -> bool:
+    """ALTER INDEX … ALTER COLUMN n SET STATISTICS, or … ATTACH PARTITION another of ours."""
+    for cmd in stmt.cmds or ():
+        if cmd.subtype == AlterTableType.AT_SetStatistics:
+            continue
+        if cmd.subtype != AlterTableType.AT_AttachPartition:
+            return False
+        child = getattr(cmd.def_, "name", None)
+        if not isinstance(child, ast.RangeVar) or _rel(child) not in n.indexes:
+            return False
+    return True
 
 
 def _comment_allowed(stmt: Any, n: _Names) -> bool:

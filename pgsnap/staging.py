@@ -25,6 +25,11 @@ def swap_statements(staged: TableSpec, final: TableSpec) -> list[str]:
     """
     schema, table = final.schema, ident(final.schema, final.name)
     out = [f"ALTER TABLE {ident(staged.schema, staged.name)} RENAME TO {ident(final.name)}"]
+    out += [
+        f"ALTER TABLE {ident(schema, a.name)} RENAME TO {ident(b.name)}"
+        for a, b in zip(staged.owned.partitions, final.owned.partitions, strict=True)
+        if a.name != b.name
+    ]
     so, fo = staged.owned, final.owned
     out += [
         f"ALTER INDEX {ident(schema, a)} RENAME TO {ident(b)}"

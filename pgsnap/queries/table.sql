@@ -2,6 +2,7 @@
 SELECT c.relkind, c.relpersistence, c.reloptions,
        (SELECT tc.reloptions FROM pg_catalog.pg_class tc WHERE tc.oid = c.reltoastrelid) AS toast_options, c.relrowsecurity, c.relforcerowsecurity,
        c.relreplident, c.relispartition,
+       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,
        (SELECT count(*) FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid)
            AS inherits,
        pg_catalog.obj_description(c.oid, 'pg_class') AS comment,

@@ -1,0 +1,20 @@
+-- Every partition under a partitioned table, parents before children, with its bound, its own
+-- partition key (sub-partitioned) and its heap size (leaves are what a dump reads).
+WITH RECURSIVE tree AS (
+    SELECT i.inhrelid AS oid, i.inhparent AS parent, 1 AS depth
+    FROM pg_catalog.pg_inherits i WHERE i.inhparent = %(oid)s
+  UNION ALL
+    SELECT i.inhrelid, i.inhparent, t.depth + 1
+    FROM pg_catalog.pg_inherits i JOIN tree t ON i.inhparent = t.oid
+)
+SELECT c.oid, n.nspname, c.relname, pn.nspname AS parent_schema, pc.relname AS parent_name,
+       c.relkind, pg_catalog.pg_get_expr(c.relpartbound, c.oid) AS bound,
+       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,
+       pg_catalog.pg_relation_size(c.oid) AS table_bytes
+FROM tree t
+JOIN pg_catalog.pg_class c ON c.oid = t.oid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_class pc ON pc.oid = t.parent
+JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+WHERE c.relispartition
+ORDER BY t.depth, c.relname
