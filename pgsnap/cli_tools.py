@@ -17,7 +17,7 @@ import click
 
 from pgsnap.cli import call, dsn_option, jobs_option, main, quiet_option
 from pgsnap.errors import EXIT_BAD_ARCHIVE
-from pgsnap.progress import Display, human_bytes
+from pgsnap.progress import Display, human_bytes, log_line
 
 if TYPE_CHECKING:
     from pgsnap.inspect import ArchiveInfo, TableInfo
@@ -38,6 +38,7 @@ def _plural(n: int, word: str, many: str | None = None) -> str:
 
 def _warn(text: str) -> None:
     click.echo(f"pgsnap: warning: {text}", err=True)
+    log_line(f"warning: {text}")
 
 
 # --- list -------------------------------------------------------------------------------

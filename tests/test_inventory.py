@@ -123,8 +123,10 @@ def test_cli_list_table_json_and_exit_codes(tmp_path: Path) -> None:
     assert [p["tables"] for p in parsed] == [["public.papers"], ["public.orders"]]
     assert parsed[0]["rows"] == 2 and parsed[0]["status"] == "ok" and parsed[0]["seconds"] == 7
     (tmp_path / "papers_2.sql.zst").write_bytes((tmp_path / "papers_1.sql.zst").read_bytes()[:-1])
-    res = cli("list", str(tmp_path), "--quiet")
+    log = tmp_path / "cron.log"
+    res = cli("--log-file", str(log), "list", str(tmp_path), "--quiet")
     assert res.exit_code == 5 and res.stdout == ""
+    assert 'papers_2.sql.zst" is truncated' in log.read_text()
     assert f'warning: "{tmp_path / "papers_2.sql.zst"}" is truncated' in res.stderr
 
 
