@@ -167,6 +167,7 @@ class CatTable:
     total_bytes: int
     est_rows: int
     server_version: int
+    index_bytes: int
     columns: tuple[CatColumn, ...]
     constraints: tuple[CatConstraint, ...]
     indexes: tuple[CatIndex, ...]
@@ -296,6 +297,7 @@ def read_table(conn: Conn, oid: int, schema: str, name: str) -> CatTable:
         table_bytes=t["table_bytes"],
         total_bytes=t["total_bytes"],
         est_rows=t["est_rows"],
+        index_bytes=t["index_bytes"],
         server_version=int(conn.info.server_version),
         columns=tuple(_columns(conn, oid)),
         constraints=tuple(_constraints(conn, oid)),

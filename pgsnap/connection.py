@@ -17,6 +17,9 @@ CONNECT_TIMEOUT_S = 10  # a wrong host fails in seconds, not after the OS's TCP 
 # What pg_dump sets, so that text output means one thing everywhere (design §3).
 SESSION_SETTINGS: tuple[tuple[str, str], ...] = (
     ("DateStyle", "ISO"),
+    # timestamptz text is the same instant in any zone; one zone makes archives reproducible
+    # and lets verify compare rows as text
+    ("TimeZone", "UTC"),
     ("IntervalStyle", "postgres"),
     ("extra_float_digits", "3"),
     ("client_encoding", "UTF8"),

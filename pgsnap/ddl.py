@@ -50,7 +50,7 @@ def table_spec(t: CatTable) -> TableSpec:
         pre_data=tuple(pre_data(t)),
         post_data=tuple(post_data(t)),
         kind=t.kind,
-        stats=TableStats(t.table_bytes, t.total_bytes, t.est_rows),
+        stats=TableStats(t.table_bytes, t.total_bytes, t.est_rows, t.index_bytes),
     )
 
 

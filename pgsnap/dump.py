@@ -144,7 +144,7 @@ def dump(
             out.commit()
     finally:
         conn.close()
-    warnings = _retention_warnings(path, specs, warn_after)
+    warnings = _retention_warnings(path, specs, warn_after, str(facts["database"]))
     return DumpResult(
         warnings=warnings,
         path=str(path),
@@ -346,7 +346,7 @@ def _write_archive(
 
 
 def _retention_warnings(
-    path: str, specs: list[TableSpec], warn_after: int | None
+    path: str, specs: list[TableSpec], warn_after: int | None, database: str
 ) -> tuple[str, ...]:
     """More than `warn_after` backups of a table in the output directory: say so (the old
     tools warned past 5).  Never fails the dump that just succeeded."""
@@ -354,7 +354,7 @@ def _retention_warnings(
         return ()
     try:
         warning = backup_warning(
-            os.path.dirname(path) or ".", specs[0].qname, warn_after=warn_after
+            os.path.dirname(path) or ".", specs[0].qname, warn_after=warn_after, database=database
         )
     except PgsnapError:
         return ()

@@ -82,6 +82,7 @@ class TableStats:
     table_bytes: int = 0
     total_bytes: int = 0
     est_rows: int = 0
+    index_bytes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +157,7 @@ class Dependency:
     def display(self) -> str:
         if self.kind == "extension":
             return f'extension "{self.name}"'
-        return f'{self.kind} "{self.identity}"'
+        return f"{self.kind} {self.identity}"  # identity is already quoted SQL
 
 
 def dependency_from_json(d: dict[str, Any]) -> Dependency:

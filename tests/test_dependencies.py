@@ -83,9 +83,7 @@ def test_existing_dependency_with_another_definition_is_refused(db: TestDB, tmp_
     target.execute("CREATE SCHEMA app; CREATE TYPE app.status AS ENUM ('draft', 'live')")
     res = cli("load", str(out), "--dsn", target.dsn)
     assert res.exit_code == 8
-    assert 'type "app.status" exists with a different definition' in res.stderr.replace(
-        '"app"."status"', "app.status"
-    )
+    assert 'type "app"."status" exists with a different definition' in res.stderr
     assert not exists(target.dsn, "things")
     assert target.execute("SELECT count(*) FROM pg_extension WHERE extname = 'citext'") == [(0,)]
     assert target.execute("SELECT to_regprocedure('app.slug(text)') IS NULL") == [(True,)]

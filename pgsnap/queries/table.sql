@@ -8,6 +8,7 @@ SELECT c.relkind, c.relpersistence, c.reloptions,
        pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
        pg_catalog.pg_relation_size(c.oid) AS table_bytes,
        pg_catalog.pg_total_relation_size(c.oid) AS total_bytes,
+       pg_catalog.pg_indexes_size(c.oid) AS index_bytes,
        GREATEST(c.reltuples, 0)::bigint AS est_rows
 FROM pg_catalog.pg_class c
 WHERE c.oid = %(oid)s
