@@ -50,7 +50,13 @@ def table_spec(t: CatTable) -> TableSpec:
         pre_data=tuple(pre_data(t)),
         post_data=tuple(post_data(t)),
         kind=t.kind,
-        stats=TableStats(t.table_bytes, t.total_bytes, t.est_rows, t.index_bytes),
+        # a partitioned table holds no rows itself: its size is its partitions'
+        stats=TableStats(
+            t.table_bytes + sum(p.table_bytes for p in t.partitions),
+            t.total_bytes,
+            t.est_rows,
+            t.index_bytes,
+        ),
     )
 
 

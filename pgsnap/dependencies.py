@@ -196,6 +196,26 @@ def _normalize(text: str) -> str:
 # -- applying (on load, inside the restore's transaction) -----------------------------------
 
 
+def ensure_schemas(conn: Conn, schemas: Iterable[str]) -> list[str]:
+    """Create the archive's schemas that the database lacks (restoring into a fresh database);
+    return those created."""
+    created = []
+    for schema in dict.fromkeys(schemas):
+        row = conn.execute(
+            "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (schema,)
+        ).fetchone()
+        if row is None:
+            run(conn, f"CREATE SCHEMA {ident(schema)}")
+            created.append(schema)
+    return created
+
+
+def archive_schemas(tables: Iterable[Any], deps: Iterable[Dependency]) -> list[str]:
+    """The schemas an archive's objects live in, without public (always there)."""
+    names = [t.schema for t in tables] + [d.schema for d in deps if d.kind != "extension"]
+    return [n for n in dict.fromkeys(names) if n != "public"]
+
+
 def ensure(conn: Conn, deps: Iterable[Dependency]) -> list[Dependency]:
     """Create what is missing; return what was created.  An existing object with another
     definition, or an extension the server does not have, raises DependencyError first."""

@@ -21,6 +21,7 @@ from psycopg import sql
 from pgsnap import archive, connection, sqlcheck
 from pgsnap.config import resolve
 from pgsnap.ddl import ident
+from pgsnap.dependencies import archive_schemas, ensure_schemas
 from pgsnap.dependencies import ensure as ensure_dependencies
 from pgsnap.errors import TableNotFoundError, TargetExistsError, UsageError
 from pgsnap.load_parallel import check_rows, remove_orphans, run_parallel
@@ -187,6 +188,7 @@ def _load_from(
                 worker_kind=opts.worker_kind,
                 progress=progress,
                 deps=_dependencies(source),
+                schemas=_own_schemas(plan, opts, _dependencies(source)),
             )
         else:
             rows = _run(conn, plan, source, opts, progress)
@@ -244,6 +246,7 @@ def _run_many(
             )
         created = [p for p in plans if p.create]
         if created:
+            ensure_schemas(conn, archive_schemas([p.spec for p in created], deps))
             ensure_dependencies(conn, deps)
         for p in created:
             for stmt in p.load_spec.pre_data:
@@ -351,7 +354,9 @@ def _run(conn: Conn, plan: _Plan, source: RowSource, o: Options, progress: Progr
             if plan.drop_first:
                 _drop(conn, target, o.cascade)
         if plan.create:
-            ensure_dependencies(conn, _dependencies(source))
+            deps = _dependencies(source)
+            ensure_schemas(conn, _own_schemas(plan, o, deps))
+            ensure_dependencies(conn, deps)
             for stmt in plan.load_spec.pre_data:
                 connection.run(conn, stmt)
         rows = _copy_in(conn, plan, source, progress) if plan.rows else 0
@@ -370,6 +375,12 @@ def _run(conn: Conn, plan: _Plan, source: RowSource, o: Options, progress: Progr
         _rollback(conn)
         raise
     return rows
+
+
+def _own_schemas(plan: _Plan, o: Options, deps: list[Dependency]) -> list[str]:
+    """The archive's schemas to create when missing; a schema named with --as must exist."""
+    as_schema = o.as_name is not None and parse_table_arg(o.as_name)[0] is not None
+    return archive_schemas([] if as_schema else [plan.spec], deps)
 
 
 def _dependencies(source: RowSource) -> list[Dependency]:

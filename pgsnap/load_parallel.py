@@ -79,12 +79,13 @@ def run_parallel(
     worker_kind: str,
     progress: ProgressFn,
     deps: list[Dependency],
+    schemas: list[str],
 ) -> int:
     """Load table `index` of `reader` as `final` through the staging table `staged`."""
     key = _lock_key(conn, staged.qname)
     conn.execute("SELECT pg_catalog.pg_advisory_lock(%s, %s)", (ADVISORY_CLASS, key))
     try:
-        created = _create(conn, staged, deps)
+        created = _create(conn, staged, deps, schemas)
         try:
             rows = _copy_parallel(source, reader, index, final, staged, jobs, worker_kind, progress)
             check_rows(final, rows, int(reader.manifest["rows"][index]))
@@ -112,11 +113,15 @@ def check_rows(spec: TableSpec, loaded: int, expected: int) -> None:
         )
 
 
-def _create(conn: Conn, staged: TableSpec, deps: list[Dependency]) -> list[Dependency]:
-    """Create the missing dependencies and the staging table, and commit: workers need it."""
+def _create(
+    conn: Conn, staged: TableSpec, deps: list[Dependency], schemas: list[str]
+) -> list[Dependency]:
+    """Create the missing schemas, dependencies and the staging table, and commit: workers
+    need it.  (A created schema stays if the load fails later; it is empty.)"""
     with connection.statement_errors():
         conn.execute("BEGIN")
     try:
+        dependencies.ensure_schemas(conn, schemas)
         created = dependencies.ensure(conn, deps)
         for stmt in staged.pre_data:
             connection.run(conn, stmt)

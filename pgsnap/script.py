@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pgsnap.ddl import ident
-from pgsnap.dependencies import psql_guarded
+from pgsnap.dependencies import archive_schemas, psql_guarded
 from pgsnap.model import Dependency, TableSpec
 from pgsnap.sqlcheck import is_foreign_key
 
@@ -61,7 +61,8 @@ def header_sql(
     line of the first table (no COPY for schema only, no DDL for data only)."""
     pre = "" if contents == "data" else "".join(statements(t.pre_data) for t in tables)
     if contents != "data":
-        pre = statements([psql_guarded(d) for d in deps]) + pre
+        schemas = [f"CREATE SCHEMA IF NOT EXISTS {ident(n)}" for n in archive_schemas(tables, deps)]
+        pre = statements(schemas + [psql_guarded(d) for d in deps]) + pre
     first_copy = copy_from_stdin(tables[0]) if tables and contents != "schema" else ""
     return PREAMBLE + pre + first_copy
 

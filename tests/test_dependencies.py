@@ -58,8 +58,7 @@ def _dump(db: TestDB, tmp_path: Path) -> Path:
 
 def test_dependencies_are_created_on_a_fresh_database(db: TestDB, tmp_path: Path) -> None:
     out = _dump(db, tmp_path)
-    target = db.make_db()
-    target.execute("CREATE SCHEMA app")
+    target = db.make_db()  # schema app is created too
     res = cli("load", str(out), "--dsn", target.dsn)
     assert res.exit_code == 0, res.output
     assert content_md5(target.dsn, "things") == content_md5(db.dsn, "things")
@@ -115,7 +114,6 @@ def test_missing_extension_is_named(db: TestDB) -> None:
 def test_psql_script_creates_dependencies_too(db: TestDB, tmp_path: Path) -> None:
     out = _dump(db, tmp_path)
     target = db.make_db()
-    target.execute("CREATE SCHEMA app")
     script = subprocess.run(["zstd", "-dc", str(out)], capture_output=True, check=True).stdout
     db.server.run_client("psql", "-X", "-q", dbname=target.name, stdin=script)
     assert content_md5(target.dsn, "things") == content_md5(db.dsn, "things")

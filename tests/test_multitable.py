@@ -43,8 +43,7 @@ def test_schema_dump_loads_mutually_referencing_tables(db: TestDB, tmp_path: Pat
     with archive.ArchiveReader.open(path) as reader:
         assert [t["name"] for t in reader.manifest["tables"]] == ["authors", "papers", "tags"]
         assert reader.manifest["rows"] == [2, 2, 2]
-    target = db.make_db()
-    target.execute("CREATE SCHEMA app")
+    target = db.make_db()  # no schema app there: the load creates it
     res = cli("load", str(path), "--dsn", target.dsn)
     assert res.exit_code == 0, res.output
     _same(db, target)
@@ -60,7 +59,6 @@ def test_schema_dump_loads_mutually_referencing_tables(db: TestDB, tmp_path: Pat
     _same(db, target)
     # the same file is a psql script that restores all three
     other = db.make_db()
-    other.execute("CREATE SCHEMA app")
     script = subprocess.run(["zstd", "-dc", str(path)], capture_output=True, check=True).stdout
     db.server.run_client("psql", "-X", "-q", dbname=other.name, stdin=script)
     _same(db, other)
@@ -73,6 +71,8 @@ def test_one_table_of_a_multi_table_file(db: TestDB, tmp_path: Path) -> None:
     res = cli("load", str(out), "--dsn", db.dsn, "--table", "app.tags", "--as", "app.tags_copy")
     assert res.exit_code == 0, res.output
     assert content_md5(db.dsn, "tags_copy", "app") == content_md5(db.dsn, "tags", "app")
+    res = cli("load", str(out), "--dsn", db.dsn, "--table", "app.tags", "--as", "nowhere.tags")
+    assert res.exit_code == 8 and 'schema "nowhere" does not exist' in res.stderr
     res = cli("load", str(out), "--dsn", db.dsn, "--as", "x")
     assert res.exit_code == 2 and "--table" in res.stderr
     res = cli("load", str(out), "--dsn", db.dsn, "--table", "nope")
