@@ -22,6 +22,7 @@ from psycopg import sql
 
 from pgsnap import archive, connection, dependencies, sqlcheck, workers
 from pgsnap.config import ConnSource
+from pgsnap.ddl import ident
 from pgsnap.errors import VerifyError
 from pgsnap.model import Dependency, QualifiedName, TableSpec
 from pgsnap.progress import Event, ProgressFn
@@ -90,10 +91,6 @@ def run_parallel(
             rows = _copy_parallel(source, reader, index, final, staged, jobs, worker_kind, progress)
             check_rows(final, rows, int(reader.manifest["rows"][index]))
             _post_data(conn, source, staged, jobs)
-            with connection.statement_errors():
-                conn.execute(
-                    sql.SQL("ANALYZE {}").format(sql.Identifier(staged.schema, staged.name))
-                )
             _swap(conn, staged, final, drop_existing, cascade)
         except BaseException:
             _drop_staging(conn, staged)
@@ -246,8 +243,9 @@ def split_post_data(stmts: tuple[str, ...]) -> tuple[list[str], list[str], list[
 
 def _post_data(conn: Conn, source: ConnSource, staged: TableSpec, jobs: int) -> None:
     """Keys and indexes built side by side, then keys attached, then the rest in order."""
+    analyze = f"ANALYZE {ident(staged.schema, staged.name)}"
     if staged.kind == "p":  # partition keys and indexes attach to the parent's, in order
-        for stmt in staged.post_data:
+        for stmt in [*staged.post_data, analyze]:
             connection.run(conn, stmt)
         return
     before, indexes, after = split_post_data(staged.post_data)
@@ -263,10 +261,11 @@ def _post_data(conn: Conn, source: ConnSource, staged: TableSpec, jobs: int) -> 
     conn.execute(
         "SELECT pg_catalog.set_config('maintenance_work_mem', %s, false)", (MAINTENANCE_WORK_MEM,)
     )
-    if len(indexes) > 1 and jobs > 1:
-        _parallel_statements(source, indexes, jobs)
+    # ANALYZE (SHARE UPDATE EXCLUSIVE) runs beside the index builds (SHARE): neither waits
+    if jobs > 1:
+        _parallel_statements(source, [*indexes, analyze], jobs)
     else:
-        for stmt in indexes:
+        for stmt in [*indexes, analyze]:
             connection.run(conn, stmt)
     for stmt in attach + rest + after:
         connection.run(conn, stmt)
