@@ -8,6 +8,7 @@ bytes to the single writer.  Messages are plain tuples so they pickle cheaply.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import queue
@@ -84,8 +85,14 @@ def start_pool(kind: str, jobs: int, target: Callable[..., None], *args: Any) ->
             )
             for i in range(jobs)
         ]
-    for w in workers:
-        w.start()
+    # a forked child shares the leader's pages until it writes to them; the collector would
+    # write to every object it scans, so frozen objects stay shared (Python's gc docs)
+    gc.freeze()
+    try:
+        for w in workers:
+            w.start()
+    finally:
+        gc.unfreeze()
     return Pool(kind, tasks, results, workers)
 
 
