@@ -75,6 +75,7 @@ class CatConstraint:
     columns: tuple[int, ...]
     uses_index: bool
     comment: str | None
+    no_inherit: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +341,7 @@ def _constraints(conn: Conn, oid: int) -> list[CatConstraint]:
             columns=tuple(r["conkey"] or ()),
             uses_index=r["uses_index"],
             comment=r["comment"],
+            no_inherit=r["connoinherit"],
         )
         for r in fetch(conn, "constraints", oid=oid)
     ]

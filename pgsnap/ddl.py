@@ -179,8 +179,13 @@ def _attach(schema: str, i: CatPartitionIndex) -> str:
 
 
 def _not_null_names(t: CatTable) -> dict[int, str]:
-    """PG18 keeps NOT NULL as named constraints: attnum -> constraint name."""
-    return {c.columns[0]: c.name for c in t.constraints if c.type == "n" and c.columns}
+    """PG18 keeps NOT NULL as named constraints: attnum -> `CONSTRAINT name NOT NULL …`."""
+    return {
+        c.columns[0]: f"CONSTRAINT {ident(c.name)} NOT NULL"
+        + (" NO INHERIT" if c.no_inherit else "")
+        for c in t.constraints
+        if c.type == "n" and c.columns
+    }
 
 
 def _column_def(
@@ -201,8 +206,7 @@ def _column_def(
     elif c.default is not None:
         parts.append(f"DEFAULT {c.default}")
     if c.not_null:
-        name = not_null_names.get(i + 1)
-        parts.append(f"CONSTRAINT {ident(name)} NOT NULL" if name else "NOT NULL")
+        parts.append(not_null_names.get(i + 1, "NOT NULL"))
     return " ".join(parts)
 
 

@@ -1,6 +1,6 @@
 -- Constraints of the table (PG18 NOT NULL constraints included, as contype 'n').
 SELECT con.conname, con.contype, pg_catalog.pg_get_constraintdef(con.oid) AS def,
-       con.convalidated, con.conkey,
+       con.convalidated, con.conkey, con.connoinherit,
        con.conindid <> 0 AND con.contype IN ('p', 'u', 'x') AS uses_index,
        pg_catalog.obj_description(con.oid, 'pg_constraint') AS comment
 FROM pg_catalog.pg_constraint con
