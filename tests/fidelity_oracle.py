@@ -404,25 +404,37 @@ class NameMap:
 
 
 OWNED_NAMES = """
-SELECT 'relation', c.relname FROM pg_catalog.pg_index i
-  JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %(oid)s
+WITH RECURSIVE family AS (  -- the table and its partitions, sub-partitions included
+    SELECT %(oid)s::pg_catalog.oid AS oid
+  UNION ALL
+    SELECT i.inhrelid FROM pg_catalog.pg_inherits i
+    JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid AND c.relispartition
+    JOIN family f ON i.inhparent = f.oid
+)
+SELECT 'relation', c.relname FROM family f JOIN pg_catalog.pg_class c ON c.oid = f.oid
+  WHERE f.oid <> %(oid)s
+UNION ALL
+SELECT 'relation', c.relname FROM pg_catalog.pg_index i JOIN family f ON f.oid = i.indrelid
+  JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
 UNION ALL
 SELECT 'relation', s.relname FROM pg_catalog.pg_depend d
   JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
   WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.refobjid = %(oid)s
     AND d.deptype IN ('a', 'i')
 UNION ALL
-SELECT 'constraint', conname FROM pg_catalog.pg_constraint WHERE conrelid = %(oid)s
+SELECT 'constraint', conname FROM pg_catalog.pg_constraint JOIN family f ON f.oid = conrelid
 UNION ALL
-SELECT 'trigger', tgname FROM pg_catalog.pg_trigger WHERE tgrelid = %(oid)s AND NOT tgisinternal
+SELECT 'trigger', tgname FROM pg_catalog.pg_trigger JOIN family f ON f.oid = tgrelid
+  WHERE NOT tgisinternal
 UNION ALL
-SELECT 'policy', polname FROM pg_catalog.pg_policy WHERE polrelid = %(oid)s
+SELECT 'policy', polname FROM pg_catalog.pg_policy JOIN family f ON f.oid = polrelid
 """
 
 
 def owned_names(dsn: str, table: QualifiedName) -> set[tuple[str, str]]:
-    """(kind, name) of the table's indexes, owned sequences, constraints, triggers, policies,
-    read from the catalog (independently of pgsnap)."""
+    """(kind, name) of the table's owned sequences, its partitions (sub-partitions included),
+    and the indexes, constraints, triggers and policies of all of them, read from the catalog
+    (independently of pgsnap)."""
     with psycopg.connect(dsn) as conn:
         regclass = sql.Identifier(table.schema, table.name).as_string(conn)
         row = conn.execute("SELECT %s::regclass::oid", (regclass,)).fetchone()

@@ -93,7 +93,7 @@ class Prepared:
     rows: int
     spec: TableSpec
     schema: Future[str]  # normalized pg_dump of case.tables
-    quoted: Future[str] | None  # of case.table alone, --quote-all-identifiers (--as cases)
+    quoted: Future[str] | None  # the same with --quote-all-identifiers (--as cases)
     database: Future[str] | None  # of the whole database (cases that carry dependencies)
     uses_left: int  # variants still to run; the source is dropped after the last one
 
@@ -146,7 +146,7 @@ class Workspace:
         quoted = database = None
         if case.as_name is not None:
             quoted = self.dumps.submit(
-                schema_dump, server, source.name, [case.table], quote_all=True
+                schema_dump, server, source.name, case.tables, quote_all=True
             )
         if case.carries_dependencies:
             database = self.dumps.submit(schema_dump, server, source.name, [])
@@ -231,9 +231,12 @@ def check_as_name(case: Case, prepared: Prepared) -> None:
     assert renamed <= {name for _, name in old_owned}
     names = NameMap.from_plan(plan)
     expected = [names.apply(e) for e in entries(prepared.quoted.result())]
-    got = entries(schema_dump(prepared.server, source.name, [new], quote_all=True))
+    # partitions (also-dump tables) follow the plan
+    renamed_tables = [plan.relations.get(t, t) for t in case.tables]
+    got = entries(schema_dump(prepared.server, source.name, renamed_tables, quote_all=True))
     assert entries_diff(expected, got) == ""
-    assert content_md5(source.dsn, new) == content_md5(source.dsn, case.table)
+    for old_table, new_table in zip(case.tables, renamed_tables, strict=True):
+        assert content_md5(source.dsn, new_table) == content_md5(source.dsn, old_table)
 
 
 def _assert_same_rows(case: Case, source: TestDB, target: TestDB) -> None:

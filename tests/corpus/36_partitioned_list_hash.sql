@@ -2,6 +2,7 @@
 -- table: public.events
 -- also-dump: public.events_web, public.events_app, public.events_app_0, public.events_app_1
 -- carries-dependencies: no
+-- as: public.events_copy
 -- case:
 CREATE TABLE events (id integer NOT NULL, source text NOT NULL, payload jsonb) PARTITION BY LIST (lower(source));
 CREATE TABLE events_web PARTITION OF events FOR VALUES IN ('web', 'www');
