@@ -87,6 +87,7 @@ class CatIndex:
     clustered: bool
     comment: str | None
     stattargets: tuple[tuple[int, int], ...] = ()  # (column number, statistics target)
+    reloptions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,8 @@ class CatSequence:
     cycle: bool
     last_value: int
     is_called: bool
+    unlogged: bool = False
+    comment: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,6 +359,7 @@ def _indexes(conn: Conn, oid: int) -> list[CatIndex]:
             replica_identity=r["indisreplident"],
             clustered=r["indisclustered"],
             comment=r["comment"],
+            reloptions=tuple(r["reloptions"] or ()),
             stattargets=tuple(
                 (int(a), int(b)) for a, b in (x.split() for x in r["stattargets"] or ())
             ),
@@ -388,6 +392,8 @@ def _sequences(conn: Conn, oid: int) -> list[CatSequence]:
                 cycle=r["seqcycle"],
                 last_value=int(state[0]),
                 is_called=bool(state[1]),
+                unlogged=bool(r["unlogged"]),
+                comment=r["comment"],
             )
         )
     return out

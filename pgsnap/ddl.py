@@ -118,7 +118,8 @@ def _sequence_options(s: CatSequence) -> str:
 
 
 def _create_sequence(s: CatSequence) -> str:
-    return f"CREATE SEQUENCE {ident(s.schema, s.name)} AS {s.type} {_sequence_options(s)}"
+    unlogged = "UNLOGGED " if s.unlogged else ""
+    return f"CREATE {unlogged}SEQUENCE {ident(s.schema, s.name)} AS {s.type} {_sequence_options(s)}"
 
 
 def create_table(t: CatTable) -> str:
@@ -243,11 +244,19 @@ def post_data(t: CatTable) -> list[str]:
     table = ident(t.schema, t.name)
     only = f"ALTER TABLE ONLY {table}"
     keys, later = _post_constraints(t.constraints)
-    out = [f"{only} ADD CONSTRAINT {ident(c.name)} {c.definition}" for c in keys]
+    # pg_get_constraintdef prints an EXCLUDE's index options itself, not a key's
+    keyed = {c.name for c in keys if c.type in ("p", "u")}
+    options = {i.name: i.reloptions for i in t.indexes if i.name in keyed}
+    out = [
+        f"{only} ADD CONSTRAINT {ident(c.name)} "
+        + _with_index_options(c.definition, options.get(c.name, ()))
+        for c in keys
+    ]
     out += _partition_keys(t)
-    out += [f"{only} ADD CONSTRAINT {ident(c.name)} {c.definition}" for c in later]
     out += [i.definition for i in t.indexes if not i.backs_constraint]
     out += _partition_indexes(t)
+    # foreign keys after every index: one may reference a unique index, not a constraint
+    out += [f"{only} ADD CONSTRAINT {ident(c.name)} {c.definition}" for c in later]
     out += [f"{only} CLUSTER ON {ident(i.name)}" for i in t.indexes if i.clustered]
     out += [
         f"ALTER INDEX {ident(t.schema, i.name)} ALTER COLUMN {col} SET STATISTICS {target}"
@@ -271,6 +280,16 @@ def post_data(t: CatTable) -> list[str]:
         for s in t.sequences
     ]
     return out
+
+
+def _with_index_options(definition: str, reloptions: tuple[str, ...]) -> str:
+    """A key constraint with its index's storage parameters, which pg_get_constraintdef
+    leaves out: `UNIQUE (a) WITH (fillfactor='80') DEFERRABLE` (WITH precedes DEFERRABLE)."""
+    if not reloptions:
+        return definition
+    with_clause = f" WITH ({', '.join(_reloption(o) for o in reloptions)})"
+    head, sep, tail = definition.partition(" DEFERRABLE")
+    return head + with_clause + sep + tail
 
 
 def _post_constraints(
@@ -319,6 +338,11 @@ def _post_comments(t: CatTable) -> list[str]:
         f"COMMENT ON INDEX {ident(t.schema, i.name)} IS {literal(i.comment)}"
         for i in t.indexes
         if i.comment is not None and not i.backs_constraint
+    ]
+    out += [
+        f"COMMENT ON SEQUENCE {ident(s.schema, s.name)} IS {literal(s.comment)}"
+        for s in t.sequences
+        if s.comment is not None
     ]
     out += [
         f"COMMENT ON TRIGGER {ident(tr.name)} ON {table} IS {literal(tr.comment)}"

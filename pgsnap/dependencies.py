@@ -212,7 +212,7 @@ def ensure_schemas(conn: Conn, schemas: Iterable[str]) -> list[str]:
 
 def archive_schemas(tables: Iterable[Any], deps: Iterable[Dependency]) -> list[str]:
     """The schemas an archive's objects live in, without public (always there)."""
-    names = [t.schema for t in tables] + [d.schema for d in deps if d.kind != "extension"]
+    names = [t.schema for t in tables] + [d.schema for d in deps]
     return [n for n in dict.fromkeys(names) if n != "public"]
 
 

@@ -1,5 +1,5 @@
 -- Indexes of the table; those that back a constraint are created by the constraint.
-SELECT ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid) AS def,
+SELECT ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid) AS def, ic.reloptions,
        EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
                WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid
                  AND c.contype IN ('p', 'u', 'x')) AS backs_constraint,

@@ -1,7 +1,9 @@
 -- Sequences owned by the table's columns: serial (deptype 'a') and identity (deptype 'i').
 SELECT sn.nspname, sc.relname, a.attname, d.deptype = 'i' AS is_identity,
        pg_catalog.format_type(s.seqtypid, NULL) AS seqtype,
-       s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle
+       s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
+       sc.relpersistence = 'u' AS unlogged,
+       pg_catalog.obj_description(sc.oid, 'pg_class') AS comment
 FROM pg_catalog.pg_depend d
 JOIN pg_catalog.pg_sequence s ON s.seqrelid = d.objid
 JOIN pg_catalog.pg_class sc ON sc.oid = s.seqrelid
