@@ -185,8 +185,13 @@ def _not_null_names(t: CatTable) -> dict[int, str]:
         c.columns[0]: f"CONSTRAINT {ident(c.name)} NOT NULL"
         + (" NO INHERIT" if c.no_inherit else "")
         for c in t.constraints
-        if c.type == "n" and c.columns
+        if c.type == "n" and c.columns and c.validated
     }
+
+
+def _late_not_null(t: CatTable) -> set[int]:
+    """Columns whose (PG18) NOT NULL is NOT VALID: added after the rows, as pg_dump does."""
+    return {c.columns[0] for c in t.constraints if c.type == "n" and c.columns and not c.validated}
 
 
 def _column_def(
@@ -206,7 +211,7 @@ def _column_def(
         )
     elif c.default is not None:
         parts.append(f"DEFAULT {c.default}")
-    if c.not_null:
+    if c.not_null and (i + 1) not in _late_not_null(t):
         parts.append(not_null_names.get(i + 1, "NOT NULL"))
     return " ".join(parts)
 
@@ -298,7 +303,7 @@ def _post_constraints(
     """(keys, then foreign keys and NOT VALID checks): FKs may need the keys."""
     keys = [c for c in constraints if c.type in ("p", "u", "x")]
     fks = [c for c in constraints if c.type == "f"]
-    late_checks = [c for c in constraints if c.type == "c" and not c.validated]
+    late_checks = [c for c in constraints if c.type in ("c", "n") and not c.validated]
     return keys, fks + late_checks
 
 

@@ -1,7 +1,7 @@
 -- Find a relation by (optional) schema and name; unqualified names follow the caller's search path.
 SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition,
-       (SELECT i.inhparent::pg_catalog.regclass::text FROM pg_catalog.pg_inherits i
-         WHERE i.inhrelid = c.oid) AS parent
+       (SELECT pg_catalog.string_agg(i.inhparent::pg_catalog.regclass::text, ', ')
+          FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid) AS parent
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relname = %(name)s
