@@ -20,6 +20,26 @@ from pgsnap.errors import UnsafeStatementError, UsageError
 from pgsnap.model import Dependency, TableSpec
 from pgsnap.naming import split_qualified
 
+# everything a SELECT can carry beyond its target list (pglast field names)
+SELECT_CLAUSES = (
+    "fromClause",
+    "groupClause",
+    "havingClause",
+    "sortClause",
+    "limitCount",
+    "intoClause",
+    "lockingClause",
+    "withClause",
+    "distinctClause",
+)
+
+
+def _has_clauses(select: Any, *more: str) -> bool:
+    """A set operation, or any clause of SELECT_CLAUSES (plus `more`)."""
+    return select.op != SetOperation.SETOP_NONE or any(
+        getattr(select, c, None) for c in (*SELECT_CLAUSES, *more)
+    )
+
 
 def check_where(condition: str) -> str:
     """Accept `condition` only if it is one boolean expression usable after WHERE.
@@ -37,17 +57,7 @@ def check_where(condition: str) -> str:
     if len(stmts) != 1 or not isinstance(stmts[0].stmt, ast.SelectStmt):
         raise UsageError("--where must be a single condition")
     select = stmts[0].stmt
-    clauses = (
-        "fromClause",
-        "groupClause",
-        "havingClause",
-        "sortClause",
-        "limitCount",
-        "intoClause",
-        "lockingClause",
-        "withClause",
-    )
-    if select.op != SetOperation.SETOP_NONE or any(getattr(select, c, None) for c in clauses):
+    if _has_clauses(select):
         raise UsageError("--where must be a single condition")
     return text
 
@@ -204,19 +214,7 @@ def _comment_allowed(stmt: Any, n: _Names) -> bool:
 
 
 def _is_setval(stmt: Any, n: _Names) -> bool:
-    clauses = (
-        "fromClause",
-        "whereClause",
-        "groupClause",
-        "havingClause",
-        "sortClause",
-        "limitCount",
-        "intoClause",
-        "lockingClause",
-        "withClause",
-        "distinctClause",
-    )
-    if any(getattr(stmt, c, None) for c in clauses) or len(stmt.targetList or ()) != 1:
+    if _has_clauses(stmt, "whereClause") or len(stmt.targetList or ()) != 1:
         return False
     call = stmt.targetList[0].val
     if not isinstance(call, ast.FuncCall):
