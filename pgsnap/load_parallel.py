@@ -168,7 +168,13 @@ def _copy_parallel(
     progress(Event("start", label, total_bytes=total_bytes or None))
     nworkers = max(1, min(jobs, len(frames)))
     pool = workers.start_pool(
-        worker_kind, nworkers, _load_worker, source, str(reader.path), copy_in_statement(staged)
+        worker_kind,
+        nworkers,
+        _load_worker,
+        source,
+        str(reader.path),
+        copy_in_statement(staged),
+        leader_thread=True,
     )
     try:
         for i in frames:

@@ -66,10 +66,13 @@ class Pool:
             w.join(timeout=10)
 
 
-def start_pool(kind: str, jobs: int, target: Callable[..., None], *args: Any) -> Pool:
-    """`jobs` workers.  A process pool runs jobs - 1 processes and one thread of the leader:
-    the leader's own thread only waits on the queue and writes, so one worker beside it costs
-    no contention and saves a whole interpreter's memory (about 45 MB)."""
+def start_pool(
+    kind: str, jobs: int, target: Callable[..., None], *args: Any, leader_thread: bool = False
+) -> Pool:
+    """`jobs` workers.  With `leader_thread`, a process pool runs jobs - 1 processes and one
+    thread of the leader, which saves a whole interpreter's memory (about 45 MB).  Only for
+    workers that wait in psycopg (which releases the GIL): the dump's COPY loop blocks in
+    PQgetCopyData holding the GIL, and a dump with a leader thread ran up to 7x slower."""
     if kind not in WORKER_KINDS:
         raise ValueError(kind)
     leader = os.getpid()
@@ -77,12 +80,13 @@ def start_pool(kind: str, jobs: int, target: Callable[..., None], *args: Any) ->
         ctx: Any = multiprocessing.get_context(START_METHOD)
         tasks: _Queue = ctx.Queue()
         results: _Queue = ctx.Queue(maxsize=jobs * RESULT_QUEUE_PER_WORKER)
+        nproc = jobs - 1 if leader_thread else jobs
         processes = [
             ctx.Process(target=target, args=(i, tasks, results, leader, *args), daemon=True)
-            for i in range(jobs - 1)
+            for i in range(nproc)
         ]
         _start_forked(processes)
-        threads = [_thread(target, jobs - 1, tasks, results, leader, args)]
+        threads = [_thread(target, i, tasks, results, leader, args) for i in range(nproc, jobs)]
     else:
         tasks = queue.Queue()
         results = queue.Queue(maxsize=jobs * RESULT_QUEUE_PER_WORKER)
