@@ -233,12 +233,7 @@ def _run_many(
     progress: ProgressFn,
 ) -> int:
     try:
-        with connection.statement_errors():
-            conn.execute("BEGIN")
-            conn.execute(
-                "SELECT pg_catalog.set_config('maintenance_work_mem', %s, true)",
-                (MAINTENANCE_WORK_MEM,),
-            )
+        _begin(conn)
         dropped = [p for p in plans if p.drop_first]
         if dropped:
             _drop_many(
@@ -271,6 +266,16 @@ def _run_many(
         _rollback(conn)
         raise
     return sum(loaded)
+
+
+def _begin(conn: Conn) -> None:
+    """The restore's transaction, with memory for the index builds at its end."""
+    with connection.statement_errors():
+        conn.execute("BEGIN")
+        conn.execute(
+            "SELECT pg_catalog.set_config('maintenance_work_mem', %s, true)",
+            (MAINTENANCE_WORK_MEM,),
+        )
 
 
 def _drop_many(conn: Conn, targets: list[sql.Identifier], cascade: bool) -> None:
@@ -345,12 +350,8 @@ def _plan(conn: Conn, index: int, final: TableSpec, o: Options, contents: str) -
 def _run(conn: Conn, plan: _Plan, source: RowSource, o: Options, progress: ProgressFn) -> int:
     target = sql.Identifier(plan.spec.schema, plan.spec.name)
     try:
+        _begin(conn)
         with connection.statement_errors():
-            conn.execute("BEGIN")
-            conn.execute(
-                "SELECT pg_catalog.set_config('maintenance_work_mem', %s, true)",
-                (MAINTENANCE_WORK_MEM,),
-            )
             if plan.drop_first:
                 _drop(conn, target, o.cascade)
         if plan.create:
