@@ -250,11 +250,6 @@ class _Output:
             raise TargetExistsError(f'file "{path}" already exists; use --force to overwrite it')
         folder, name = os.path.split(os.path.abspath(path))
         self.tmp = os.path.join(folder, f".{name}.partial-{os.getpid()}")
-        try:
-            self.stream = open(self.tmp, "wb")  # noqa: SIM115 - closed in __exit__
-        except OSError as exc:
-            reason = (exc.strerror or str(exc)).lower()
-            raise UsageError(f'cannot write "{path}": {reason}') from None
 
     def commit(self) -> None:
         self.stream.flush()
@@ -265,14 +260,31 @@ class _Output:
         self.committed = True
 
     def __enter__(self) -> _Output:
+        """Create the partial file here, not in __init__: a Ctrl-C between creating it and
+        entering the with block would otherwise leave it behind (seen under load)."""
+        if self.tmp is None:
+            return self
+        try:
+            self.stream = open(self.tmp, "wb")
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            raise UsageError(f'cannot write "{self.path}": {reason}') from None
+        except BaseException:
+            self._remove()
+            raise
         return self
+
+    def _remove(self) -> None:
+        if self.tmp is not None and not self.committed and os.path.exists(self.tmp):
+            os.unlink(self.tmp)
 
     def __exit__(self, *exc: object) -> None:
         if self.tmp is None:
             return
-        self.stream.close()
-        if not self.committed and os.path.exists(self.tmp):
-            os.unlink(self.tmp)
+        try:
+            self.stream.close()
+        finally:
+            self._remove()
 
 
 def _open_output(path: str, force: bool) -> _Output:
