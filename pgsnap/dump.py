@@ -28,7 +28,6 @@ from pgsnap import (
     ddl,
     dependencies,
     script,
-    sqlcheck,
     workers,
 )
 from pgsnap.config import ConnSource, resolve
@@ -110,7 +109,9 @@ def dump(
         raise UsageError(f"--jobs must be at least 1, not {jobs}")
     contents = _contents(schema_only, data_only)
     if where is not None:
-        where = sqlcheck.check_where(where)
+        from pgsnap.sqlcheck import check_where  # pglast: loaded only when needed
+
+        where = check_where(where)
         if len(names) != 1 or schemas or all_tables or schema_only:
             raise UsageError("--where filters the rows of one table; name exactly one")
     if chunk_pages is not None and chunk_pages < 1:

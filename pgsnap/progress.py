@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,12 +62,16 @@ class Display:
     """Renders events on stderr: a rich bar on a terminal, plain log lines otherwise."""
 
     def __init__(self, *, verb: str, quiet: bool = False) -> None:
-        from rich.console import Console
-
         self.verb = verb
         self.quiet = quiet
-        self.console = Console(stderr=True, highlight=False)
-        self.live = self.console.is_terminal and not quiet
+        # rich only on a terminal: off one (cron, pipes) plain lines need no console, and the
+        # dump's forked workers do not carry rich's modules
+        self.live = sys.stderr.isatty() and not quiet
+        self.console: Any = None
+        if self.live:
+            from rich.console import Console
+
+            self.console = Console(stderr=True, highlight=False)
         self._bar: Any = None
         self._task: Any = None
         self._last_line = 0.0
@@ -132,5 +137,9 @@ class Display:
 
     def info(self, text: str) -> None:
         log_line(text)
-        if not self.quiet:
-            self.console.print(text, soft_wrap=True)
+        if self.quiet:
+            return
+        if self.console is not None:
+            self.console.print(text, soft_wrap=True, markup=False)
+        else:
+            print(text, file=sys.stderr, flush=True)

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from pgsnap.ddl import ident
 from pgsnap.dependencies import archive_schemas, psql_guarded
 from pgsnap.model import Dependency, TableSpec
-from pgsnap.sqlcheck import is_foreign_key
 
 PREAMBLE = """\\set ON_ERROR_STOP on
 SET statement_timeout = 0;
@@ -78,7 +77,10 @@ def end_sql(tables: Sequence[TableSpec], contents: str = "all") -> str:
             statements([s for s in t.post_data if s.startswith(SETVAL_PREFIX)]) for t in tables
         )
     else:
-        # foreign keys after every table's keys: tables may reference each other
+        # foreign keys after every table's keys: tables may reference each other.  (pglast
+        # is imported here, after the dump's workers were forked: each would map it again.)
+        from pgsnap.sqlcheck import is_foreign_key
+
         stmts = [x for t in tables for x in t.post_data]
         post = statements([x for x in stmts if not is_foreign_key(x)])
         post += statements([x for x in stmts if is_foreign_key(x)])
