@@ -125,7 +125,10 @@ def _create_sequence(s: CatSequence) -> str:
 def create_table(t: CatTable) -> str:
     identity = {s.column: s for s in t.sequences if s.identity}
     not_null_names = _not_null_names(t)
-    items = [_column_def(t, c_index, identity, not_null_names) for c_index in range(len(t.columns))]
+    late = _late_not_null(t)
+    items = [
+        _column_def(t, c_index, identity, not_null_names, late) for c_index in range(len(t.columns))
+    ]
     items += [
         f"CONSTRAINT {ident(c.name)} {c.definition}"
         for c in t.constraints
@@ -195,7 +198,11 @@ def _late_not_null(t: CatTable) -> set[int]:
 
 
 def _column_def(
-    t: CatTable, i: int, identity: dict[str, CatSequence], not_null_names: dict[int, str]
+    t: CatTable,
+    i: int,
+    identity: dict[str, CatSequence],
+    not_null_names: dict[int, str],
+    late_not_null: set[int],
 ) -> str:
     c = t.columns[i]
     parts = [ident(c.name), c.type]
@@ -211,7 +218,7 @@ def _column_def(
         )
     elif c.default is not None:
         parts.append(f"DEFAULT {c.default}")
-    if c.not_null and (i + 1) not in _late_not_null(t):
+    if c.not_null and (i + 1) not in late_not_null:
         parts.append(not_null_names.get(i + 1, "NOT NULL"))
     return " ".join(parts)
 

@@ -415,7 +415,8 @@ def _copy_in(conn: Conn, plan: _Plan, source: RowSource, progress: ProgressFn) -
         target, column_list if cols else sql.SQL(""), freeze
     )
     label = plan.spec.qname.display()
-    progress(Event("start", label, total_bytes=source.total_bytes(plan.index)))
+    total = source.total_bytes(plan.index)  # once: a file source sums its frames
+    progress(Event("start", label, total_bytes=total))
     done = done_rows = 0
     with connection.statement_errors(stmt.as_string(conn)), conn.cursor() as cur:
         with cur.copy(stmt) as copy:
@@ -423,7 +424,7 @@ def _copy_in(conn: Conn, plan: _Plan, source: RowSource, progress: ProgressFn) -
                 copy.write(raw)
                 done += len(raw)
                 done_rows += raw.count(b"\n")
-                progress(Event("rows", label, done_rows, done, source.total_bytes(plan.index)))
+                progress(Event("rows", label, done_rows, done, total))
         rows = cur.rowcount
     progress(Event("done", label, rows=rows, bytes=done))
     return rows
