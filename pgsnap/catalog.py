@@ -64,6 +64,10 @@ class CatColumn:
     storage: str | None = None
     compression: str | None = None
     options: tuple[str, ...] = ()
+    local: bool = True  # declared by the table itself, not only inherited from a parent
+    inherited_default: str | None = None  # the default a parent gives the column
+    inherited_not_null: bool = False  # a parent's column is NOT NULL
+    attnum: int = 0  # what constraints' column lists refer to (dropped columns leave gaps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +154,7 @@ class CatPartition:
     partkey: str | None
     table_bytes: int
     indexes: tuple[CatPartitionIndex, ...]
+    own: CatTable | None = None  # what the partition has of its own (options, indexes, triggers…)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +185,9 @@ class CatTable:
     policies: tuple[CatPolicy, ...]
     partkey: str | None = None
     partitions: tuple[CatPartition, ...] = ()
+    of_type: str | None = None  # CREATE TABLE … OF this composite type
+    parents: tuple[QualifiedName, ...] = ()  # INHERITS (…), in order; never a partition's parent
+    is_partition: bool = False
 
     @property
     def qname(self) -> QualifiedName:
@@ -285,7 +293,12 @@ def _not_found_message(conn: Conn, shown: str) -> str:
 
 def read_table(conn: Conn, oid: int, schema: str, name: str) -> CatTable:
     """Read the table and what belongs to it.  Call inside the dump's snapshot."""
+    return _read_table(conn, oid, schema, name, with_partitions=True)
+
+
+def _read_table(conn: Conn, oid: int, schema: str, name: str, *, with_partitions: bool) -> CatTable:
     t = fetch(conn, "table", oid=oid)[0]
+    partitions = t["relkind"] == "p" and with_partitions
     return CatTable(
         oid=oid,
         schema=schema,
@@ -310,7 +323,10 @@ def read_table(conn: Conn, oid: int, schema: str, name: str) -> CatTable:
         triggers=tuple(_triggers(conn, oid)),
         policies=tuple(_policies(conn, oid)),
         partkey=t["partkey"],
-        partitions=tuple(_partitions(conn, oid)) if t["relkind"] == "p" else (),
+        partitions=tuple(_partitions(conn, oid)) if partitions else (),
+        of_type=t["of_type"],
+        parents=tuple(QualifiedName(s, n) for s, n in t["parents"]),
+        is_partition=t["relispartition"],
     )
 
 
@@ -329,6 +345,10 @@ def _columns(conn: Conn, oid: int) -> list[CatColumn]:
             storage=r["storage"],
             compression=r["compression"],
             options=tuple(r["attoptions"] or ()),
+            local=r["attislocal"],
+            inherited_default=r["inherited_default"],
+            inherited_not_null=r["inherited_not_null"],
+            attnum=r["attnum"],
         )
         for r in fetch(conn, "columns", oid=oid)
     ]
@@ -416,6 +436,7 @@ def _partitions(conn: Conn, oid: int) -> list[CatPartition]:
                 )
                 for i in fetch(conn, "partition_indexes", oid=r["oid"])
             ),
+            own=_read_table(conn, r["oid"], r["nspname"], r["relname"], with_partitions=False),
         )
         for r in fetch(conn, "partitions", oid=oid)
     ]

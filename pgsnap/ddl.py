@@ -26,6 +26,7 @@ TRIGGER_STATE = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}
 POLICY_COMMANDS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
 REPLICA_IDENTITY = {"f": "FULL", "n": "NOTHING"}
 INLINE_CONSTRAINTS = {"c", "n"}  # CHECK and (PG18) NOT NULL live in CREATE TABLE
+PG_NOT_NULL_CONSTRAINTS = 180000  # from PG18 on, NOT NULL is a constraint with a name
 
 
 def ident(*parts: str) -> str:
@@ -57,6 +58,7 @@ def table_spec(t: CatTable) -> TableSpec:
             t.est_rows,
             t.index_bytes,
         ),
+        inherits=t.parents,
     )
 
 
@@ -71,16 +73,19 @@ def _owned(t: CatTable) -> Owned:
     partition_keys = tuple(
         Constraint(i.constraint, "p", True) for p in t.partitions for i in p.indexes if i.constraint
     )
+    family = [t, *(p.own for p in t.partitions if p.own is not None)]
     return Owned(
         sequences=tuple(
             OwnedSequence(s.schema, s.name, s.column, s.identity, s.last_value, s.is_called)
             for s in t.sequences
         ),
-        indexes=tuple(i.name for i in t.indexes) + partition_indexes,
-        constraints=tuple(Constraint(c.name, c.type, c.uses_index) for c in t.constraints)
+        indexes=tuple(i.name for m in family for i in m.indexes) + partition_indexes,
+        constraints=tuple(
+            Constraint(c.name, c.type, c.uses_index) for m in family for c in m.constraints
+        )
         + partition_keys,
-        triggers=tuple(tr.name for tr in t.triggers),
-        policies=tuple(p.name for p in t.policies),
+        triggers=tuple(tr.name for m in family for tr in m.triggers),
+        policies=tuple(p.name for m in family for p in m.policies),
         partitions=tuple(Partition(p.name, p.kind == "r", p.table_bytes) for p in t.partitions),
     )
 
@@ -89,18 +94,29 @@ def _owned(t: CatTable) -> Owned:
 
 
 def pre_data(t: CatTable) -> list[str]:
-    table = ident(t.schema, t.name)
     out = [_create_sequence(s) for s in t.sequences if not s.identity]
     out.append(create_table(t))
-    out += [_create_partition(p) for p in t.partitions]
+    out += _inherited_columns(t)
+    for p in t.partitions:
+        out.append(_create_partition(p))
+        if p.own is not None:
+            out += _inherited_columns(p.own)
+            out += _column_settings(p.own)
     out += _column_settings(t)
     out += [
         f"ALTER SEQUENCE {ident(s.schema, s.name)} OWNED BY {ident(t.schema, t.name, s.column)}"
         for s in t.sequences
         if not s.identity
     ]
+    for member in (t, *(p.own for p in t.partitions if p.own is not None)):
+        out += _table_comments(member)
+    return out
+
+
+def _table_comments(t: CatTable) -> list[str]:
+    out = []
     if t.comment is not None:
-        out.append(f"COMMENT ON TABLE {table} IS {literal(t.comment)}")
+        out.append(f"COMMENT ON TABLE {ident(t.schema, t.name)} IS {literal(t.comment)}")
     out += [
         f"COMMENT ON COLUMN {ident(t.schema, t.name, c.name)} IS {literal(c.comment)}"
         for c in t.columns
@@ -126,33 +142,94 @@ def create_table(t: CatTable) -> str:
     identity = {s.column: s for s in t.sequences if s.identity}
     not_null_names = _not_null_names(t)
     late = _late_not_null(t)
-    items = [
-        _column_def(t, c_index, identity, not_null_names, late) for c_index in range(len(t.columns))
-    ]
-    items += [
+    listed = _listed_columns(t)
+    if t.of_type:
+        items = [_typed_column_def(t, i, not_null_names, late) for i in listed]
+        items = [i for i in items if i]
+    else:
+        items = [_column_def(t, i, identity, not_null_names, late) for i in listed]
+    items += _not_null_items(t, listed) + _check_items(t)
+    unlogged = "UNLOGGED " if t.persistence == "u" else ""
+    text = f"CREATE {unlogged}TABLE {ident(t.schema, t.name)}"
+    if t.of_type:
+        text += f" OF {t.of_type}" + (f" ({', '.join(items)})" if items else "")
+    else:
+        text += f" ({', '.join(items)})"
+    if t.parents:
+        text += f" INHERITS ({', '.join(ident(p.schema, p.name) for p in t.parents)})"
+    if t.partkey:
+        text += f" PARTITION BY {t.partkey}"
+    return text + _with_options(t)
+
+
+def _check_items(t: CatTable) -> list[str]:
+    return [
         f"CONSTRAINT {ident(c.name)} {c.definition}"
         for c in t.constraints
         if c.type == "c" and c.validated
     ]
-    unlogged = "UNLOGGED " if t.persistence == "u" else ""
-    text = f"CREATE {unlogged}TABLE {ident(t.schema, t.name)} ({', '.join(items)})"
-    if t.partkey:
-        text += f" PARTITION BY {t.partkey}"
+
+
+def _with_options(t: CatTable) -> str:
     options = [_reloption(o) for o in t.reloptions]
     options += [_reloption("toast." + o) for o in t.toast_options]
-    if options:
-        text += f" WITH ({', '.join(options)})"
-    return text
+    return f" WITH ({', '.join(options)})" if options else ""
+
+
+def _listed_columns(t: CatTable) -> list[int]:
+    """Indexes of the columns CREATE TABLE names: an inheritance child names only its own
+    (the others come from its parents, in their place); a partition names none."""
+    if t.parents:
+        return [i for i, c in enumerate(t.columns) if c.local]
+    return list(range(len(t.columns)))
+
+
+def _inherited_columns(t: CatTable) -> list[str]:
+    """What a child or a partition changed on columns it took from a parent: its own default,
+    or NOT NULL (a named constraint on PG18), as pg_dump restores them."""
+    if not t.parents and not t.is_partition:
+        return []
+    listed = set(_listed_columns(t)) if not t.is_partition else set()
+    only = f"ALTER TABLE ONLY {ident(t.schema, t.name)}"
+    out = []
+    for i, c in enumerate(t.columns):
+        if i in listed:
+            continue
+        col = f"{only} ALTER COLUMN {ident(c.name)}"
+        if not c.generated and not c.identity and c.default != c.inherited_default:
+            out.append(f"{col} SET DEFAULT {c.default}" if c.default else f"{col} DROP DEFAULT")
+        if t.server_version < PG_NOT_NULL_CONSTRAINTS and c.not_null and not c.inherited_not_null:
+            out.append(f"{col} SET NOT NULL")
+    return out
+
+
+def _not_null_items(t: CatTable, listed: list[int]) -> list[str]:
+    """PG18: a NOT NULL constraint of the table's own on a column it does not name (taken from
+    a parent), as a table constraint of CREATE TABLE: that is how it keeps its name."""
+    by_number = {c.attnum: c.name for c in t.columns}
+    named = {t.columns[i].attnum for i in listed}
+    return [
+        f"CONSTRAINT {ident(c.name)} NOT NULL {ident(by_number[c.columns[0]])}"
+        + (" NO INHERIT" if c.no_inherit else "")
+        for c in t.constraints
+        if c.type == "n" and c.validated and c.columns and c.columns[0] not in named
+    ]
 
 
 def _create_partition(p: CatPartition) -> str:
     """A partition created under its parent: it takes the parent's columns (pg_dump creates it
-    on its own and attaches it; this form is the same table for a whole-family restore)."""
-    text = (
-        f"CREATE TABLE {ident(p.schema, p.name)} PARTITION OF "
-        f"{ident(p.parent_schema, p.parent_name)} {p.bound}"
-    )
-    return text + (f" PARTITION BY {p.partkey}" if p.partkey else "")
+    on its own and attaches it; this form is the same table for a whole-family restore).  Its
+    own CHECKs, persistence and storage parameters come with it."""
+    own = p.own
+    unlogged = "UNLOGGED " if own is not None and own.persistence == "u" else ""
+    checks = _not_null_items(own, []) + _check_items(own) if own is not None else []
+    text = f"CREATE {unlogged}TABLE {ident(p.schema, p.name)} PARTITION OF "
+    text += ident(p.parent_schema, p.parent_name)
+    if checks:
+        text += f" ({', '.join(checks)})"
+    text += f" {p.bound}"
+    text += f" PARTITION BY {p.partkey}" if p.partkey else ""
+    return text + (_with_options(own) if own is not None else "")
 
 
 def _partition_keys(t: CatTable) -> list[str]:
@@ -197,6 +274,19 @@ def _late_not_null(t: CatTable) -> set[int]:
     return {c.columns[0] for c in t.constraints if c.type == "n" and c.columns and not c.validated}
 
 
+def _typed_column_def(
+    t: CatTable, i: int, not_null_names: dict[int, str], late_not_null: set[int]
+) -> str:
+    """A typed table's column: named only for what it adds to the type (WITH OPTIONS)."""
+    c = t.columns[i]
+    parts = []
+    if c.default is not None:
+        parts.append(f"DEFAULT {c.default}")
+    if c.not_null and c.attnum not in late_not_null:
+        parts.append(not_null_names.get(c.attnum, "NOT NULL"))
+    return f"{ident(c.name)} WITH OPTIONS {' '.join(parts)}" if parts else ""
+
+
 def _column_def(
     t: CatTable,
     i: int,
@@ -218,8 +308,8 @@ def _column_def(
         )
     elif c.default is not None:
         parts.append(f"DEFAULT {c.default}")
-    if c.not_null and (i + 1) not in late_not_null:
-        parts.append(not_null_names.get(i + 1, "NOT NULL"))
+    if c.not_null and c.attnum not in late_not_null:
+        parts.append(not_null_names.get(c.attnum, "NOT NULL"))
     return " ".join(parts)
 
 
@@ -253,6 +343,21 @@ def _reloption(option: str) -> str:
 
 
 def post_data(t: CatTable) -> list[str]:
+    out = _post_data(t)
+    for p in t.partitions:
+        if p.own is not None:
+            out += _post_data(p.own)
+    out += [
+        f"SELECT pg_catalog.setval({literal(ident(s.schema, s.name))}, {s.last_value}, "
+        f"{'true' if s.is_called else 'false'})"
+        for s in t.sequences
+    ]
+    return out
+
+
+def _post_data(t: CatTable) -> list[str]:
+    """What comes after the rows for one table (or one partition, which has its own indexes,
+    constraints, triggers, row security and comments)."""
     table = ident(t.schema, t.name)
     only = f"ALTER TABLE ONLY {table}"
     keys, later = _post_constraints(t.constraints)
@@ -286,11 +391,6 @@ def post_data(t: CatTable) -> list[str]:
         out.append(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
     out += [_create_policy(t, p_index) for p_index in range(len(t.policies))]
     out += _post_comments(t)
-    out += [
-        f"SELECT pg_catalog.setval({literal(ident(s.schema, s.name))}, {s.last_value}, "
-        f"{'true' if s.is_called else 'false'})"
-        for s in t.sequences
-    ]
     return out
 
 

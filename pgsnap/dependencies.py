@@ -35,19 +35,21 @@ class DependencyError(PgsnapError):
 
 
 def read_dependencies(conn: Conn, table_oid: int) -> list[Dependency]:
-    """Extensions first, then types and functions, each after what it is built from."""
+    """Extensions first, then types and functions, each after what it is built from.  A
+    partitioned table's partitions count: each has its own triggers, defaults and indexes."""
     walker = _Walker(conn)
-    for (type_oid,) in conn.execute(
-        "SELECT atttypid FROM pg_catalog.pg_attribute "
-        "WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
-        (table_oid,),
-    ).fetchall():
-        walker.visit_type(int(type_oid))
-    for f in fetch(conn, "dep_functions", oid=table_oid):
-        walker.visit_function(f)
-    walker.extensions.update(
-        r["extname"] for r in fetch(conn, "dep_index_extensions", oid=table_oid)
-    )
+    for rel in fetch(conn, "dep_relations", oid=table_oid):
+        oid = int(rel["oid"])
+        walker.visit_type(int(rel["reloftype"]))
+        for (type_oid,) in conn.execute(
+            "SELECT atttypid FROM pg_catalog.pg_attribute "
+            "WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            (oid,),
+        ).fetchall():
+            walker.visit_type(int(type_oid))
+        for f in fetch(conn, "dep_functions", oid=oid):
+            walker.visit_function(f)
+        walker.extensions.update(r["extname"] for r in fetch(conn, "dep_index_extensions", oid=oid))
     return [_extension(conn, name) for name in sorted(walker.extensions)] + walker.ordered
 
 

@@ -98,6 +98,7 @@ class TableSpec:
     kind: str = "r"  # pg_class.relkind
     stats: TableStats = field(default_factory=TableStats)
     where: str | None = None  # the row filter of a --where dump: such archives append by default
+    inherits: tuple[QualifiedName, ...] = ()  # the parents of an inheritance child, in order
 
     @property
     def qname(self) -> QualifiedName:
@@ -136,6 +137,7 @@ def table_from_json(d: dict[str, Any]) -> TableSpec:
         kind=d.get("kind", "r"),
         stats=TableStats(**d.get("stats", {})),
         where=d.get("where"),
+        inherits=tuple(QualifiedName(**q) for q in d.get("inherits", ())),
     )
 
 

@@ -82,6 +82,8 @@ TABLE_COMMANDS = {
     AlterTableType.AT_SetStorage,
     AlterTableType.AT_SetCompression,
     AlterTableType.AT_SetOptions,
+    AlterTableType.AT_ColumnDefault,  # a child's or a partition's own default on a parent's column
+    AlterTableType.AT_SetNotNull,
 }
 TABLE_COMMENTS = {
     ObjectType.OBJECT_TABLE,
@@ -101,6 +103,7 @@ class _Names:
         self.indexes = {(spec.schema, i) for i in spec.owned.indexes}
         self.partitions = {(spec.schema, p.name) for p in spec.owned.partitions}
         self.family = {self.table} | self.partitions
+        self.parents = [(p.schema, p.name) for p in spec.inherits]
 
 
 def check_statements(spec: TableSpec, deps: list[Dependency]) -> None:
@@ -147,7 +150,8 @@ def _rel(rv: Any) -> tuple[str | None, str]:
 def _table_statement_allowed(stmt: Any, n: _Names) -> bool:
     if isinstance(stmt, ast.CreateStmt):
         if _rel(stmt.relation) == n.table:
-            return stmt.partbound is None and not stmt.inhRelations
+            parents = [_rel(r) for r in stmt.inhRelations or ()]
+            return stmt.partbound is None and parents == n.parents
         parents = [_rel(r) for r in stmt.inhRelations or ()]
         return (
             _rel(stmt.relation) in n.partitions
@@ -165,15 +169,13 @@ def _table_statement_allowed(stmt: Any, n: _Names) -> bool:
             return _rel(stmt.relation) in n.indexes and _index_commands_allowed(stmt, n)
         if stmt.objtype != ObjectType.OBJECT_TABLE:
             return False
-        if _rel(stmt.relation) in n.partitions:  # a partition's key constraint
-            return set(cmds) <= {AlterTableType.AT_AddConstraint}
-        return _rel(stmt.relation) == n.table and all(c in TABLE_COMMANDS for c in cmds)
+        return _rel(stmt.relation) in n.family and all(c in TABLE_COMMANDS for c in cmds)
     if isinstance(stmt, ast.IndexStmt):
         return _rel(stmt.relation) in n.family and (n.table[0], stmt.idxname) in n.indexes
     if isinstance(stmt, ast.CreateTrigStmt):
-        return _rel(stmt.relation) == n.table and not stmt.replace
+        return _rel(stmt.relation) in n.family and not stmt.replace
     if isinstance(stmt, ast.CreatePolicyStmt):
-        return _rel(stmt.table) == n.table
+        return _rel(stmt.table) in n.family
     if isinstance(stmt, ast.CommentStmt):
         return _comment_allowed(stmt, n)
     if isinstance(stmt, ast.SelectStmt):
@@ -201,15 +203,15 @@ def _comment_allowed(stmt: Any, n: _Names) -> bool:
         else ()
     )
     if stmt.objtype == ObjectType.OBJECT_TABLE:
-        return parts == n.table
+        return parts in n.family
     if stmt.objtype == ObjectType.OBJECT_COLUMN:
-        return parts[:2] == n.table and len(parts) == 3
+        return parts[:2] in n.family and len(parts) == 3
     if stmt.objtype == ObjectType.OBJECT_INDEX:
         return parts in n.indexes
     if stmt.objtype == ObjectType.OBJECT_SEQUENCE:
         return parts in n.sequences
     if stmt.objtype in TABLE_COMMENTS:  # constraint, trigger, policy: ... ON table
-        return parts[:2] == n.table and len(parts) == 3
+        return parts[:2] in n.family and len(parts) == 3
     return False
 
 

@@ -1,5 +1,7 @@
 -- Columns in order, with type, default or generation expression, identity, collation, comment,
--- and the per-column settings pg_dump restores (statistics target, storage, compression, options).
+-- and the per-column settings pg_dump restores (statistics target, storage, compression, options);
+-- for a child or a partition: whether the column is its own, and the default and NOT NULL that
+-- its parents give it.
 SELECT a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull, a.attidentity, a.attgenerated,
        pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS default_expr,
@@ -9,7 +11,16 @@ SELECT a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS t
        NULLIF(a.attstattarget::int, -1) AS stattarget,
        CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage END AS storage,
        NULLIF(a.attcompression::text, '') AS compression,
-       a.attoptions
+       a.attoptions, a.attislocal,
+       (SELECT pg_catalog.pg_get_expr(pd.adbin, pd.adrelid)
+        FROM pg_catalog.pg_inherits h
+        JOIN pg_catalog.pg_attribute pa ON pa.attrelid = h.inhparent AND pa.attname = a.attname
+        JOIN pg_catalog.pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum
+        WHERE h.inhrelid = a.attrelid
+        ORDER BY h.inhseqno LIMIT 1) AS inherited_default,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h
+               JOIN pg_catalog.pg_attribute pa ON pa.attrelid = h.inhparent AND pa.attname = a.attname
+               WHERE h.inhrelid = a.attrelid AND pa.attnotnull) AS inherited_not_null
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum

@@ -8,4 +8,5 @@ ALTER TABLE dropped_columns DROP COLUMN gone1;
 ALTER TABLE dropped_columns ADD COLUMN added integer NOT NULL DEFAULT 7;
 ALTER TABLE dropped_columns DROP COLUMN gone2;
 ALTER TABLE dropped_columns ADD COLUMN added_text text DEFAULT 'late';
+ALTER TABLE dropped_columns ADD COLUMN named integer CONSTRAINT dropped_named_nn NOT NULL DEFAULT 1;
 INSERT INTO dropped_columns (id, keep) VALUES (3, 'k3');

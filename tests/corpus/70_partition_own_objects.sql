@@ -3,6 +3,7 @@
 -- table: public.readings
 -- also-dump: public.readings_a, public.readings_b
 -- carries-dependencies: yes
+-- as: public.readings_copy
 -- requires:
 CREATE FUNCTION readings_noop() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
 -- case:

@@ -1,6 +1,7 @@
 -- A typed table (CREATE TABLE … OF type) with column options added.
 -- table: public.typed_table
 -- carries-dependencies: yes
+-- as: public.typed_table_copy
 -- requires:
 CREATE TYPE typed_row AS (id integer, name text, score numeric);
 -- case:

@@ -2,6 +2,7 @@
 -- its own columns and constraint.
 -- table: public.inh_child
 -- carries-dependencies: no
+-- as: public.inh_child_copy
 -- requires:
 CREATE TABLE inh_parent (
     id integer NOT NULL,
