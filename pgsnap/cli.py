@@ -172,7 +172,7 @@ def dump(
 @click.option(
     "--as",
     "--rename-to",
-    "as_values",
+    "as_name",  # repeatable: a tuple here, split into as_name / as_names below
     multiple=True,
     metavar="[SCHEMA.]NAME | SRC=DEST",
     help="Restore under another name; SRC=DEST renames one table of a multi-table archive"
@@ -200,7 +200,7 @@ def dump(
 def load(
     file: str,
     dsn: str | None,
-    as_values: tuple[str, ...],
+    as_name: tuple[str, ...],
     table: str | None,
     drop_existing: bool,
     cascade: bool,
@@ -220,15 +220,15 @@ def load(
     from pgsnap.load import load as load_fn
     from pgsnap.rename_many import split_as_option
 
-    as_name, as_names = call(split_as_option, as_values)
+    new_name, as_names = call(split_as_option, as_name)
     if append and not yes:
-        _confirm_append(as_name or ", ".join(as_names.values()) or "the table")
+        _confirm_append(new_name or ", ".join(as_names.values()) or "the table")
     display = Display(verb="loading", quiet=quiet)
     result = call(
         load_fn,
         file,
         dsn=dsn,
-        as_name=as_name,
+        as_name=new_name,
         as_names=as_names,
         table=table,
         drop_existing=drop_existing,

@@ -36,7 +36,7 @@ from pgsnap.model import (
 from pgsnap.naming import parse_table_arg
 from pgsnap.progress import Event, ProgressFn, no_progress
 from pgsnap.rename import rename_table
-from pgsnap.rename_many import find_table, plan_targets, renamed_specs
+from pgsnap.rename_many import plan_targets, renamed_specs, single_target
 from pgsnap.sources import FileSource, StreamSource
 from pgsnap.staging import staging_spec, swap_statements
 
@@ -180,7 +180,7 @@ def _load_from(
         return _load_many(source, conn_source, specs, opts, progress)
     index = pick_table(specs, opts.table)
     if opts.as_names:
-        opts = replace_fields(opts, as_name=_single_target(specs, index, opts), as_names=())
+        opts = replace_fields(opts, as_name=single_target(specs, index, opts.as_names), as_names=())
     sqlcheck.check_statements(specs[index], _dependencies(source))  # before any change
     final = target_spec(specs[index], opts.as_name, opts.shorten_names)
     conn = connection.connect(conn_source, autocommit=True)
@@ -412,17 +412,6 @@ def _own_specs(plans: list[_Plan], o: Options) -> list[TableSpec]:
         if schema is not None
     }
     return [p.spec for p in plans if p.spec.qname not in named]
-
-
-def _single_target(specs: list[TableSpec], index: int, o: Options) -> str:
-    """--as SRC=DEST on the one table loaded (the only one, or --table's): its DEST."""
-    shown = specs[index].qname.display()
-    for src, _ in o.as_names:
-        if find_table(specs, src) != index:
-            raise UsageError(f'--as renames "{src}", but only table "{shown}" is loaded')
-    if len(o.as_names) > 1:
-        raise UsageError(f'--as renames table "{shown}" twice')
-    return o.as_names[0][1]
 
 
 def _dependencies(source: RowSource) -> list[Dependency]:

@@ -11,7 +11,7 @@ Pure: values in, values out, no connection.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from pgsnap.errors import UsageError
 from pgsnap.model import QualifiedName, TableSpec
@@ -70,6 +70,20 @@ def find_table(specs: list[TableSpec], wanted: str) -> int:
         names = ", ".join(specs[i].qname.display() for i in hits)
         raise UsageError(f'"{wanted}" could be {names}; qualify it with the schema')
     return hits[0]
+
+
+def single_target(specs: list[TableSpec], index: int, as_names: Sequence[tuple[str, str]]) -> str:
+    """--as SRC=DEST when one table is loaded (the only one, or --table's): its DEST.
+
+    Raises UsageError when an SRC is not in the archive or is not that table.
+    """
+    shown = specs[index].qname.display()
+    for src, _ in as_names:
+        if find_table(specs, src) != index:
+            raise UsageError(f'--as renames "{src}", but only table "{shown}" is loaded')
+    if len(as_names) > 1:
+        raise UsageError(f'--as renames table "{shown}" twice')
+    return as_names[0][1]
 
 
 def plan_targets(specs: list[TableSpec], as_names: Mapping[str, str]) -> dict[int, QualifiedName]:

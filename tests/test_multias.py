@@ -232,3 +232,17 @@ def test_split_as_option() -> None:
     for bad in (["a", "b"], ["a", "b=c"], ["a=b", "a=c"], ["a="]):
         with pytest.raises(UsageError):
             split_as_option(bad)
+
+
+def test_inspect_shows_the_renamed_ddl(db: TestDB, tmp_path: Path) -> None:
+    out = _dump_shop(db, tmp_path)
+    res = cli("inspect", str(out), "--ddl", "--as", "parent=parent_t", "--as", "child=child_t")
+    assert res.exit_code == 0, res.output
+    assert "REFERENCES public.parent_t (id)" in res.output
+    assert "REFERENCES public.child_t (id)" in res.output
+    assert '"public"."parent"' not in res.output
+    res = cli("inspect", str(out), "--ddl", "--table", "child", "--as", "child=child_t")
+    assert res.exit_code == 0, res.output
+    assert "REFERENCES public.parent (id)" in res.output and "parent_t" not in res.output
+    res = cli("inspect", str(out), "--as", "child=parent")
+    assert res.exit_code == 2 and "would both be restored" in res.stderr
