@@ -170,7 +170,13 @@ def dump(
 @click.argument("file")
 @dsn_option
 @click.option(
-    "--as", "--rename-to", "as_name", metavar="[SCHEMA.]NAME", help="Restore under another name."
+    "--as",
+    "--rename-to",
+    "as_name",  # repeatable: a tuple here, split into as_name / as_names below
+    multiple=True,
+    metavar="[SCHEMA.]NAME | SRC=DEST",
+    help="Restore under another name; SRC=DEST renames one table of a multi-table archive"
+    " (repeatable).",
 )
 @click.option("--table", metavar="NAME", help="Which table of a multi-table archive.")
 @click.option(
@@ -194,7 +200,7 @@ def dump(
 def load(
     file: str,
     dsn: str | None,
-    as_name: str | None,
+    as_name: tuple[str, ...],
     table: str | None,
     drop_existing: bool,
     cascade: bool,
@@ -212,15 +218,18 @@ def load(
     Python: pgsnap.load(file, ...).
     """
     from pgsnap.load import load as load_fn
+    from pgsnap.rename_many import split_as_option
 
+    new_name, as_names = call(split_as_option, as_name)
     if append and not yes:
-        _confirm_append(as_name or "the table")
+        _confirm_append(new_name or ", ".join(as_names.values()) or "the table")
     display = Display(verb="loading", quiet=quiet)
     result = call(
         load_fn,
         file,
         dsn=dsn,
-        as_name=as_name,
+        as_name=new_name,
+        as_names=as_names,
         table=table,
         drop_existing=drop_existing,
         cascade=cascade,

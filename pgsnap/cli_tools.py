@@ -121,7 +121,11 @@ def _short_time(iso: str | None) -> str:
 @click.option("--table", metavar="NAME", help="Only this table of a multi-table archive.")
 @click.option("--ddl", is_flag=True, help="Print the DDL a load would run, and nothing else.")
 @click.option(
-    "--as", "as_name", metavar="[SCHEMA.]NAME", help="Show the table renamed, as load --as would."
+    "--as",
+    "as_name",  # repeatable, as for load: NEW, or SRC=DEST per table
+    multiple=True,
+    metavar="[SCHEMA.]NAME | SRC=DEST",
+    help="Show the table(s) renamed, as load --as would.",
 )
 @click.option(
     "--shorten-names", is_flag=True, help="Shorten renamed names over 63 bytes with a hash."
@@ -132,7 +136,7 @@ def inspect(
     file: str,
     table: str | None,
     ddl: bool,
-    as_name: str | None,
+    as_name: tuple[str, ...],
     shorten_names: bool,
     as_json: bool,
     quiet: bool,
@@ -143,8 +147,17 @@ def inspect(
     """
     from pgsnap.inspect import inspect as inspect_fn
     from pgsnap.inspect import to_json
+    from pgsnap.rename_many import split_as_option
 
-    info = call(inspect_fn, file, table=table, as_name=as_name, shorten_names=shorten_names)
+    new_name, as_names = call(split_as_option, as_name)
+    info = call(
+        inspect_fn,
+        file,
+        table=table,
+        as_name=new_name,
+        as_names=as_names,
+        shorten_names=shorten_names,
+    )
     if quiet:
         return
     if as_json:

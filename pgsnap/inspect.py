@@ -8,6 +8,7 @@ dependencies are read from the stored DDL with pglast; the file's rows are never
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ from pgsnap.model import (
     table_from_json,
 )
 from pgsnap.naming import split_qualified
+from pgsnap.rename_many import plan_targets, renamed_specs, single_target
 
 CONSTRAINT_KINDS = {
     "p": "primary key",
@@ -140,11 +142,13 @@ def inspect(
     table: str | None = None,
     as_name: str | None = None,
     shorten_names: bool = False,
+    as_names: Mapping[str, str] | None = None,
 ) -> ArchiveInfo:
     """Describe the archive `file` from its footer, manifest and header; no rows are read.
 
     `table` keeps one table of a multi-table archive.  `as_name` shows that table renamed,
-    with the DDL a `pgsnap load --as` would run (the rename of pgsnap.load).  Raises
+    with the DDL a `pgsnap load --as` would run (the rename of pgsnap.load); `as_names`
+    ({"src": "dest"}) shows tables renamed as `pgsnap load --as SRC=DEST` would.  Raises
     FileNotFoundError_, the ArchiveError subclasses for a bad file, UsageError for an
     unknown table, NameTooLongError / RenameError when the rename cannot be done.
     """
@@ -152,10 +156,8 @@ def inspect(
         specs = [table_from_json(t) for t in reader.manifest.get("tables") or ()]
         wanted = _selected(specs, table, as_name)
         counts = reader.rows_by_table()
-        tables = tuple(
-            _table_info(reader, i, target_spec(specs[i], as_name, shorten_names), specs[i], counts)
-            for i in wanted
-        )
+        finals = _finals(specs, wanted, table, as_name, as_names or {}, shorten_names)
+        tables = tuple(_table_info(reader, i, finals[i], specs[i], counts) for i in wanted)
         m = reader.manifest
         return ArchiveInfo(
             path=reader.path,
@@ -176,6 +178,28 @@ def inspect(
             ),
             contents=str(m.get("contents", "all")),
         )
+
+
+def _finals(
+    specs: list[TableSpec],
+    wanted: list[int],
+    table: str | None,
+    as_name: str | None,
+    as_names: Mapping[str, str],
+    shorten_names: bool,
+) -> dict[int, TableSpec]:
+    """The wanted specs renamed as a load would rename them (see pgsnap.load)."""
+    if as_names and as_name is not None:
+        raise UsageError("--as NEW and --as SRC=DEST cannot be combined")
+    if as_names and table is None:  # every table, foreign keys following the renamed ones
+        return dict(
+            enumerate(
+                renamed_specs(specs, plan_targets(specs, as_names), shorten_names=shorten_names)
+            )
+        )
+    if as_names:
+        as_name = single_target(specs, wanted[0], list(as_names.items()))
+    return {i: target_spec(specs[i], as_name, shorten_names) for i in wanted}
 
 
 def _selected(specs: list[TableSpec], table: str | None, as_name: str | None) -> list[int]:

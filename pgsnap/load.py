@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from dataclasses import replace as replace_fields
 from typing import Any, Protocol
 
 import psycopg
@@ -35,6 +36,7 @@ from pgsnap.model import (
 from pgsnap.naming import parse_table_arg
 from pgsnap.progress import Event, ProgressFn, no_progress
 from pgsnap.rename import rename_table
+from pgsnap.rename_many import plan_targets, renamed_specs, single_target
 from pgsnap.sources import FileSource, StreamSource
 from pgsnap.staging import staging_spec, swap_statements
 
@@ -74,6 +76,7 @@ class Options:
     worker_kind: str = "process"
     schema_only: bool = False
     data_only: bool = False
+    as_names: tuple[tuple[str, str], ...] = ()  # --as SRC=DEST, in the order given
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +107,14 @@ def load(
     data_only: bool = False,
     worker_kind: str = "process",
     progress: ProgressFn = no_progress,
+    as_names: Mapping[str, str] | None = None,
 ) -> LoadResult:
     """Restore a table from a pgsnap archive; `file` "-" reads the archive from stdin.
+
+    `as_name` restores the one table loaded under another name; `as_names` renames tables
+    of a multi-table archive, {"[schema.]src": "[schema.]dest"} (the CLI's --as SRC=DEST):
+    the others keep their names, and foreign keys between the archive's tables follow the
+    renamed tables.  Two tables that would get the same name raise UsageError first.
 
     If the target exists, one of `drop_existing`, `replace` or `append` must be given, or
     TargetExistsError is raised.  Raises PgsnapError subclasses; on any error, nothing changed.
@@ -127,6 +136,7 @@ def load(
         worker_kind,
         schema_only,
         data_only,
+        tuple((as_names or {}).items()),
     )
     _check_options(opts)
     started = time.monotonic()
@@ -158,6 +168,8 @@ def _check_options(o: Options) -> None:
         raise UsageError("--schema-only cannot be combined with --data-only or --append")
     if o.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {o.jobs}")
+    if o.as_name is not None and o.as_names:
+        raise UsageError("--as NEW and --as SRC=DEST cannot be combined")
 
 
 def _load_from(
@@ -167,6 +179,8 @@ def _load_from(
     if opts.table is None and len(specs) > 1:
         return _load_many(source, conn_source, specs, opts, progress)
     index = pick_table(specs, opts.table)
+    if opts.as_names:
+        opts = replace_fields(opts, as_name=single_target(specs, index, opts.as_names), as_names=())
     sqlcheck.check_statements(specs[index], _dependencies(source))  # before any change
     final = target_spec(specs[index], opts.as_name, opts.shorten_names)
     conn = connection.connect(conn_source, autocommit=True)
@@ -204,7 +218,10 @@ def _load_many(
     the rows table by table, then keys and indexes of all, and foreign keys last, so that
     tables referencing each other restore in any order."""
     if opts.as_name is not None:
-        raise UsageError("--as renames one table; pick it with --table")
+        raise UsageError(
+            "--as NEW renames one table; pick it with --table, or rename tables of the"
+            " archive with --as SRC=DEST (repeatable)"
+        )
     if opts.replace:
         raise UsageError(
             "--replace works on one table; pick it with --table, or use --drop-existing"
@@ -212,11 +229,13 @@ def _load_many(
     deps = _dependencies(source)
     for spec in specs:
         sqlcheck.check_statements(spec, deps)
+    targets = plan_targets(specs, dict(opts.as_names))  # collisions refused before connecting
+    finals = renamed_specs(specs, targets, shorten_names=opts.shorten_names)
     conn = connection.connect(conn_source, autocommit=True)
     try:
         connection.apply_session_settings(conn)
         contents = source.header.get("contents", "all")
-        plans = [_plan(conn, i, spec, opts, contents) for i, spec in enumerate(specs)]
+        plans = [_plan(conn, i, spec, opts, contents) for i, spec in enumerate(finals)]
         rows = _run_many(conn, plans, source, deps, opts, progress)
     finally:
         conn.close()
@@ -241,7 +260,7 @@ def _run_many(
             )
         created = [p for p in plans if p.create]
         if created:
-            ensure_schemas(conn, archive_schemas([p.spec for p in created], deps))
+            ensure_schemas(conn, archive_schemas(_own_specs(created, o), deps))
             ensure_dependencies(conn, deps)
         for p in created:
             for stmt in p.load_spec.pre_data:
@@ -382,6 +401,17 @@ def _own_schemas(plan: _Plan, o: Options, deps: list[Dependency]) -> list[str]:
     """The archive's schemas to create when missing; a schema named with --as must exist."""
     as_schema = o.as_name is not None and parse_table_arg(o.as_name)[0] is not None
     return archive_schemas([] if as_schema else [plan.spec], deps)
+
+
+def _own_specs(plans: list[_Plan], o: Options) -> list[TableSpec]:
+    """The specs whose schema a multi-table load creates: a schema named with --as SRC=DEST
+    must exist, as with --as NEW."""
+    named = {
+        QualifiedName(schema, name)
+        for schema, name in (parse_table_arg(dest) for _, dest in o.as_names)
+        if schema is not None
+    }
+    return [p.spec for p in plans if p.spec.qname not in named]
 
 
 def _dependencies(source: RowSource) -> list[Dependency]:

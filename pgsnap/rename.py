@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import Any, cast
 
 from pglast import ast
-from pglast.enums import AlterTableType, ObjectType
+from pglast.enums import AlterTableType, ConstrType, ObjectType
 from pglast.parser import ParseError, parse_sql
 from pglast.stream import RawStream
 from pglast.visitors import Ancestor, Visitor
@@ -640,3 +640,58 @@ def _find_leftovers(stmt: ast.Node, plan: RenamePlan) -> list[str]:
     audit = _Leftovers(plan)
     audit(stmt)
     return audit.found
+
+
+# --------------------------------------------------------------------------- other tables
+
+
+def rename_references(
+    spec: TableSpec, targets: Mapping[QualifiedName, QualifiedName], *, schema: str
+) -> TableSpec:
+    """``spec`` with its FOREIGN KEYs' REFERENCES retargeted: a referenced table that is a
+    key of ``targets`` becomes its value (the other tables of a multi-table load --as).
+
+    Only the referenced relation changes; the constraint keeps its name and every other
+    statement stays as it is.  An unqualified referenced name means ``schema`` (the table's
+    schema in the archive).  Run it after the table's own rename_table, with targets whose
+    new names are no archive table's old name, so nothing is renamed twice.  Raises
+    RenameError when a changed statement does not print back to the same tree.
+    """
+    return replace(
+        spec,
+        pre_data=tuple(_retarget_statement(s, targets, schema) for s in spec.pre_data),
+        post_data=tuple(_retarget_statement(s, targets, schema) for s in spec.post_data),
+    )
+
+
+def _retarget_statement(
+    sql: str, targets: Mapping[QualifiedName, QualifiedName], schema: str
+) -> str:
+    stmt = _parse_one(sql, "cannot parse statement")
+    retargeter = _ReferenceRenamer(targets, schema)
+    retargeter(stmt)
+    if not retargeter.changed:
+        return sql  # untouched statements keep their exact text
+    out = _deparse(stmt, sql)
+    if _parse_one(out, "renamed statement does not parse") != stmt:
+        raise RenameError(f'renamed statement "{_excerpt(out)}" does not parse back the same')
+    return out
+
+
+class _ReferenceRenamer(Visitor):
+    """Rewrites the referenced table of every FOREIGN KEY constraint found in ``targets``."""
+
+    def __init__(self, targets: Mapping[QualifiedName, QualifiedName], schema: str) -> None:
+        self._targets = targets
+        self._schema = schema
+        self.changed = False
+
+    def visit_Constraint(self, ancestors: Ancestor, node: ast.Constraint) -> None:
+        ref = node.pktable
+        if node.contype != ConstrType.CONSTR_FOREIGN or ref is None or ref.relname is None:
+            return
+        new = self._targets.get(QualifiedName(ref.schemaname or self._schema, ref.relname))
+        if new is None:
+            return
+        ref.schemaname, ref.relname = new.schema, new.name  # always qualified: it may move
+        self.changed = True
