@@ -1,4 +1,5 @@
-"""The extensions, types and functions a table needs, read from the catalog, and their DDL.
+"""The extensions, collations, types and functions a table needs, read from the catalog, and
+their DDL.
 
 `pg_dump -t` leaves these out, so its restore fails on a fresh database.  pgsnap carries
 them in the archive and, on load, creates the missing ones, refuses an existing one whose
@@ -47,6 +48,8 @@ def read_dependencies(conn: Conn, table_oid: int) -> list[Dependency]:
             (oid,),
         ).fetchall():
             walker.visit_type(int(type_oid))
+        for c in fetch(conn, "dep_table_collations", oid=oid):
+            walker.visit_collation(int(c["oid"]))
         for f in fetch(conn, "dep_functions", oid=oid):
             walker.visit_function(f)
         walker.extensions.update(r["extname"] for r in fetch(conn, "dep_index_extensions", oid=oid))
@@ -79,6 +82,8 @@ class _Walker:
         if t["nspname"] in SYSTEM_SCHEMAS or t["typtype"] not in RECREATABLE_TYPES:
             return
         self._visit_type_parts(t)
+        for c in fetch(self.conn, "dep_type_collations", oid=oid):
+            self.visit_collation(int(c["oid"]))
         self.ordered.append(_type(self.conn, t))
 
     def _visit_type_parts(self, t: dict[str, Any]) -> None:
@@ -102,6 +107,18 @@ class _Walker:
         for t in [f["prorettype"], *f["argtypes"]]:
             self.visit_type(int(t))
         self.ordered.append(_function(self.conn, f))
+
+    def visit_collation(self, oid: int) -> None:
+        if ("c", oid) in self.seen:
+            return
+        self.seen.add(("c", oid))
+        rows = fetch(self.conn, "dep_collation", oid=oid)
+        if not rows or rows[0]["nspname"] in SYSTEM_SCHEMAS:
+            return
+        if rows[0]["extension"]:
+            self.extensions.add(rows[0]["extension"])
+            return
+        self.ordered.append(_collation(rows[0]))
 
 
 def _extension(conn: Conn, name: str) -> Dependency:
@@ -172,6 +189,39 @@ def _domain(conn: Conn, t: dict[str, Any], name: str) -> tuple[str, str]:
         ],
     )
     return " ".join(parts), fingerprint
+
+
+def _collation(c: dict[str, Any]) -> Dependency:
+    name = ident(c["nspname"], c["collname"])
+    ddl, fingerprint = _collation_definition(c, name)
+    return Dependency("collation", c["nspname"], c["collname"], name, ddl, fingerprint)
+
+
+COLLATION_PROVIDERS = {"c": "libc", "i": "icu", "b": "builtin"}
+
+
+def _collation_definition(c: dict[str, Any], name: str) -> tuple[str, str]:
+    """(CREATE COLLATION as pg_dump writes it, fingerprint): provider, determinism, locales
+    and ICU rules."""
+    provider = COLLATION_PROVIDERS.get(c["collprovider"], c["collprovider"])
+    options = [f"provider = {provider}"]
+    if not c["collisdeterministic"]:
+        options.append("deterministic = false")
+    if provider == "libc":
+        locales: list[tuple[str, str | None]] = (
+            [("locale", c["collcollate"])]
+            if c["collcollate"] == c["collctype"]
+            else [("lc_collate", c["collcollate"]), ("lc_ctype", c["collctype"])]
+        )
+    else:  # icu and builtin: the locale (PG15/16 colliculocale, PG17+ colllocale)
+        locales = [("locale", c["locale"])]
+        if c["rules"] is not None:
+            locales.append(("rules", c["rules"]))
+    options += [f"{key} = {literal(value or '')}" for key, value in locales]
+    fingerprint = _fp(
+        "collation", [provider, bool(c["collisdeterministic"]), [list(x) for x in locales]]
+    )
+    return f"CREATE COLLATION {name} ({', '.join(options)})", fingerprint
 
 
 def _function(conn: Conn, f: dict[str, Any]) -> Dependency:
@@ -262,6 +312,8 @@ def _extension_installed(conn: Conn, name: str) -> bool:
 def target_fingerprint(conn: Conn, dep: Dependency) -> str | None:
     """The fingerprint of the object named like `dep` on this server, or None if missing."""
     with statement_errors():
+        if dep.kind == "collation":
+            return _collation_fingerprint(conn, dep)
         if dep.kind == "type":
             row = conn.execute("SELECT pg_catalog.to_regtype(%s)::oid", (dep.identity,)).fetchone()
             if not row or row[0] is None:
@@ -277,10 +329,23 @@ def target_fingerprint(conn: Conn, dep: Dependency) -> str | None:
         return _fp("function", _normalize(definition))
 
 
+def _collation_fingerprint(conn: Conn, dep: Dependency) -> str | None:
+    row = conn.execute("SELECT pg_catalog.to_regcollation(%s)::oid", (dep.identity,)).fetchone()
+    if not row or row[0] is None:
+        return None
+    c = fetch(conn, "dep_collation", oid=row[0])[0]
+    return _collation_definition(c, dep.identity)[1]
+
+
 def drop_created(conn: Conn, created: list[Dependency]) -> None:
     """Undo ensure() outside a transaction (the parallel load's failure path)."""
     for dep in reversed(created):
-        kind = {"extension": "EXTENSION", "type": "TYPE", "function": "FUNCTION"}[dep.kind]
+        kind = {
+            "extension": "EXTENSION",
+            "type": "TYPE",
+            "function": "FUNCTION",
+            "collation": "COLLATION",
+        }[dep.kind]
         target = ident(dep.name) if dep.kind == "extension" else dep.identity
         try:
             conn.execute(f"DROP {kind} IF EXISTS {target}".encode())
@@ -292,7 +357,7 @@ def psql_guarded(dep: Dependency) -> str:
     """The statement for the psql script: created only when missing, so a re-run works."""
     if dep.kind == "extension":
         return dep.ddl
-    check = "to_regtype" if dep.kind == "type" else "to_regprocedure"
+    check = {"type": "to_regtype", "collation": "to_regcollation"}.get(dep.kind, "to_regprocedure")
     tag = "$pgsnap_dep$"
     if tag in dep.ddl:
         raise SQLError(f"{dep.display()}: its definition contains {tag}")

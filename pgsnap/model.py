@@ -149,7 +149,7 @@ class Dependency:
     `fingerprint` describes the definition, to compare with an existing object of that name.
     """
 
-    kind: str  # extension | type | function
+    kind: str  # extension | collation | type | function
     schema: str
     name: str
     identity: str

@@ -245,6 +245,8 @@ def _dependency_allowed(stmt: Any, dep: Dependency) -> bool:
         )
     if dep.kind == "function":
         return isinstance(stmt, ast.CreateFunctionStmt) and _names(stmt.funcname) == target
+    if dep.kind == "collation":
+        return _collation_allowed(stmt, target)
     if isinstance(stmt, (ast.CreateEnumStmt, ast.CreateRangeStmt)):
         return _names(stmt.typeName) == target
     if isinstance(stmt, ast.CreateDomainStmt):
@@ -252,6 +254,24 @@ def _dependency_allowed(stmt: Any, dep: Dependency) -> bool:
     if isinstance(stmt, ast.CompositeTypeStmt):
         return _rel(stmt.typevar) == target
     return False
+
+
+COLLATION_OPTIONS = frozenset(
+    {"provider", "deterministic", "locale", "lc_collate", "lc_ctype", "rules"}
+)
+
+
+def _collation_allowed(stmt: Any, target: tuple[str, str]) -> bool:
+    """CREATE COLLATION of the named collation, with only the options pgsnap writes (not FROM
+    another collation, not IF NOT EXISTS)."""
+    return (
+        isinstance(stmt, ast.DefineStmt)
+        and stmt.kind == ObjectType.OBJECT_COLLATION
+        and _names(stmt.defnames) == target
+        and not stmt.if_not_exists
+        and not stmt.replace
+        and all(d.defname in COLLATION_OPTIONS for d in stmt.definition or ())
+    )
 
 
 def _names(items: Any) -> tuple[str, ...]:

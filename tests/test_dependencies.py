@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
-from helpers import cli, content_md5, exists
+from helpers import DECOYS, cli, content_md5, exists
 from pgservers import TestDB
+from test_allowlist import Mutation, rewrite
 
 import pgsnap
-from pgsnap.dependencies import DependencyError, ensure
-from pgsnap.model import Dependency
+from pgsnap import archive
+from pgsnap.dependencies import DependencyError, _collation_definition, ensure
+from pgsnap.errors import UnsafeStatementError
+from pgsnap.model import Dependency, TableSpec
+from pgsnap.sqlcheck import check_statements
 
 SCHEMA = """
 SET check_function_bodies = off;
@@ -117,3 +123,244 @@ def test_psql_script_creates_dependencies_too(db: TestDB, tmp_path: Path) -> Non
     script = subprocess.run(["zstd", "-dc", str(out)], capture_output=True, check=True).stdout
     db.server.run_client("psql", "-X", "-q", dbname=target.name, stdin=script)
     assert content_md5(target.dsn, "things") == content_md5(db.dsn, "things")
+
+
+# -- collations ------------------------------------------------------------------------------
+
+COLLATIONS = """
+CREATE SCHEMA app;
+CREATE COLLATION app.plain (provider = libc, locale = 'C');
+CREATE COLLATION app.split (provider = libc, lc_collate = 'C', lc_ctype = 'POSIX');
+CREATE COLLATION app.for_domain (provider = libc, locale = 'POSIX');
+CREATE COLLATION app.for_composite (provider = libc, locale = 'C');
+CREATE COLLATION app.for_range (provider = libc, locale = 'POSIX');
+CREATE COLLATION app.unused (provider = libc, locale = 'C');
+CREATE DOMAIN app.code AS text COLLATE app.for_domain;
+CREATE TYPE app.pair AS (a text COLLATE app.for_composite, b int);
+CREATE TYPE app.textrange AS RANGE (SUBTYPE = text, COLLATION = app.for_range);
+CREATE TABLE words (
+  id int PRIMARY KEY,
+  w text COLLATE app.plain,
+  s text COLLATE app.split,
+  code app.code,
+  p app.pair,
+  r app.textrange
+);
+INSERT INTO words VALUES (1, 'b', 'B', 'x', '(a,1)', '[a,c)'), (2, 'a', 'a', NULL, NULL, NULL);
+"""
+# a collation that only some builds or versions have: a case-insensitive ICU one where the
+# server has ICU (system PG15 here), else the builtin provider (PG17+, the embedded PG18)
+ICU_COLLATION = (
+    "CREATE COLLATION app.ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)",
+    'CREATE COLLATION "app"."ci" (provider = icu, deterministic = false, '
+    "locale = 'und-u-ks-level2')",
+)
+BUILTIN_COLLATION = (
+    "CREATE COLLATION app.ci (provider = builtin, locale = 'C.UTF-8')",
+    'CREATE COLLATION "app"."ci" (provider = builtin, locale = \'C.UTF-8\')',
+)
+COLLATION_NAMES = ["ci", "for_composite", "for_domain", "for_range", "plain", "split"]
+COLLATION_DEFS = """
+SELECT collname, collprovider, collisdeterministic, collcollate, collctype
+FROM pg_collation WHERE collnamespace = 'app'::regnamespace ORDER BY 1
+"""
+
+
+def _dump_words(db: TestDB, tmp_path: Path) -> Path:
+    db.execute(COLLATIONS)
+    db.execute(_version_collation(db)[0])
+    db.execute("ALTER TABLE words ADD COLUMN ci text COLLATE app.ci")
+    db.execute("UPDATE words SET ci = CASE id WHEN 1 THEN 'Abc' ELSE 'aBC' END")
+    out = tmp_path / "words.sql.zst"
+    pgsnap.dump("words", dsn=db.dsn, output=out)
+    return out
+
+
+def _version_collation(db: TestDB) -> tuple[str, str]:
+    """(the statement creating app.ci on this server, the DDL pgsnap must write for it)."""
+    if db.execute("SELECT EXISTS (SELECT FROM pg_collation WHERE collname LIKE '%-x-icu')")[0][0]:
+        return ICU_COLLATION
+    assert db.server.major >= 17, "a server with neither ICU nor the builtin provider"
+    return BUILTIN_COLLATION
+
+
+def _manifest_dependencies(path: Path) -> list[dict[str, str]]:
+    with archive.ArchiveReader.open(path) as reader:
+        return list(reader.manifest["dependencies"])
+
+
+def test_collations_are_carried_and_created_when_missing(db: TestDB, tmp_path: Path) -> None:
+    out = _dump_words(db, tmp_path)
+    deps = _manifest_dependencies(out)
+    carried = [d["name"] for d in deps if d["kind"] == "collation"]
+    assert sorted(carried) == COLLATION_NAMES  # not app.unused
+    order = [(d["kind"], d["name"]) for d in deps]
+    for coll, typ in (
+        ("for_domain", "code"),
+        ("for_composite", "pair"),
+        ("for_range", "textrange"),
+    ):
+        assert order.index(("collation", coll)) < order.index(("type", typ))
+    ddl = {d["name"]: d["ddl"] for d in deps}
+    assert ddl["split"] == (
+        "CREATE COLLATION \"app\".\"split\" (provider = libc, lc_collate = 'C', lc_ctype = 'POSIX')"
+    )
+    assert ddl["ci"] == _version_collation(db)[1]
+
+    target = db.make_db()
+    res = cli("load", str(out), "--dsn", target.dsn)
+    assert res.exit_code == 0, res.output
+    assert content_md5(target.dsn, "words") == content_md5(db.dsn, "words")
+    expected = [r for r in db.execute(COLLATION_DEFS) if r[0] != "unused"]
+    assert target.execute(COLLATION_DEFS) == expected
+    # the copy sorts and compares with the carried collations
+    assert target.execute("SELECT w FROM words ORDER BY w") == [("a",), ("b",)]
+    ci_equal = target.execute("SELECT id FROM words WHERE ci = 'ABC' ORDER BY id")
+    assert ci_equal == ([(1,), (2,)] if _version_collation(db) == ICU_COLLATION else [])
+    assert target.execute(
+        "SELECT collname FROM pg_collation c JOIN pg_type t ON t.typcollation = c.oid "
+        "WHERE t.typname = 'code'"
+    ) == [("for_domain",)]
+    assert target.execute(
+        "SELECT rngcollation::regcollation::text FROM pg_range "
+        "WHERE rngtypid = 'app.textrange'::regtype"
+    ) == [("app.for_range",)]
+
+
+def test_psql_script_creates_collations(db: TestDB, tmp_path: Path) -> None:
+    out = _dump_words(db, tmp_path)
+    target = db.make_db()
+    script = subprocess.run(["zstd", "-dc", str(out)], capture_output=True, check=True).stdout
+    db.server.run_client(
+        "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", dbname=target.name, stdin=script
+    )
+    assert content_md5(target.dsn, "words") == content_md5(db.dsn, "words")
+    assert target.execute(COLLATION_DEFS) == [
+        r for r in db.execute(COLLATION_DEFS) if r[0] != "unused"
+    ]
+
+
+def test_identical_collations_are_reused(db: TestDB, tmp_path: Path) -> None:
+    out = _dump_words(db, tmp_path)
+    before = db.execute("SELECT oid, collname FROM pg_collation ORDER BY 1")
+    res = cli("load", str(out), "--dsn", db.dsn, "--as", "words_copy")
+    assert res.exit_code == 0, res.output
+    assert content_md5(db.dsn, "words_copy") == content_md5(db.dsn, "words")
+    assert db.execute("SELECT oid, collname FROM pg_collation ORDER BY 1") == before
+    # a database holding its own, identical collation
+    target = db.make_db()
+    target.execute(
+        "CREATE SCHEMA app; CREATE COLLATION app.split (provider = libc, lc_collate = 'C', "
+        "lc_ctype = 'POSIX')"
+    )
+    oid = target.execute("SELECT 'app.split'::regcollation::oid")
+    res = cli("load", str(out), "--dsn", target.dsn)
+    assert res.exit_code == 0, res.output
+    assert target.execute("SELECT 'app.split'::regcollation::oid") == oid
+    assert content_md5(target.dsn, "words") == content_md5(db.dsn, "words")
+
+
+def test_collation_with_another_definition_is_refused(db: TestDB, tmp_path: Path) -> None:
+    out = _dump_words(db, tmp_path)
+    target = db.make_db()
+    target.execute("CREATE SCHEMA app; CREATE COLLATION app.split (provider = libc, locale = 'C')")
+    for jobs in ("1", "2"):  # one transaction; the parallel load's own
+        res = cli("load", str(out), "--dsn", target.dsn, "-j", jobs)
+        assert res.exit_code == DependencyError.exit_code == 8, res.output
+        assert 'collation "app"."split" exists with a different definition' in res.stderr
+        assert len(res.stderr.strip().splitlines()) == 1
+        assert not exists(target.dsn, "words")
+        # nothing else was created: the collations and types made before the check roll back
+        assert target.execute(
+            "SELECT collname FROM pg_collation WHERE collnamespace = 'app'::regnamespace"
+        ) == [("split",)]
+        assert target.execute("SELECT to_regtype('app.code') IS NULL") == [(True,)]
+
+
+def test_collation_used_only_by_an_index_is_carried(db: TestDB, tmp_path: Path) -> None:
+    db.execute(
+        "CREATE COLLATION public.idx_only (provider = libc, locale = 'C');"
+        "CREATE TABLE labels (id int PRIMARY KEY, label text);"
+        "CREATE INDEX labels_label_idx ON labels (label COLLATE public.idx_only);"
+        "INSERT INTO labels VALUES (1, 'b'), (2, 'A')"
+    )
+    out = tmp_path / "labels.sql.zst"
+    pgsnap.dump("labels", dsn=db.dsn, output=out)
+    assert [(d["kind"], d["name"]) for d in _manifest_dependencies(out)] == [
+        ("collation", "idx_only")
+    ]
+    target = db.make_db()
+    res = cli("load", str(out), "--dsn", target.dsn)
+    assert res.exit_code == 0, res.output
+    assert target.execute(
+        "SELECT pg_get_indexdef('labels_label_idx'::regclass) LIKE '%COLLATE idx_only%'"
+    ) == [(True,)]
+    assert content_md5(target.dsn, "labels") == content_md5(db.dsn, "labels")
+
+
+def _collation_tamper(name: str, ddl: str, kind: str = "collation") -> Mutation:
+    def mutate(meta: dict[str, Any]) -> None:
+        meta.setdefault("dependencies", []).insert(
+            0,
+            {
+                "kind": kind,
+                "schema": "public",
+                "name": name,
+                "identity": f'"public"."{name}"',
+                "ddl": ddl,
+                "fingerprint": "x",
+            },
+        )
+
+    return mutate
+
+
+COLLATION_TAMPERS: dict[str, Mutation] = {
+    "another name": _collation_tamper(
+        "harmless", 'CREATE COLLATION "public"."sneaky" (provider = libc, locale = \'C\')'
+    ),
+    "from another collation": _collation_tamper(
+        "sneaky", 'CREATE COLLATION "public"."sneaky" FROM "pg_catalog"."C"'
+    ),
+    "as a type": _collation_tamper(
+        "sneaky", 'CREATE COLLATION "public"."sneaky" (provider = libc, locale = \'C\')', "type"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(COLLATION_TAMPERS))
+def test_tampered_collation_is_refused(db: TestDB, tmp_path: Path, case: str) -> None:
+    db.execute(DECOYS)
+    good = tmp_path / "papers.sql.zst"
+    pgsnap.dump("papers", dsn=db.dsn, output=good)
+    bad = tmp_path / "tampered.sql.zst"
+    rewrite(good, bad, COLLATION_TAMPERS[case])
+    res = cli("load", str(bad), "--dsn", db.dsn, "--as", "papers_copy")
+    assert res.exit_code == 5, res.output
+    assert "refusing the archive" in res.stderr and "sneaky" in res.stderr
+    assert not exists(db.dsn, "papers_copy")
+    assert db.execute("SELECT to_regcollation('public.sneaky') IS NULL") == [(True,)]
+
+
+def test_icu_rules_are_written_and_allowed() -> None:
+    """ICU rules (PG16+) as pg_dump writes them.  Neither test server has both ICU and PG16+,
+    so the catalog row is the one PG16+ returns for such a collation; the DDL must pass the
+    load's allow-list (PostgreSQL's own grammar, via pglast)."""
+    row = {
+        "collprovider": "i",
+        "collisdeterministic": True,
+        "collcollate": None,
+        "collctype": None,
+        "locale": "und",
+        "rules": "&a < g",
+    }
+    ddl, fingerprint = _collation_definition(row, '"app"."ruled"')
+    assert (
+        ddl
+        == "CREATE COLLATION \"app\".\"ruled\" (provider = icu, locale = 'und', rules = '&a < g')"
+    )
+    assert fingerprint != _collation_definition({**row, "rules": None}, '"app"."ruled"')[1]
+    dep = Dependency("collation", "app", "ruled", '"app"."ruled"', ddl, fingerprint)
+    check_statements(TableSpec("app", "t", ()), [dep])  # raises if refused
+    with pytest.raises(UnsafeStatementError, match="refusing the archive"):
+        check_statements(TableSpec("app", "t", ()), [replace(dep, name="other")])

@@ -84,11 +84,16 @@ def test_dependencies_found_in_the_ddl(db: TestDB, tmp_path: Path) -> None:
     assert t.triggers == ("people_touch",)
     kinds = {c.kind for c in t.constraints}
     assert {"primary key", "unique", "exclusion", "foreign key"} <= kinds
-    # the archive carries the type and the functions (load creates them), not the collation
-    assert {(d.kind, d.name) for d in info.carried} >= {("type", "mood"), ("function", "code")}
+    # the archive carries the type, the functions and the collation (load creates them)
+    assert {(d.kind, d.name) for d in info.carried} >= {
+        ("type", "mood"),
+        ("function", "code"),
+        ("collation", "c2"),
+    }
     text = cli("inspect", str(out)).stdout
     assert "    type app.mood (carried in the archive)\n" in text
-    assert "    collation app.c2\n" in text and "    table public.venues\n" in text
+    assert "    collation app.c2 (carried in the archive)\n" in text
+    assert "    table public.venues\n" in text
 
 
 def test_dependencies_leave_out_builtins_and_own_objects() -> None:

@@ -2,6 +2,7 @@
 SELECT t.oid, t.typtype, t.typcategory, n.nspname, t.typname, t.typelem, t.typbasetype, t.typrelid,
        pg_catalog.format_type(t.typbasetype, t.typtypmod) AS basetype, t.typnotnull, t.typdefault,
        CASE WHEN t.typcollation <> 0 AND t.typcollation <> bt.typcollation
+              OR r.rngcollation <> 0 AND r.rngcollation <> st.typcollation
             THEN pg_catalog.format('%%I.%%I', cn.nspname, co.collname) END AS collation,
        r.rngsubtype, pg_catalog.format_type(r.rngsubtype, NULL) AS subtype,
        CASE WHEN r.rngsubopc IS NOT NULL AND NOT opc.opcdefault
@@ -14,9 +15,11 @@ SELECT t.oid, t.typtype, t.typcategory, n.nspname, t.typname, t.typelem, t.typba
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype
-LEFT JOIN pg_catalog.pg_collation co ON co.oid = t.typcollation
-LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
 LEFT JOIN pg_catalog.pg_range r ON r.rngtypid = t.oid
+LEFT JOIN pg_catalog.pg_type st ON st.oid = r.rngsubtype
+-- a domain's collation, or a range's (its own typcollation is 0)
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = COALESCE(r.rngcollation, t.typcollation)
+LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
 LEFT JOIN pg_catalog.pg_opclass opc ON opc.oid = r.rngsubopc
 LEFT JOIN pg_catalog.pg_namespace opcn ON opcn.oid = opc.opcnamespace
 WHERE t.oid = %(oid)s
