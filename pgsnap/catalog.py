@@ -233,8 +233,9 @@ def select_tables(
     """The tables a dump names: explicit names, whole schemas, or every user table, minus
     the `exclude` patterns (shell-style, matched against "schema.table" and "table").
 
-    Raises TableNotFoundError for a missing table or schema, UsageError for an empty
-    selection or a partitioned table (not supported yet).
+    A partitioned table brings its partitions, so a whole-schema selection leaves partitions
+    out.  Raises TableNotFoundError for a missing table or schema, UsageError for an empty
+    selection.
     """
     found = [resolve_table(conn, n, path) for n in names]
     if schemas or all_tables:
@@ -247,12 +248,8 @@ def select_tables(
         for r in rows:
             if _excluded(r["nspname"], r["relname"], exclude or []):
                 continue
-            if r["relkind"] == "p" or r["relispartition"]:
-                shown = QualifiedName(r["nspname"], r["relname"]).display()
-                raise UsageError(
-                    f"{shown} is partitioned or a partition, not supported yet; "
-                    f"exclude it with -T '{r['nspname']}.{r['relname']}'"
-                )
+            if r["relispartition"]:
+                continue  # it comes with the partitioned table above it
             found.append((int(r["oid"]), r["nspname"], r["relname"]))
     found = [f for f in dict.fromkeys(found) if not _excluded(f[1], f[2], exclude or [])]
     if not found:

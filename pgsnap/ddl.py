@@ -16,6 +16,7 @@ from pgsnap.model import (
     Owned,
     OwnedSequence,
     Partition,
+    QualifiedName,
     TableSpec,
     TableStats,
 )
@@ -60,6 +61,27 @@ def table_spec(t: CatTable) -> TableSpec:
         ),
         inherits=t.parents,
     )
+
+
+def parents_first(specs: list[TableSpec]) -> list[TableSpec]:
+    """The tables in their order, except that an inheritance parent comes before its children
+    (a load creates them in the archive's order)."""
+    by_name = {s.qname: s for s in specs}
+    out: list[TableSpec] = []
+    placed: set[QualifiedName] = set()
+
+    def place(s: TableSpec, seen: frozenset[QualifiedName]) -> None:
+        if s.qname in placed or s.qname in seen:
+            return
+        for parent in s.inherits:
+            if parent in by_name:
+                place(by_name[parent], seen | {s.qname})
+        placed.add(s.qname)
+        out.append(s)
+
+    for s in specs:
+        place(s, frozenset())
+    return out
 
 
 def _owned(t: CatTable) -> Owned:

@@ -183,7 +183,7 @@ def _snapshot_and_catalog(
             )
         snapshot = conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()
         unique = list(dict.fromkeys(found))
-        specs = [ddl.table_spec(catalog.read_table(conn, *f)) for f in unique]
+        specs = ddl.parents_first([ddl.table_spec(catalog.read_table(conn, *f)) for f in unique])
         facts = catalog.database_facts(conn)
         deps = [d for f in unique for d in dependencies.read_dependencies(conn, f[0])]
     facts["dependencies"] = list({(d.kind, d.identity): d for d in deps}.values())

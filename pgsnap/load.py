@@ -187,7 +187,20 @@ def _load_from(
     try:
         connection.apply_session_settings(conn)
         plan = _plan(conn, index, final, opts, source.header.get("contents", "all"))
-        if opts.jobs > 1 and isinstance(source, FileSource) and plan.create and plan.rows:
+        if plan.create:
+            _check_parents(conn, [plan])
+        parallel = opts.jobs > 1 and isinstance(source, FileSource) and plan.create and plan.rows
+        if parallel and final.inherits:
+            # a staging child would show its rows through its parents before the swap
+            progress(
+                Event(
+                    "step",
+                    final.qname.display(),
+                    message="an inheritance child loads in one transaction: --jobs ignored",
+                )
+            )
+            parallel = False
+        if parallel and isinstance(source, FileSource):
             remove_orphans(conn, progress)
             rows = run_parallel(
                 conn,
@@ -236,6 +249,7 @@ def _load_many(
         connection.apply_session_settings(conn)
         contents = source.header.get("contents", "all")
         plans = [_plan(conn, i, spec, opts, contents) for i, spec in enumerate(finals)]
+        _check_parents(conn, [p for p in plans if p.create])
         rows = _run_many(conn, plans, source, deps, opts, progress)
     finally:
         conn.close()
@@ -331,6 +345,20 @@ def target_spec(spec: TableSpec, as_name: str | None, shorten_names: bool) -> Ta
     if target == spec.qname:
         return spec
     return rename_table(spec, target, shorten_names=shorten_names)
+
+
+def _check_parents(conn: Conn, created: list[_Plan]) -> None:
+    """An inheritance child needs its parents: in the database, or created before it by this
+    load (an archive lists parents before their children)."""
+    made: set[QualifiedName] = set()
+    for p in created:
+        for parent in p.spec.inherits:
+            if parent not in made and not _exists(conn, parent):
+                raise TableNotFoundError(
+                    f"cannot restore {p.spec.qname.display()}: its parent table "
+                    f"{parent.display()} does not exist; restore the parent first"
+                )
+        made.add(p.spec.qname)
 
 
 def _exists(conn: Conn, name: QualifiedName) -> bool:
