@@ -661,6 +661,7 @@ def rename_references(
         spec,
         pre_data=tuple(_retarget_statement(s, targets, schema) for s in spec.pre_data),
         post_data=tuple(_retarget_statement(s, targets, schema) for s in spec.post_data),
+        inherits=tuple(targets.get(p, p) for p in spec.inherits),
     )
 
 
@@ -679,7 +680,8 @@ def _retarget_statement(
 
 
 class _ReferenceRenamer(Visitor):
-    """Rewrites the referenced table of every FOREIGN KEY constraint found in ``targets``."""
+    """Rewrites the referenced table of every FOREIGN KEY constraint found in ``targets``, and
+    the parents of an inheritance child (CREATE TABLE … INHERITS)."""
 
     def __init__(self, targets: Mapping[QualifiedName, QualifiedName], schema: str) -> None:
         self._targets = targets
@@ -695,3 +697,14 @@ class _ReferenceRenamer(Visitor):
             return
         ref.schemaname, ref.relname = new.schema, new.name  # always qualified: it may move
         self.changed = True
+
+    def visit_CreateStmt(self, ancestors: Ancestor, node: ast.CreateStmt) -> None:
+        for parent in node.inhRelations or ():
+            if not isinstance(parent, ast.RangeVar) or parent.relname is None:
+                continue
+            new = self._targets.get(
+                QualifiedName(parent.schemaname or self._schema, parent.relname)
+            )
+            if new is not None:
+                parent.schemaname, parent.relname = new.schema, new.name
+                self.changed = True

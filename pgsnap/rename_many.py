@@ -1,10 +1,10 @@
 """The targets of a multi-table `load --as SRC=DEST`: which table becomes what, refused
 up front when two targets collide, and every spec renamed with its own RenamePlan.
 
-Foreign keys between the archive's tables follow the renamed tables (rename_references);
-a foreign key to a table that is not renamed keeps its target.  Only foreign keys are
-retargeted: they are what ties one table's DDL to another's (owned sequences, indexes and
-partitions belong to one table and move with its own plan).
+Foreign keys between the archive's tables, and an inheritance child's parents, follow the
+renamed tables (rename_references); a foreign key to a table that is not renamed keeps its
+target.  Only these are retargeted: they are what ties one table's DDL to another's (owned
+sequences, indexes and partitions belong to one table and move with its own plan).
 
 Pure: values in, values out, no connection.
 """

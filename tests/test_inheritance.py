@@ -124,3 +124,16 @@ def test_a_tampered_inherits_clause_is_refused(db: TestDB, tmp_path: Path) -> No
     )
     with pytest.raises(UnsafeStatementError, match="refusing the archive"):
         check_statements(tampered, [])
+
+
+def test_renaming_parent_and_child_together(db: TestDB, tmp_path: Path) -> None:
+    db.execute(FAMILY)
+    out = tmp_path / "family.sql.zst"
+    pgsnap.dump(["aa_child", "zz_parent"], dsn=db.dsn, output=out)
+    res = cli(
+        "load", str(out), "--dsn", db.dsn, "--as", "zz_parent=zz_parent_t", "--as", "aa_child=aa_t"
+    )
+    assert res.exit_code == 0, res.output
+    assert _parents(db, "aa_t") == [("zz_parent_t",)]
+    assert db.execute("SELECT count(*) FROM zz_parent_t") == [(2001,)]
+    assert _parents(db, "aa_child") == [("zz_parent",)]  # the originals are untouched
