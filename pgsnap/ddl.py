@@ -93,9 +93,16 @@ def _owned(t: CatTable) -> Owned:
             )
     partition_indexes = tuple(i.name for p in t.partitions for i in p.indexes)
     partition_keys = tuple(
-        Constraint(i.constraint, "p", True) for p in t.partitions for i in p.indexes if i.constraint
+        Constraint(i.constraint, "p", True, p.name)
+        for p in t.partitions
+        for i in p.indexes
+        if i.constraint
     )
     family = [t, *(p.own for p in t.partitions if p.own is not None)]
+
+    def on(m: CatTable) -> str:  # "" for the table, else the partition's name
+        return "" if m is t else m.name
+
     return Owned(
         sequences=tuple(
             OwnedSequence(s.schema, s.name, s.column, s.identity, s.last_value, s.is_called)
@@ -103,12 +110,14 @@ def _owned(t: CatTable) -> Owned:
         ),
         indexes=tuple(i.name for m in family for i in m.indexes) + partition_indexes,
         constraints=tuple(
-            Constraint(c.name, c.type, c.uses_index) for m in family for c in m.constraints
+            Constraint(c.name, c.type, c.uses_index, on(m)) for m in family for c in m.constraints
         )
         + partition_keys,
         triggers=tuple(tr.name for m in family for tr in m.triggers),
         policies=tuple(p.name for m in family for p in m.policies),
         partitions=tuple(Partition(p.name, p.kind == "r", p.table_bytes) for p in t.partitions),
+        trigger_relations=tuple(on(m) for m in family for _ in m.triggers),
+        policy_relations=tuple(on(m) for m in family for _ in m.policies),
     )
 
 

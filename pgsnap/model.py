@@ -48,6 +48,7 @@ class Constraint:
     name: str
     type: str  # pg_constraint.contype: p u f c x n t
     uses_index: bool = False  # PK / UNIQUE / EXCLUDE: an index of the same name backs it
+    relation: str = ""  # the partition it is on (in the table's schema); "" for the table
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,15 @@ class Owned:
     triggers: tuple[str, ...] = ()
     policies: tuple[str, ...] = ()
     partitions: tuple[Partition, ...] = ()
+    # the partition each trigger / policy is on, position by position ("" for the table);
+    # empty in archives that had none on partitions
+    trigger_relations: tuple[str, ...] = ()
+    policy_relations: tuple[str, ...] = ()
+
+    def relation_of(self, kind: str, index: int) -> str:
+        """The partition the index-th trigger or policy is on, "" for the table itself."""
+        relations = self.trigger_relations if kind == "trigger" else self.policy_relations
+        return relations[index] if index < len(relations) else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +136,8 @@ def table_from_json(d: dict[str, Any]) -> TableSpec:
         triggers=tuple(o.get("triggers", ())),
         policies=tuple(o.get("policies", ())),
         partitions=tuple(Partition(**p) for p in o.get("partitions", ())),
+        trigger_relations=tuple(o.get("trigger_relations", ())),
+        policy_relations=tuple(o.get("policy_relations", ())),
     )
     return TableSpec(
         schema=d["schema"],

@@ -294,16 +294,25 @@ def rename_statements(statements: Sequence[str], plan: RenamePlan) -> tuple[str,
 
 def _rename_owned(owned: Owned, plan: RenamePlan) -> Owned:
     indexes = (plan.relations[QualifiedName(plan.old.schema, i)].name for i in owned.indexes)
+
+    def on(partition: str) -> str:
+        return plan.relations[QualifiedName(plan.old.schema, partition)].name if partition else ""
+
     return Owned(
         sequences=tuple(_rename_sequence(s, plan) for s in owned.sequences),
         indexes=tuple(indexes),
-        constraints=tuple(replace(c, name=plan.constraints[c.name]) for c in owned.constraints),
+        constraints=tuple(
+            replace(c, name=plan.constraints[c.name], relation=on(c.relation))
+            for c in owned.constraints
+        ),
         triggers=tuple(plan.triggers[t] for t in owned.triggers),
         policies=tuple(plan.policies[p] for p in owned.policies),
         partitions=tuple(
             replace(p, name=plan.relations[QualifiedName(plan.old.schema, p.name)].name)
             for p in owned.partitions
         ),
+        trigger_relations=tuple(on(r) for r in owned.trigger_relations),
+        policy_relations=tuple(on(r) for r in owned.policy_relations),
     )
 
 

@@ -36,8 +36,12 @@ def swap_statements(staged: TableSpec, final: TableSpec) -> list[str]:
         for a, b in zip(so.indexes, fo.indexes, strict=True)
         if a != b
     ]
+
+    def on(relation: str) -> str:  # after the renames above: the final names
+        return ident(schema, relation) if relation else table
+
     out += [
-        f"ALTER TABLE {table} RENAME CONSTRAINT {ident(a.name)} TO {ident(b.name)}"
+        f"ALTER TABLE {on(b.relation)} RENAME CONSTRAINT {ident(a.name)} TO {ident(b.name)}"
         for a, b in zip(so.constraints, fo.constraints, strict=True)
         if a.name != b.name and not a.uses_index
     ]
@@ -47,13 +51,13 @@ def swap_statements(staged: TableSpec, final: TableSpec) -> list[str]:
         if a.name != b.name
     ]
     out += [
-        f"ALTER TRIGGER {ident(a)} ON {table} RENAME TO {ident(b)}"
-        for a, b in zip(so.triggers, fo.triggers, strict=True)
+        f"ALTER TRIGGER {ident(a)} ON {on(fo.relation_of('trigger', i))} RENAME TO {ident(b)}"
+        for i, (a, b) in enumerate(zip(so.triggers, fo.triggers, strict=True))
         if a != b
     ]
     out += [
-        f"ALTER POLICY {ident(a)} ON {table} RENAME TO {ident(b)}"
-        for a, b in zip(so.policies, fo.policies, strict=True)
+        f"ALTER POLICY {ident(a)} ON {on(fo.relation_of('policy', i))} RENAME TO {ident(b)}"
+        for i, (a, b) in enumerate(zip(so.policies, fo.policies, strict=True))
         if a != b
     ]
     return out

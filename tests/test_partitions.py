@@ -104,3 +104,46 @@ def test_a_partition_alone_is_refused(db: TestDB) -> None:
     db.execute(MEASUREMENTS)
     res = cli("dump", "measurements_2024", "--dsn", db.dsn)
     assert res.exit_code == 2 and "partition of" in res.stderr and "measurements" in res.stderr
+
+
+OWN_OBJECTS = """
+CREATE FUNCTION readings_noop() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TABLE readings (id integer NOT NULL, kind text NOT NULL, v numeric) PARTITION BY LIST (kind);
+CREATE TABLE readings_a PARTITION OF readings (v DEFAULT 0, CONSTRAINT readings_a_v_check CHECK (v >= 0))
+  FOR VALUES IN ('a');
+CREATE UNLOGGED TABLE readings_b PARTITION OF readings FOR VALUES IN ('b');
+CREATE INDEX readings_b_v_idx ON readings_b (v);
+CREATE TRIGGER readings_a_touch BEFORE INSERT ON readings_a FOR EACH ROW EXECUTE FUNCTION readings_noop();
+ALTER TABLE readings_b ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readings_b_all ON readings_b USING (true);
+INSERT INTO readings SELECT g, CASE WHEN g % 2 = 0 THEN 'a' ELSE 'b' END, g FROM generate_series(1, 20000) g;
+"""
+OWN_QUERY = """
+SELECT 'constraint', conrelid::regclass::text, conname FROM pg_constraint
+ WHERE contype = 'c' AND conrelid::regclass::text LIKE 'readings%%'
+UNION ALL SELECT 'trigger', tgrelid::regclass::text, tgname FROM pg_trigger
+ WHERE NOT tgisinternal AND tgrelid::regclass::text LIKE 'readings%%'
+UNION ALL SELECT 'policy', polrelid::regclass::text, polname FROM pg_policy
+UNION ALL SELECT 'index', indrelid::regclass::text, indexrelid::regclass::text FROM pg_index
+ WHERE indrelid::regclass::text LIKE 'readings%%'
+UNION ALL SELECT 'unlogged', relname, '' FROM pg_class WHERE relpersistence = 'u' AND relkind = 'r'
+ORDER BY 1, 2, 3
+"""
+
+
+def test_partitions_own_objects_through_a_parallel_load(db: TestDB, tmp_path: Path) -> None:
+    """Staged under another name by --jobs, then swapped: a partition's own constraint,
+    trigger, policy and index are renamed back on the partition they belong to."""
+    db.execute(OWN_OBJECTS)
+    before = db.execute(OWN_QUERY)
+    out = tmp_path / "readings.sql.zst"
+    pgsnap.dump("readings", dsn=db.dsn, output=out)
+    res = cli("load", str(out), "--dsn", db.dsn, "--replace", "--jobs", "2")
+    assert res.exit_code == 0, res.output
+    assert db.execute(OWN_QUERY) == before
+    res = cli("load", str(out), "--dsn", db.dsn, "--as", "readings_copy", "--jobs", "2")
+    assert res.exit_code == 0, res.output
+    copy = [r for r in db.execute(OWN_QUERY) if "copy" in r[1]]
+    expected = [tuple(x.replace("readings", "readings_copy") for x in r) for r in before]
+    assert sorted(copy) == sorted(expected)
+    assert content_md5(db.dsn, "readings_copy_a") == content_md5(db.dsn, "readings_a")
