@@ -60,6 +60,14 @@ class Partition:
 
 
 @dataclass(frozen=True, slots=True)
+class OwnedStatistics:
+    """An extended statistics object on the table; its schema may differ from the table's."""
+
+    schema: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Owned:
     """Names of the objects that belong to the table, read from the catalog.
 
@@ -73,6 +81,8 @@ class Owned:
     triggers: tuple[str, ...] = ()
     policies: tuple[str, ...] = ()
     partitions: tuple[Partition, ...] = ()
+    statistics: tuple[OwnedStatistics, ...] = ()
+    rules: tuple[str, ...] = ()  # per-table names: a rename keeps them
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +135,8 @@ def table_from_json(d: dict[str, Any]) -> TableSpec:
         triggers=tuple(o.get("triggers", ())),
         policies=tuple(o.get("policies", ())),
         partitions=tuple(Partition(**p) for p in o.get("partitions", ())),
+        statistics=tuple(OwnedStatistics(**s) for s in o.get("statistics", ())),
+        rules=tuple(o.get("rules", ())),
     )
     return TableSpec(
         schema=d["schema"],

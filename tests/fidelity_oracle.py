@@ -369,6 +369,7 @@ class NameMap:
     @classmethod
     def from_plan(cls, plan: RenamePlan) -> NameMap:
         relations = {(o.schema, o.name): (n.schema, n.name) for o, n in plan.relations.items()}
+        relations |= {(o.schema, o.name): (n.schema, n.name) for o, n in plan.statistics.items()}
         members: dict[str, str] = {}
         singles = [
             *((o.name, n.name) for o, n in plan.relations.items() if o != plan.old),
@@ -428,6 +429,8 @@ SELECT 'trigger', tgname FROM pg_catalog.pg_trigger JOIN family f ON f.oid = tgr
   WHERE NOT tgisinternal
 UNION ALL
 SELECT 'policy', polname FROM pg_catalog.pg_policy JOIN family f ON f.oid = polrelid
+UNION ALL
+SELECT 'statistics', stxname FROM pg_catalog.pg_statistic_ext WHERE stxrelid = %(oid)s
 """
 
 
@@ -446,6 +449,7 @@ def owned_names(dsn: str, table: QualifiedName) -> set[tuple[str, str]]:
 def map_owned(names: Iterable[tuple[str, str]], plan: RenamePlan) -> set[tuple[str, str]]:
     """The owned names of the source, as the plan says they are called after the rename."""
     kinds = {"constraint": plan.constraints, "trigger": plan.triggers, "policy": plan.policies}
+    kinds["statistics"] = {o.name: n.name for o, n in plan.statistics.items()}
     out = set()
     for kind, name in names:
         if kind == "relation":
@@ -471,9 +475,15 @@ ORDER BY 1
 """
 
 
-def extended_statistics(dsn: str, table: QualifiedName) -> list[str]:
-    """The table's CREATE STATISTICS definitions, with their statistics targets and comments."""
+def extended_statistics(dsn: str, table: QualifiedName, *, quote_all: bool = False) -> list[str]:
+    """The table's CREATE STATISTICS definitions, with their statistics targets and comments.
+
+    With ``quote_all``, every name is quoted and schema-qualified (for NameMap.apply).
+    """
     with psycopg.connect(dsn) as conn:
+        if quote_all:
+            conn.execute("SET search_path = ''")
+            conn.execute("SET quote_all_identifiers = on")
         regclass = sql.Identifier(table.schema, table.name).as_string(conn)
         return [str(r[0]) for r in conn.execute(EXTENDED_STATISTICS, (regclass,))]
 
