@@ -25,6 +25,7 @@ from typing import Any, cast
 from pglast import ast
 from pglast.enums import AlterTableType, ObjectType
 from pglast.parser import ParseError, parse_sql
+from pglast.printers.ddl import AlterTableTypePrinter
 from pglast.stream import RawStream
 from pglast.visitors import Ancestor, Visitor
 
@@ -68,6 +69,17 @@ _TRIGGER_COMMANDS = frozenset(
 _TRIGGER_ROWS = frozenset({"old", "new"})
 # COMMENT ON objects named `… ON relation` whose own name stays: a column, a rule.
 _KEPT_MEMBER_COMMENTS = frozenset({ObjectType.OBJECT_COLUMN, ObjectType.OBJECT_RULE})
+
+
+def _print_enable_always_rule(self: object, node: ast.AlterTableCmd, output: RawStream) -> None:
+    output.write("ENABLE ALWAYS RULE ")
+    output.print_name(node.name)
+
+
+# pglast 8.8 prints ENABLE RULE, DISABLE RULE and ENABLE REPLICA RULE but not this one, which
+# the dumper writes for a rule with ev_enabled 'A'; the rename's parse-back check covers it.
+if not hasattr(AlterTableTypePrinter, "AT_EnableAlwaysRule"):
+    setattr(AlterTableTypePrinter, "AT_EnableAlwaysRule", _print_enable_always_rule)  # noqa: B010
 
 
 # --------------------------------------------------------------------------- the plan

@@ -40,7 +40,7 @@ import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -360,11 +360,14 @@ class NameMap:
     """Old → new names, as pg_dump prints them with --quote-all-identifiers.
 
     Relations are printed schema-qualified (and inside ``'…'::"regclass"`` literals); index,
-    constraint, trigger and policy names are printed alone.
+    constraint, trigger and policy names are printed alone.  A column qualified with the
+    table's name alone (``"t"."c"`` in a rule's action) is a ``qualifiers`` entry: taken for a
+    column, not for a relation, unless ``"t"`` is a schema holding a mapped relation.
     """
 
     relations: Mapping[tuple[str, str], tuple[str, str]]
     members: Mapping[str, str]
+    qualifiers: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_plan(cls, plan: RenamePlan) -> NameMap:
@@ -380,7 +383,7 @@ class NameMap:
         for old, new in singles:
             if members.setdefault(old, new) != new:
                 raise CaseError(f'"{old}" is renamed both to "{members[old]}" and to "{new}"')
-        return cls(relations, members)
+        return cls(relations, members, {plan.old.name: plan.new.name})
 
     def apply(self, text: str) -> str:
         """The text with every mapped name replaced; other string literals are left alone."""
@@ -399,6 +402,8 @@ class NameMap:
         parts = [p.replace('""', '"') for p in _QUOTED_RE.findall(chain)]
         if len(parts) >= 2 and (parts[0], parts[1]) in self.relations:
             parts[0], parts[1] = self.relations[parts[0], parts[1]]
+        elif len(parts) == 2 and parts[0] in self.qualifiers:
+            parts[0] = self.qualifiers[parts[0]]
         elif len(parts) == 1:
             parts[0] = self.members.get(parts[0], parts[0])
         return ".".join('"' + p.replace('"', '""') + '"' for p in parts)
