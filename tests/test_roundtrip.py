@@ -364,3 +364,22 @@ def test_staged_loads_give_statistics_their_final_names(db: TestDB, tmp_path: Pa
     assert pgsnap.load(str(out), dsn=db.dsn, replace=True).mode == "replaced"
     assert db.execute(RULES_AND_STATISTICS, {"t": "r"}) == source
     assert db.execute("SELECT stxname FROM pg_statistic_ext") == [("r_pv",)]
+
+
+def test_a_statistics_schema_is_created_like_the_table_schema(db: TestDB, tmp_path: Path) -> None:
+    db.execute("""
+      CREATE SCHEMA stx;
+      CREATE TABLE s (a int, b int);
+      CREATE STATISTICS stx.s_ab (ndistinct) ON a, b FROM s;
+      INSERT INTO s VALUES (1, 2);""")
+    out = tmp_path / "s.sql.zst"
+    pgsnap.dump("s", dsn=db.dsn, output=out)
+    query = "SELECT stxnamespace::regnamespace::text, stxname FROM pg_statistic_ext"
+    loaded, piped = db.make_db(), db.make_db()
+    pgsnap.load(str(out), dsn=loaded.dsn)
+    script = subprocess.run(["zstd", "-dc", str(out)], capture_output=True, check=True).stdout
+    db.server.run_client("psql", "-X", "-q", dbname=piped.name, stdin=script)
+    assert loaded.execute(query) == piped.execute(query) == [("stx", "s_ab")]
+    # the restore test's fresh database gets the schema too
+    result = pgsnap.verify(out, dsn=db.dsn, restore_test=True)
+    assert result.restore_test is not None and result.restore_test.startswith("database ")
