@@ -133,6 +133,25 @@ class CatPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class CatStatistics:
+    """An extended statistics object (CREATE STATISTICS) on the table, in its own schema."""
+
+    schema: str
+    name: str
+    definition: str
+    target: int | None  # ALTER STATISTICS … SET STATISTICS; None is the default
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CatRule:
+    name: str
+    definition: str  # pg_get_ruledef without its closing semicolon
+    enabled: str  # pg_rewrite.ev_enabled: O (origin), D, R, A
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class CatPartitionIndex:
     """An index of a partition that is attached to an index of its parent."""
 
@@ -188,6 +207,8 @@ class CatTable:
     of_type: str | None = None  # CREATE TABLE … OF this composite type
     parents: tuple[QualifiedName, ...] = ()  # INHERITS (…), in order; never a partition's parent
     is_partition: bool = False
+    statistics: tuple[CatStatistics, ...] = ()
+    rules: tuple[CatRule, ...] = ()
 
     @property
     def qname(self) -> QualifiedName:
@@ -324,6 +345,8 @@ def _read_table(conn: Conn, oid: int, schema: str, name: str, *, with_partitions
         of_type=t["of_type"],
         parents=tuple(QualifiedName(s, n) for s, n in t["parents"]),
         is_partition=t["relispartition"],
+        statistics=tuple(_statistics(conn, oid)),
+        rules=tuple(_rules(conn, oid)),
     )
 
 
@@ -460,6 +483,31 @@ def _policies(conn: Conn, oid: int) -> list[CatPolicy]:
             comment=r["comment"],
         )
         for r in fetch(conn, "policies", oid=oid)
+    ]
+
+
+def _statistics(conn: Conn, oid: int) -> list[CatStatistics]:
+    return [
+        CatStatistics(
+            schema=r["nspname"],
+            name=r["stxname"],
+            definition=r["def"],
+            target=r["stattarget"],
+            comment=r["comment"],
+        )
+        for r in fetch(conn, "statistics", oid=oid)
+    ]
+
+
+def _rules(conn: Conn, oid: int) -> list[CatRule]:
+    return [
+        CatRule(
+            name=r["rulename"],
+            definition=r["def"].rstrip().removesuffix(";"),
+            enabled=r["ev_enabled"],
+            comment=r["comment"],
+        )
+        for r in fetch(conn, "rules", oid=oid)
     ]
 
 

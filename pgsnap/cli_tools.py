@@ -238,6 +238,10 @@ def _print_table(t: TableInfo, carried: set[tuple[str, str]]) -> None:
     _section("sequences", [_sequence(q) for q in t.sequences])
     _section("triggers", list(t.triggers))
     _section("policies", list(t.policies))
+    if t.statistics:  # rare: no "none" line for them
+        _section("extended statistics", list(t.statistics))
+    if t.rules:
+        _section("rules", list(t.rules))
     d = t.dependencies
     _section(
         "depends on",

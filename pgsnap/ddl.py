@@ -8,13 +8,22 @@ setval.  Loading rows before building indexes is what makes restores fast (desig
 
 from __future__ import annotations
 
-from pgsnap.catalog import CatConstraint, CatPartition, CatPartitionIndex, CatSequence, CatTable
+from pgsnap.catalog import (
+    CatConstraint,
+    CatPartition,
+    CatPartitionIndex,
+    CatRule,
+    CatSequence,
+    CatStatistics,
+    CatTable,
+)
 from pgsnap.errors import UsageError
 from pgsnap.model import (
     Column,
     Constraint,
     Owned,
     OwnedSequence,
+    OwnedStatistics,
     Partition,
     QualifiedName,
     TableSpec,
@@ -24,6 +33,7 @@ from pgsnap.model import (
 IDENTITY_KIND = {"a": "ALWAYS", "d": "BY DEFAULT"}
 GENERATED_KIND = {"s": "STORED", "v": "VIRTUAL"}
 TRIGGER_STATE = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}
+RULE_STATE = TRIGGER_STATE  # pg_rewrite.ev_enabled uses the same letters as tgenabled
 POLICY_COMMANDS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
 REPLICA_IDENTITY = {"f": "FULL", "n": "NOTHING"}
 INLINE_CONSTRAINTS = {"c", "n"}  # CHECK and (PG18) NOT NULL live in CREATE TABLE
@@ -118,6 +128,8 @@ def _owned(t: CatTable) -> Owned:
         partitions=tuple(Partition(p.name, p.kind == "r", p.table_bytes) for p in t.partitions),
         trigger_relations=tuple(on(m) for m in family for _ in m.triggers),
         policy_relations=tuple(on(m) for m in family for _ in m.policies),
+        statistics=tuple(OwnedStatistics(s.schema, s.name) for m in family for s in m.statistics),
+        rules=tuple(r.name for m in family for r in m.rules),
     )
 
 
@@ -421,6 +433,8 @@ def _post_data(t: CatTable) -> list[str]:
     if t.force_row_security:
         out.append(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
     out += [_create_policy(t, p_index) for p_index in range(len(t.policies))]
+    out += [stmt for st in t.statistics for stmt in _statistics(st)]
+    out += [stmt for r in t.rules for stmt in _rule(t, r)]
     out += _post_comments(t)
     return out
 
@@ -497,4 +511,26 @@ def _post_comments(t: CatTable) -> list[str]:
         for p in t.policies
         if p.comment is not None
     ]
+    return out
+
+
+def _statistics(s: CatStatistics) -> list[str]:
+    """CREATE STATISTICS, its target and its comment (pg_get_statisticsobjdef names the schema)."""
+    name = ident(s.schema, s.name)
+    out = [s.definition]
+    if s.target is not None:
+        out.append(f"ALTER STATISTICS {name} SET STATISTICS {s.target}")
+    if s.comment is not None:
+        out.append(f"COMMENT ON STATISTICS {name} IS {literal(s.comment)}")
+    return out
+
+
+def _rule(t: CatTable, r: CatRule) -> list[str]:
+    """CREATE RULE, its enabled state and its comment; its actions may name other tables."""
+    table = ident(t.schema, t.name)
+    out = [r.definition]
+    if r.enabled in RULE_STATE:
+        out.append(f"ALTER TABLE {table} {RULE_STATE[r.enabled]} RULE {ident(r.name)}")
+    if r.comment is not None:
+        out.append(f"COMMENT ON RULE {ident(r.name)} ON {table} IS {literal(r.comment)}")
     return out

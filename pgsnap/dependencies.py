@@ -264,7 +264,9 @@ def ensure_schemas(conn: Conn, schemas: Iterable[str]) -> list[str]:
 
 def archive_schemas(tables: Iterable[Any], deps: Iterable[Dependency]) -> list[str]:
     """The schemas an archive's objects live in, without public (always there)."""
+    tables = list(tables)
     names = [t.schema for t in tables] + [d.schema for d in deps]
+    names += [s.schema for t in tables for s in t.owned.statistics]  # kept in their schema
     return [n for n in dict.fromkeys(names) if n != "public"]
 
 

@@ -106,6 +106,8 @@ class TableInfo:
     pre_data: tuple[str, ...]  # the DDL a load runs before the rows
     post_data: tuple[str, ...]  # and after them
     renamed_from: str | None = None  # the archive's name, when `as_name` renamed it
+    statistics: tuple[str, ...] = ()  # extended statistics objects, schema.name
+    rules: tuple[str, ...] = ()
 
     @property
     def copy_columns(self) -> tuple[str, ...]:
@@ -240,6 +242,8 @@ def _table_info(
         pre_data=spec.pre_data,
         post_data=spec.post_data,
         renamed_from=renamed,
+        statistics=tuple(QualifiedName(s.schema, s.name).display() for s in spec.owned.statistics),
+        rules=spec.owned.rules,
     )
 
 

@@ -61,6 +61,14 @@ class Partition:
 
 
 @dataclass(frozen=True, slots=True)
+class OwnedStatistics:
+    """An extended statistics object on the table; its schema may differ from the table's."""
+
+    schema: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Owned:
     """Names of the objects that belong to the table, read from the catalog.
 
@@ -83,6 +91,9 @@ class Owned:
         """The partition the index-th trigger or policy is on, "" for the table itself."""
         relations = self.trigger_relations if kind == "trigger" else self.policy_relations
         return relations[index] if index < len(relations) else ""
+
+    statistics: tuple[OwnedStatistics, ...] = ()
+    rules: tuple[str, ...] = ()  # per-table names: a rename keeps them
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +149,8 @@ def table_from_json(d: dict[str, Any]) -> TableSpec:
         partitions=tuple(Partition(**p) for p in o.get("partitions", ())),
         trigger_relations=tuple(o.get("trigger_relations", ())),
         policy_relations=tuple(o.get("policy_relations", ())),
+        statistics=tuple(OwnedStatistics(**s) for s in o.get("statistics", ())),
+        rules=tuple(o.get("rules", ())),
     )
     return TableSpec(
         schema=d["schema"],

@@ -18,18 +18,19 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, cast
 
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType
 from pglast.parser import ParseError, parse_sql
+from pglast.printers.ddl import AlterTableTypePrinter
 from pglast.stream import RawStream
 from pglast.visitors import Ancestor, Visitor
 
 from pgsnap.errors import NameTooLongError, RenameError, UsageError
-from pgsnap.model import Owned, OwnedSequence, QualifiedName, TableSpec
+from pgsnap.model import Owned, OwnedSequence, OwnedStatistics, QualifiedName, TableSpec
 from pgsnap.naming import MAX_IDENT_BYTES, check_length, quote_ident_if_needed, split_qualified
 
 # 32 bits of sha1 keep shortened names apart; the plan still checks for duplicates.
@@ -66,6 +67,19 @@ _TRIGGER_COMMANDS = frozenset(
 )
 # In a trigger's WHEN clause OLD and NEW are row names, never a table called old or new.
 _TRIGGER_ROWS = frozenset({"old", "new"})
+# COMMENT ON objects named `… ON relation` whose own name stays: a column, a rule.
+_KEPT_MEMBER_COMMENTS = frozenset({ObjectType.OBJECT_COLUMN, ObjectType.OBJECT_RULE})
+
+
+def _print_enable_always_rule(self: object, node: ast.AlterTableCmd, output: RawStream) -> None:
+    output.write("ENABLE ALWAYS RULE ")
+    output.print_name(node.name)
+
+
+# pglast 8.8 prints ENABLE RULE, DISABLE RULE and ENABLE REPLICA RULE but not this one, which
+# the dumper writes for a rule with ev_enabled 'A'; the rename's parse-back check covers it.
+if not hasattr(AlterTableTypePrinter, "AT_EnableAlwaysRule"):
+    setattr(AlterTableTypePrinter, "AT_EnableAlwaysRule", _print_enable_always_rule)  # noqa: B010
 
 
 # --------------------------------------------------------------------------- the plan
@@ -77,7 +91,9 @@ class RenamePlan:
 
     ``relations`` holds the names in pg_class's schema-wide namespace (the table, its
     owned sequences, its indexes), schema-qualified.  ``constraints``, ``triggers`` and
-    ``policies`` hold names in the table's own namespaces.
+    ``policies`` hold names in the table's own namespaces.  ``statistics`` holds the
+    extended statistics objects, schema-qualified (their schema may not be the table's).
+    Rules keep their names: they live in the table's namespace, not in a schema.
     """
 
     old: QualifiedName
@@ -86,6 +102,9 @@ class RenamePlan:
     constraints: Mapping[str, str]
     triggers: Mapping[str, str]
     policies: Mapping[str, str]
+    statistics: Mapping[QualifiedName, QualifiedName] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     def resolve(self, schema: str | None, name: str) -> QualifiedName:
         """The relation a possibly unqualified name means (unqualified: the table's schema)."""
@@ -103,6 +122,10 @@ class RenamePlan:
     def stale_relations(self) -> frozenset[QualifiedName]:
         """Old relation names that must not survive a rename (they are not also new names)."""
         return frozenset(self.relations) - frozenset(self.relations.values())
+
+    def stale_statistics(self) -> frozenset[QualifiedName]:
+        """Old statistics names that must not survive a rename."""
+        return frozenset(self.statistics) - frozenset(self.statistics.values())
 
 
 def plan_rename(spec: TableSpec, new: QualifiedName, *, shorten_names: bool = False) -> RenamePlan:
@@ -123,6 +146,7 @@ def plan_rename(spec: TableSpec, new: QualifiedName, *, shorten_names: bool = Fa
         constraints=MappingProxyType(_plan_constraints(spec, relations, namer)),
         triggers=MappingProxyType({t: namer.member("trigger", t) for t in spec.owned.triggers}),
         policies=MappingProxyType({p: namer.member("policy", p) for p in spec.owned.policies}),
+        statistics=MappingProxyType(_plan_statistics(spec, new, namer)),
     )
     _check_distinct(plan)
     return plan
@@ -148,6 +172,19 @@ def _plan_relations(
     return relations
 
 
+def _plan_statistics(
+    spec: TableSpec, new: QualifiedName, namer: _Namer
+) -> dict[QualifiedName, QualifiedName]:
+    """Like a sequence: a statistics object moves with the table only from the table's schema;
+    the table-name part of its name follows the new table name, as an index's does."""
+    out = {}
+    for st in spec.owned.statistics:
+        schema = new.schema if st.schema == spec.schema else st.schema
+        name = namer.relation("statistics", st.name, stays=schema == st.schema)
+        out[QualifiedName(st.schema, st.name)] = QualifiedName(schema, name)
+    return out
+
+
 def _plan_constraints(
     spec: TableSpec, relations: Mapping[QualifiedName, QualifiedName], namer: _Namer
 ) -> dict[str, str]:
@@ -166,6 +203,8 @@ def _check_distinct(plan: RenamePlan) -> None:
     _require_distinct("constraint", plan.constraints)
     _require_distinct("trigger", plan.triggers)
     _require_distinct("policy", plan.policies)
+    statistics = {old.display(): new.display() for old, new in plan.statistics.items()}
+    _require_distinct("statistics", statistics)
 
 
 def _require_distinct(kind: str, names: Mapping[str, str]) -> None:
@@ -313,7 +352,14 @@ def _rename_owned(owned: Owned, plan: RenamePlan) -> Owned:
         ),
         trigger_relations=tuple(on(r) for r in owned.trigger_relations),
         policy_relations=tuple(on(r) for r in owned.policy_relations),
+        statistics=tuple(_rename_statistics(s, plan) for s in owned.statistics),
+        rules=owned.rules,
     )
+
+
+def _rename_statistics(st: OwnedStatistics, plan: RenamePlan) -> OwnedStatistics:
+    new = plan.statistics[QualifiedName(st.schema, st.name)]
+    return OwnedStatistics(new.schema, new.name)
 
 
 def _rename_sequence(seq: OwnedSequence, plan: RenamePlan) -> OwnedSequence:
@@ -401,6 +447,14 @@ def _map_names(plan: RenamePlan, items: object) -> tuple[ast.String, ...] | None
     return None if renamed is None else _as_strings(renamed)
 
 
+def _map_statistics(plan: RenamePlan, items: object) -> tuple[ast.String, ...] | None:
+    """A statistics object's [schema.]name renamed, or None if it is not one of the table's."""
+    names = _strings(items)
+    old = None if names is None else _resolve(plan, names)
+    new = None if old is None else plan.statistics.get(old)
+    return None if new is None or names is None else _as_strings(_requalify(plan, names, new))
+
+
 def _relation_literal(node: ast.Node | None) -> ast.A_Const | None:
     """A string constant holding a relation name: the operand of ::regclass, or the first
     argument of nextval/currval/setval/pg_get_serial_sequence."""
@@ -466,7 +520,7 @@ class _AliasNames(Visitor):
 def _aliases(stmt: ast.Node) -> frozenset[str]:
     collector = _AliasNames()
     collector(stmt)
-    if isinstance(stmt, ast.CreateTrigStmt):
+    if isinstance(stmt, ast.CreateTrigStmt | ast.RuleStmt):  # a rule's OLD and NEW rows too
         collector.names |= _TRIGGER_ROWS
     return frozenset(collector.names)
 
@@ -577,8 +631,10 @@ class _Renamer(Visitor):
         """COMMENT ON's object renamed: rel, rel.column, or member ON rel; None if unchanged."""
         if objtype in _RELATION_COMMENTS:
             return _map_names(self._plan, items)
+        if objtype == ObjectType.OBJECT_STATISTIC_EXT:
+            return _map_statistics(self._plan, items)
         kind = _MEMBER_COMMENTS.get(objtype)
-        if objtype != ObjectType.OBJECT_COLUMN and kind is None:
+        if objtype not in _KEPT_MEMBER_COMMENTS and kind is None:
             return None
         owner = _map_names(self._plan, items[:-1])
         if owner is None:
@@ -611,6 +667,18 @@ class _Renamer(Visitor):
     def visit_CreatePolicyStmt(self, ancestors: Ancestor, node: ast.CreatePolicyStmt) -> None:
         node.policy_name = self._member("policy", node.policy_name)
 
+    # -- extended statistics (their FROM relation is a RangeVar)
+
+    def visit_CreateStatsStmt(self, ancestors: Ancestor, node: ast.CreateStatsStmt) -> None:
+        new = _map_statistics(self._plan, node.defnames)
+        if new is not None:
+            node.defnames = new
+
+    def visit_AlterStatsStmt(self, ancestors: Ancestor, node: ast.AlterStatsStmt) -> None:
+        new = _map_statistics(self._plan, node.defnames)
+        if new is not None:
+            node.defnames = new
+
 
 # --------------------------------------------------------------------------- the audit
 
@@ -632,6 +700,22 @@ class _Leftovers(Visitor):
 
     def visit_FuncCall(self, ancestors: Ancestor, node: ast.FuncCall) -> None:
         self._check_literal(_relation_literal(node))
+
+    def visit_CreateStatsStmt(self, ancestors: Ancestor, node: ast.CreateStatsStmt) -> None:
+        self._check_statistics(node.defnames)
+
+    def visit_AlterStatsStmt(self, ancestors: Ancestor, node: ast.AlterStatsStmt) -> None:
+        self._check_statistics(node.defnames)
+
+    def visit_CommentStmt(self, ancestors: Ancestor, node: ast.CommentStmt) -> None:
+        if node.objtype == ObjectType.OBJECT_STATISTIC_EXT:
+            self._check_statistics(node.object)
+
+    def _check_statistics(self, items: object) -> None:
+        names = _strings(items)
+        old = None if names is None else _resolve(self._plan, names)
+        if old is not None and old in self._plan.stale_statistics():
+            self.found.append(f"statistics {old.display()}")
 
     def _check_literal(self, const: ast.A_Const | None) -> None:
         parts = None if const is None else _literal_parts(const)

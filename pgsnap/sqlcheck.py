@@ -7,6 +7,7 @@ from typing import Any
 from pglast import ast, parse_sql
 from pglast.enums import (
     AlterTableType,
+    CmdType,
     ConstrType,
     ObjectType,
     SetOperation,
@@ -92,6 +93,17 @@ TABLE_COMMENTS = {
     ObjectType.OBJECT_TRIGGER,
     ObjectType.OBJECT_POLICY,
 }
+# rules: ALTER TABLE … DISABLE / ENABLE REPLICA / ENABLE ALWAYS RULE, COMMENT ON RULE … ON table
+TABLE_COMMANDS |= {
+    AlterTableType.AT_DisableRule,
+    AlterTableType.AT_EnableReplicaRule,
+    AlterTableType.AT_EnableAlwaysRule,
+}
+TABLE_COMMENTS |= {ObjectType.OBJECT_RULE}
+# what a rule of a table may do (an action list of none is DO NOTHING); an ON SELECT rule
+# would turn the table into a view
+RULE_ACTIONS = (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.NotifyStmt)
+RULE_EVENTS = {CmdType.CMD_INSERT, CmdType.CMD_UPDATE, CmdType.CMD_DELETE}
 
 
 class _Names:
@@ -104,6 +116,7 @@ class _Names:
         self.partitions = {(spec.schema, p.name) for p in spec.owned.partitions}
         self.family = {self.table} | self.partitions
         self.parents = [(p.schema, p.name) for p in spec.inherits]
+        self.statistics = {(s.schema, s.name) for s in spec.owned.statistics}
 
 
 def check_statements(spec: TableSpec, deps: list[Dependency]) -> None:
@@ -180,7 +193,37 @@ def _table_statement_allowed(stmt: Any, n: _Names) -> bool:
         return _comment_allowed(stmt, n)
     if isinstance(stmt, ast.SelectStmt):
         return _is_setval(stmt, n)
+    return _statistics_or_rule_allowed(stmt, n)
+
+
+def _statistics_or_rule_allowed(stmt: Any, n: _Names) -> bool:
+    """CREATE STATISTICS of ours on the table (or a partition) alone, ALTER STATISTICS of
+    ours, CREATE RULE on the table (or a partition) with DML or NOTIFY actions only."""
+    if isinstance(stmt, ast.CreateStatsStmt):
+        relations = [_rel(r) for r in stmt.relations or () if isinstance(r, ast.RangeVar)]
+        return (
+            _names(stmt.defnames or ()) in n.statistics
+            and len(stmt.relations or ()) == 1
+            and len(relations) == 1
+            and relations[0] in n.family
+            and not stmt.if_not_exists
+        )
+    if isinstance(stmt, ast.AlterStatsStmt):
+        return _names(stmt.defnames or ()) in n.statistics and not stmt.missing_ok
+    if isinstance(stmt, ast.RuleStmt):
+        return (
+            _rel(stmt.relation) in n.family
+            and not stmt.replace
+            and stmt.event in RULE_EVENTS
+            and all(_rule_action_allowed(a) for a in stmt.actions or ())
+        )
     return False
+
+
+def _rule_action_allowed(action: Any) -> bool:
+    if isinstance(action, ast.SelectStmt) and action.intoClause is not None:
+        return False  # SELECT … INTO creates a table
+    return isinstance(action, RULE_ACTIONS)
 
 
 def _index_commands_allowed(stmt: Any, n: _Names) -> bool:
@@ -210,6 +253,8 @@ def _comment_allowed(stmt: Any, n: _Names) -> bool:
         return parts in n.indexes
     if stmt.objtype == ObjectType.OBJECT_SEQUENCE:
         return parts in n.sequences
+    if stmt.objtype == ObjectType.OBJECT_STATISTIC_EXT:
+        return parts in n.statistics
     if stmt.objtype in TABLE_COMMENTS:  # constraint, trigger, policy: ... ON table
         return parts[:2] in n.family and len(parts) == 3
     return False

@@ -60,4 +60,9 @@ def swap_statements(staged: TableSpec, final: TableSpec) -> list[str]:
         for i, (a, b) in enumerate(zip(so.policies, fo.policies, strict=True))
         if a != b
     ]
+    out += [  # each stays in its schema: staging does not move the table
+        f"ALTER STATISTICS {ident(a.schema, a.name)} RENAME TO {ident(b.name)}"
+        for a, b in zip(so.statistics, fo.statistics, strict=True)
+        if a.name != b.name
+    ]
     return out

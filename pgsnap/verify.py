@@ -513,7 +513,8 @@ def _load_and_check(
 
 def _create_schemas(conn: Conn, specs: list[TableSpec]) -> None:
     """The tables' schemas, in the fresh database (public is there already)."""
-    for schema in sorted({s.schema for s in specs} - {"public"}):
+    stats = {st.schema for s in specs for st in s.owned.statistics}
+    for schema in sorted(({s.schema for s in specs} | stats) - {"public"}):
         stmt = sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema))
         with connection.statement_errors(stmt.as_string(conn)):
             conn.execute(stmt)

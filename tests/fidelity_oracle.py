@@ -40,7 +40,7 @@ import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -360,15 +360,19 @@ class NameMap:
     """Old → new names, as pg_dump prints them with --quote-all-identifiers.
 
     Relations are printed schema-qualified (and inside ``'…'::"regclass"`` literals); index,
-    constraint, trigger and policy names are printed alone.
+    constraint, trigger and policy names are printed alone.  A column qualified with the
+    table's name alone (``"t"."c"`` in a rule's action) is a ``qualifiers`` entry: taken for a
+    column, not for a relation, unless ``"t"`` is a schema holding a mapped relation.
     """
 
     relations: Mapping[tuple[str, str], tuple[str, str]]
     members: Mapping[str, str]
+    qualifiers: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_plan(cls, plan: RenamePlan) -> NameMap:
         relations = {(o.schema, o.name): (n.schema, n.name) for o, n in plan.relations.items()}
+        relations |= {(o.schema, o.name): (n.schema, n.name) for o, n in plan.statistics.items()}
         members: dict[str, str] = {}
         singles = [
             *((o.name, n.name) for o, n in plan.relations.items() if o != plan.old),
@@ -379,7 +383,7 @@ class NameMap:
         for old, new in singles:
             if members.setdefault(old, new) != new:
                 raise CaseError(f'"{old}" is renamed both to "{members[old]}" and to "{new}"')
-        return cls(relations, members)
+        return cls(relations, members, {plan.old.name: plan.new.name})
 
     def apply(self, text: str) -> str:
         """The text with every mapped name replaced; other string literals are left alone."""
@@ -398,6 +402,8 @@ class NameMap:
         parts = [p.replace('""', '"') for p in _QUOTED_RE.findall(chain)]
         if len(parts) >= 2 and (parts[0], parts[1]) in self.relations:
             parts[0], parts[1] = self.relations[parts[0], parts[1]]
+        elif len(parts) == 2 and parts[0] in self.qualifiers:
+            parts[0] = self.qualifiers[parts[0]]
         elif len(parts) == 1:
             parts[0] = self.members.get(parts[0], parts[0])
         return ".".join('"' + p.replace('"', '""') + '"' for p in parts)
@@ -428,6 +434,8 @@ SELECT 'trigger', tgname FROM pg_catalog.pg_trigger JOIN family f ON f.oid = tgr
   WHERE NOT tgisinternal
 UNION ALL
 SELECT 'policy', polname FROM pg_catalog.pg_policy JOIN family f ON f.oid = polrelid
+UNION ALL
+SELECT 'statistics', stxname FROM pg_catalog.pg_statistic_ext JOIN family f ON f.oid = stxrelid
 """
 
 
@@ -446,6 +454,7 @@ def owned_names(dsn: str, table: QualifiedName) -> set[tuple[str, str]]:
 def map_owned(names: Iterable[tuple[str, str]], plan: RenamePlan) -> set[tuple[str, str]]:
     """The owned names of the source, as the plan says they are called after the rename."""
     kinds = {"constraint": plan.constraints, "trigger": plan.triggers, "policy": plan.policies}
+    kinds["statistics"] = {o.name: n.name for o, n in plan.statistics.items()}
     out = set()
     for kind, name in names:
         if kind == "relation":
@@ -466,14 +475,29 @@ SELECT pg_catalog.pg_get_statisticsobjdef(s.oid)
        || coalesce(' -- comment ' || pg_catalog.quote_literal(
               pg_catalog.obj_description(s.oid, 'pg_statistic_ext')), '')
 FROM pg_catalog.pg_statistic_ext s
-WHERE s.stxrelid = %s::pg_catalog.regclass
+WHERE s.stxrelid IN (  -- the table and its partitions, sub-partitions included
+    WITH RECURSIVE family AS (
+        SELECT %s::pg_catalog.regclass::pg_catalog.oid AS oid
+      UNION ALL
+        SELECT i.inhrelid FROM pg_catalog.pg_inherits i
+        JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid AND c.relispartition
+        JOIN family f ON i.inhparent = f.oid
+    )
+    SELECT oid FROM family)
 ORDER BY 1
 """
 
 
-def extended_statistics(dsn: str, table: QualifiedName) -> list[str]:
-    """The table's CREATE STATISTICS definitions, with their statistics targets and comments."""
+def extended_statistics(dsn: str, table: QualifiedName, *, quote_all: bool = False) -> list[str]:
+    """The CREATE STATISTICS definitions of the table and its partitions, with their
+    statistics targets and comments.
+
+    With ``quote_all``, every name is quoted and schema-qualified (for NameMap.apply).
+    """
     with psycopg.connect(dsn) as conn:
+        if quote_all:
+            conn.execute("SET search_path = ''")
+            conn.execute("SET quote_all_identifiers = on")
         regclass = sql.Identifier(table.schema, table.name).as_string(conn)
         return [str(r[0]) for r in conn.execute(EXTENDED_STATISTICS, (regclass,))]
 

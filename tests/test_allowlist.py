@@ -13,6 +13,9 @@ from pgservers import TestDB
 
 import pgsnap
 from pgsnap import archive
+from pgsnap.errors import UnsafeStatementError
+from pgsnap.model import Owned, OwnedStatistics, TableSpec
+from pgsnap.sqlcheck import check_statements
 
 Mutation = Callable[[dict[str, Any]], None]
 
@@ -62,6 +65,17 @@ def _add_post(stmt: str) -> Mutation:
     return mutate
 
 
+def _owned_statistics(stmt: str) -> Mutation:
+    """A statement about statistics that the manifest, tampered too, calls the table's own."""
+
+    def mutate(meta: dict[str, Any]) -> None:
+        owned = meta["tables"][0]["owned"]
+        owned["statistics"] = [*owned.get("statistics", ()), {"schema": "public", "name": "st"}]
+        meta["tables"][0]["post_data"].append(stmt)
+
+    return mutate
+
+
 def _bad_dependency(meta: dict[str, Any]) -> None:
     meta.setdefault("dependencies", []).append(
         {
@@ -93,6 +107,40 @@ TAMPERS: dict[str, Mutation] = {
         'SELECT pg_catalog.setval(\'"public"."papers_legacy_no_seq"\', (SELECT 1 FROM pg_sleep(0)), true)'
     ),
     "dependency under another name": _bad_dependency,
+    "statistics on another table": _owned_statistics(
+        'CREATE STATISTICS "public"."st" ON "id", "name" FROM "public"."venues"'
+    ),
+    "statistics on two tables": _owned_statistics(
+        'CREATE STATISTICS "public"."st" ON "id", "title" FROM "public"."papers", "public"."venues"'
+    ),
+    "statistics of a foreign name": _add_post(
+        'CREATE STATISTICS "public"."venues_st" ON "id", "title" FROM "public"."papers"'
+    ),
+    "alter statistics of a foreign name": _add_post(
+        'ALTER STATISTICS "public"."venues_st" SET STATISTICS 0'
+    ),
+    "comment on foreign statistics": _add_post(
+        'COMMENT ON STATISTICS "public"."venues_st" IS \'x\''
+    ),
+    "rule on another table": _add_post(
+        'CREATE RULE "papers_r" AS ON INSERT TO "public"."venues" DO INSTEAD NOTHING'
+    ),
+    "rule making a table": _add_post(
+        'CREATE RULE "papers_r" AS ON INSERT TO "public"."papers" DO ALSO SELECT 1 INTO "pwned"'
+    ),
+    "rule turning the table into a view": _add_post(
+        'CREATE RULE "_RETURN" AS ON SELECT TO "public"."papers" DO INSTEAD SELECT * FROM '
+        '"public"."papers_authors"'
+    ),
+    "rule replacing another": _add_post(
+        'CREATE OR REPLACE RULE "papers_r" AS ON DELETE TO "public"."papers" DO INSTEAD NOTHING'
+    ),
+    "rule state on another table": _add_post(
+        'ALTER TABLE "public"."venues" DISABLE RULE "venues_r"'
+    ),
+    "comment on a rule of another table": _add_post(
+        'COMMENT ON RULE "venues_r" ON "public"."venues" IS \'x\''
+    ),
 }
 
 
@@ -131,3 +179,49 @@ def test_stream_load_checks_statements_too(db: TestDB, tmp_path: Path) -> None:
     )
     assert res.returncode == 5 and b"refusing the archive" in res.stderr
     assert not exists(db.dsn, "p2")
+
+
+STATISTICS_AND_RULES = (
+    'CREATE STATISTICS "st"."papers_ab" (ndistinct) ON "a", "lower"("b") FROM "public"."papers"',
+    'ALTER STATISTICS "st"."papers_ab" SET STATISTICS 500',
+    'COMMENT ON STATISTICS "st"."papers_ab" IS \'x\'',
+    'CREATE RULE "r" AS ON DELETE TO "public"."papers" DO ( INSERT INTO "public"."log" '
+    'VALUES ("old"."id"); UPDATE "public"."papers" SET "n" = 0; DELETE FROM "public"."log"; '
+    'NOTIFY "papers_deleted"; SELECT 1 )',
+    'CREATE RULE "r2" AS ON UPDATE TO "public"."papers" WHERE ("old"."id" < 0) DO INSTEAD NOTHING',
+    'ALTER TABLE "public"."papers" DISABLE RULE "r"',
+    'ALTER TABLE "public"."papers" ENABLE REPLICA RULE "r"',
+    'ALTER TABLE "public"."papers" ENABLE ALWAYS RULE "r2"',
+    'COMMENT ON RULE "r" ON "public"."papers" IS \'x\'',
+)
+
+
+def _spec(*post_data: str) -> TableSpec:
+    owned = Owned(statistics=(OwnedStatistics("st", "papers_ab"),), rules=("r", "r2"))
+    return TableSpec("public", "papers", (), owned, (), post_data)
+
+
+def test_statistics_and_rules_of_the_table_are_allowed() -> None:
+    check_statements(_spec(*STATISTICS_AND_RULES), [])  # raises when one is refused
+
+
+@pytest.mark.parametrize(
+    "stmt",
+    [
+        # the same statements, aimed elsewhere: another statistics name, another table
+        'CREATE STATISTICS "public"."papers_ab" ON "a", "b" FROM "public"."papers"',
+        'CREATE STATISTICS "st"."papers_ab" ON "a", "b" FROM "public"."other"',
+        'CREATE STATISTICS IF NOT EXISTS "st"."papers_ab" ON "a", "b" FROM "public"."papers"',
+        'ALTER STATISTICS "public"."papers_ab" SET STATISTICS 500',
+        'ALTER STATISTICS IF EXISTS "st"."papers_ab" SET STATISTICS 500',
+        'COMMENT ON STATISTICS "st"."other" IS \'x\'',
+        'CREATE RULE "r" AS ON DELETE TO "public"."other" DO INSTEAD NOTHING',
+        'CREATE RULE "r" AS ON DELETE TO "public"."papers" DO ALSO SELECT 1 INTO "t"',
+        'CREATE RULE "_RETURN" AS ON SELECT TO "public"."papers" DO INSTEAD SELECT 1 AS "id"',
+        'ALTER TABLE "public"."other" ENABLE ALWAYS RULE "r"',
+        'COMMENT ON RULE "r" ON "public"."other" IS \'x\'',
+    ],
+)
+def test_statistics_and_rules_elsewhere_are_refused(stmt: str) -> None:
+    with pytest.raises(UnsafeStatementError, match="refusing the archive"):
+        check_statements(_spec(stmt), [])

@@ -227,7 +227,7 @@ def check_as_name(case: Case, prepared: Prepared) -> None:
     assert map_owned(old_owned, plan) == owned_names(source.dsn, new)
     # ...and the plan renames nothing that is not the table's
     renamed = {o.name for o in plan.relations if o != plan.old} | set(plan.constraints)
-    renamed |= set(plan.triggers) | set(plan.policies)
+    renamed |= set(plan.triggers) | set(plan.policies) | {o.name for o in plan.statistics}
     assert renamed <= {name for _, name in old_owned}
     names = NameMap.from_plan(plan)
     expected = [names.apply(e) for e in entries(prepared.quoted.result())]
@@ -235,6 +235,10 @@ def check_as_name(case: Case, prepared: Prepared) -> None:
     renamed_tables = [plan.relations.get(t, t) for t in case.tables]
     got = entries(schema_dump(prepared.server, source.name, renamed_tables, quote_all=True))
     assert entries_diff(expected, got) == ""
+    # pg_dump -t leaves extended statistics out: compare them from the catalog, names mapped
+    old_stats = extended_statistics(source.dsn, case.table, quote_all=True)
+    new_stats = extended_statistics(source.dsn, new, quote_all=True)
+    assert sorted(names.apply(s) for s in old_stats) == sorted(new_stats)
     for old_table, new_table in zip(case.tables, renamed_tables, strict=True):
         assert content_md5(source.dsn, new_table) == content_md5(source.dsn, old_table)
 

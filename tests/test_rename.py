@@ -11,7 +11,14 @@ from pglast.parser import parse_sql
 from pglast.visitors import Ancestor, Visitor
 
 from pgsnap.errors import NameTooLongError, RenameError, UsageError
-from pgsnap.model import Constraint, Owned, OwnedSequence, QualifiedName, TableSpec
+from pgsnap.model import (
+    Constraint,
+    Owned,
+    OwnedSequence,
+    OwnedStatistics,
+    QualifiedName,
+    TableSpec,
+)
 from pgsnap.naming import split_qualified
 from pgsnap.rename import (
     RenamePlan,
@@ -715,3 +722,148 @@ def test_every_renamed_statement_parses_again() -> None:
         assert len(ddl(got)) == len(ddl(PAPERS))
         for statement in ddl(got):
             assert isinstance(tree(statement), ast.Node)
+
+
+# --------------------------------------------------------------------------- statistics and rules
+
+# What the dumper writes for extended statistics: one in the table's schema, one elsewhere.
+STATISTICS_SPEC = TableSpec(
+    "public",
+    "papers",
+    (),
+    Owned(statistics=(OwnedStatistics("public", "papers_ab"), OwnedStatistics("st", "by_title"))),
+    (),
+    (
+        'CREATE STATISTICS "public"."papers_ab" (ndistinct) ON "a", "b" FROM "public"."papers"',
+        'ALTER STATISTICS "public"."papers_ab" SET STATISTICS 500',
+        'COMMENT ON STATISTICS "public"."papers_ab" IS \'papers_ab stays in here\'',
+        'CREATE STATISTICS "st"."by_title" (mcv) ON "a", "lower"("title") FROM "public"."papers"',
+        'COMMENT ON STATISTICS "st"."by_title" IS \'elsewhere\'',
+        'COMMENT ON STATISTICS "public"."papers_authors_ab" IS \'not ours\'',
+    ),
+)
+
+
+def test_extended_statistics_follow_the_table() -> None:
+    got = rename_table(STATISTICS_SPEC, PAPERS_TEST)
+    assert got.owned.statistics == (
+        OwnedStatistics("public", "papers_test_ab"),
+        OwnedStatistics("st", "papers_test_by_title"),  # stays in its schema, must differ
+    )
+    expected = (
+        "CREATE STATISTICS public.papers_test_ab (ndistinct) ON a, b FROM public.papers_test",
+        "ALTER STATISTICS public.papers_test_ab SET STATISTICS 500",
+        "COMMENT ON STATISTICS public.papers_test_ab IS 'papers_ab stays in here'",
+        "CREATE STATISTICS st.papers_test_by_title (mcv) ON a, lower(title) "
+        "FROM public.papers_test",
+        "COMMENT ON STATISTICS st.papers_test_by_title IS 'elsewhere'",
+        "COMMENT ON STATISTICS public.papers_authors_ab IS 'not ours'",
+    )
+    for actual, wanted in zip(got.post_data, expected, strict=True):
+        assert_sql(actual, wanted)
+    plan = plan_rename(STATISTICS_SPEC, PAPERS_TEST)
+    assert plan.statistics[QualifiedName("st", "by_title")] == QualifiedName(
+        "st", "papers_test_by_title"
+    )
+
+
+def test_statistics_move_with_the_table_only_from_its_schema() -> None:
+    got = rename_table(STATISTICS_SPEC, QualifiedName("archive", "papers"))
+    assert got.owned.statistics == (
+        OwnedStatistics("archive", "papers_ab"),
+        OwnedStatistics("st", "papers_by_title"),
+    )
+    assert_sql(
+        got.post_data[0],
+        "CREATE STATISTICS archive.papers_ab (ndistinct) ON a, b FROM archive.papers",
+    )
+    assert_sql(got.post_data[1], "ALTER STATISTICS archive.papers_ab SET STATISTICS 500")
+
+
+def test_duplicate_new_statistics_names_are_refused() -> None:
+    spec = TableSpec(
+        "public",
+        "papers",
+        (),
+        Owned(statistics=(OwnedStatistics("public", "papers_a"), OwnedStatistics("public", "x_a"))),
+    )
+    with pytest.raises(
+        RenameError,
+        match=re.escape('statistics names "public.papers_a", "public.x_a" would all be renamed'),
+    ):
+        plan_rename(spec, QualifiedName("archive", "x"))
+
+
+def test_over_long_statistics_name_is_refused_naming_it() -> None:
+    spec = TableSpec("public", "p", (), Owned(statistics=(OwnedStatistics("public", "p_s"),)))
+    with pytest.raises(NameTooLongError, match=r'^statistics "p_s" would be renamed to "q{62}_s"'):
+        plan_rename(spec, QualifiedName("public", "q" * 62))
+
+
+def test_leftover_audit_reports_old_statistics_names() -> None:
+    plan = plan_rename(STATISTICS_SPEC, PAPERS_TEST)
+    stmt = tree('ALTER STATISTICS "st"."by_title" SET STATISTICS 5')
+    assert _find_leftovers(stmt, plan) == ["statistics st.by_title"]
+    assert _find_leftovers(tree('COMMENT ON STATISTICS "public"."papers_ab" IS NULL'), plan) == [
+        "statistics public.papers_ab"
+    ]
+
+
+RULES_SPEC = TableSpec(
+    "public",
+    "papers",
+    (),
+    Owned(rules=("papers_orphans", "papers_guard")),
+    (),
+    (
+        # pg_get_ruledef's text, the closing semicolon taken off
+        'CREATE RULE "papers_orphans" AS\n    ON DELETE TO "public"."papers" DO  UPDATE '
+        '"public"."papers" SET "parent_id" = NULL::bigint\n  WHERE ("papers"."parent_id" = '
+        '"old"."id")',
+        'CREATE RULE "papers_log" AS\n    ON INSERT TO "public"."papers" DO  INSERT INTO '
+        '"public"."papers_authors" ("id", "author") VALUES ("new"."id", (SELECT "count"(*) '
+        'FROM "public"."papers" "p" WHERE "p"."id" > 0)::"text")',
+        'CREATE RULE "papers_guard" AS\n    ON UPDATE TO "public"."papers"\n   WHERE '
+        '("old"."id" < 0) DO INSTEAD NOTHING',
+        'ALTER TABLE "public"."papers" DISABLE RULE "papers_guard"',
+        'ALTER TABLE "public"."papers" ENABLE REPLICA RULE "papers_orphans"',
+        'ALTER TABLE "public"."papers" ENABLE ALWAYS RULE "papers_log"',
+        'COMMENT ON RULE "papers_guard" ON "public"."papers" IS \'papers_guard\'',
+    ),
+)
+
+
+def test_rules_keep_their_names_and_follow_the_table() -> None:
+    got = rename_table(RULES_SPEC, PAPERS_TEST)
+    assert got.owned.rules == RULES_SPEC.owned.rules
+    expected = (
+        "CREATE RULE papers_orphans AS ON DELETE TO public.papers_test DO UPDATE "
+        "public.papers_test SET parent_id = NULL::bigint WHERE papers_test.parent_id = old.id",
+        "CREATE RULE papers_log AS ON INSERT TO public.papers_test DO INSERT INTO "
+        "public.papers_authors (id, author) VALUES (new.id, (SELECT count(*) "
+        "FROM public.papers_test p WHERE p.id > 0)::text)",
+        "CREATE RULE papers_guard AS ON UPDATE TO public.papers_test WHERE old.id < 0 "
+        "DO INSTEAD NOTHING",
+        "ALTER TABLE public.papers_test DISABLE RULE papers_guard",
+        "ALTER TABLE public.papers_test ENABLE REPLICA RULE papers_orphans",
+        "ALTER TABLE public.papers_test ENABLE ALWAYS RULE papers_log",
+        "COMMENT ON RULE papers_guard ON public.papers_test IS 'papers_guard'",
+    )
+    for actual, wanted in zip(got.post_data, expected, strict=True):
+        assert_sql(actual, wanted)
+
+
+def test_rule_old_and_new_rows_are_not_a_table() -> None:
+    spec = TableSpec("public", "new", (), Owned(rules=("r",)))
+    out = renamed(
+        'CREATE RULE "r" AS ON INSERT TO "public"."new" DO ALSO NOTIFY "n"; ',
+        'CREATE RULE "r2" AS ON UPDATE TO "public"."new" WHERE ("new"."id" <> "old"."id") '
+        'DO INSTEAD UPDATE "public"."new" SET "id" = "new"."id"',
+        spec=spec,
+        new=QualifiedName("public", "new_copy"),
+    )
+    assert_sql(
+        out.splitlines()[1],
+        "CREATE RULE r2 AS ON UPDATE TO public.new_copy WHERE new.id <> old.id "
+        "DO INSTEAD UPDATE public.new_copy SET id = new.id",
+    )

@@ -285,3 +285,101 @@ def test_dump_warns_past_five_backups_of_the_table(db: TestDB, tmp_path: Path) -
         "10",
     )
     assert "warning:" not in more.stderr
+
+
+STATISTICS_AND_RULES = """
+  CREATE SCHEMA st;
+  CREATE TABLE r_log (id int, what text);
+  CREATE TABLE r (id int PRIMARY KEY, parent int, v text);
+  CREATE STATISTICS st.r_pv (dependencies) ON parent, v FROM r;
+  ALTER STATISTICS st.r_pv SET STATISTICS 50;
+  COMMENT ON STATISTICS st.r_pv IS 'parent and v';
+  CREATE RULE r_del AS ON DELETE TO r DO ALSO (
+    INSERT INTO r_log VALUES (OLD.id, 'deleted');
+    UPDATE r SET parent = NULL WHERE r.parent = OLD.id);
+  CREATE RULE r_guard AS ON UPDATE TO r WHERE OLD.id < 0 DO INSTEAD NOTHING;
+  ALTER TABLE r DISABLE RULE r_guard;
+  COMMENT ON RULE r_del ON r IS 'log; orphan the children';
+  INSERT INTO r VALUES (1, NULL, 'a'), (2, 1, 'b');"""
+# the rules and extended statistics of a table, as the catalog prints them
+RULES_AND_STATISTICS = """
+  SELECT pg_get_ruledef(oid), ev_enabled::text, obj_description(oid, 'pg_rewrite')
+  FROM pg_rewrite WHERE ev_class = %(t)s::regclass AND rulename <> '_RETURN'
+  UNION ALL
+  SELECT pg_get_statisticsobjdef(oid), stxstattarget::int::text,
+         obj_description(oid, 'pg_statistic_ext')
+  FROM pg_statistic_ext WHERE stxrelid = %(t)s::regclass
+  ORDER BY 1"""
+
+
+def test_rules_and_statistics_through_psql_and_inspect_ddl(db: TestDB, tmp_path: Path) -> None:
+    db.execute(STATISTICS_AND_RULES)
+    source = db.execute(RULES_AND_STATISTICS, {"t": "r"})
+    assert len(source) == 3
+    out = tmp_path / "r.sql.zst"
+    pgsnap.dump("r", dsn=db.dsn, output=out)
+    script = subprocess.run(["zstd", "-dc", str(out)], capture_output=True, check=True).stdout
+    ddl = cli("inspect", str(out), "--ddl").stdout.encode()
+    for text, rows in ((script, 2), (ddl, 0)):  # inspect --ddl prints no rows
+        target = db.make_db()
+        target.execute("CREATE SCHEMA st; CREATE TABLE r_log (id int, what text)")
+        target.server.run_client(
+            "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", dbname=target.name, stdin=text
+        )
+        assert target.execute(RULES_AND_STATISTICS, {"t": "r"}) == source
+        assert target.execute("SELECT count(*) FROM r") == [(rows,)]
+
+
+def test_load_as_renames_statistics_and_retargets_rules(db: TestDB, tmp_path: Path) -> None:
+    db.execute(STATISTICS_AND_RULES)
+    out = tmp_path / "r.sql.zst"
+    pgsnap.dump("r", dsn=db.dsn, output=out)
+    pgsnap.load(str(out), dsn=db.dsn, as_name="r_copy")
+    assert db.execute(
+        "SELECT stxnamespace::regnamespace::text, stxname, stxstattarget::int FROM "
+        "pg_statistic_ext WHERE stxrelid = 'r_copy'::regclass"
+    ) == [("st", "r_copy_pv", 50)]
+    assert db.execute(
+        "SELECT rulename, ev_enabled FROM pg_rewrite WHERE ev_class = 'r_copy'::regclass ORDER BY 1"
+    ) == [("r_del", "O"), ("r_guard", "D")]
+    # the rule acts on the copy (its own table, renamed) and still logs to r_log
+    db.execute("DELETE FROM r_copy WHERE id = 1")
+    assert db.execute("SELECT id, parent FROM r_copy") == [(2, None)]
+    assert db.execute("SELECT id, parent FROM r ORDER BY id") == [(1, None), (2, 1)]
+    assert db.execute("SELECT * FROM r_log") == [(1, "deleted")]
+    inspected = cli("inspect", str(out), "--as", "r_copy").stdout
+    assert "st.r_copy_pv" in inspected and "r_del" in inspected
+
+
+def test_staged_loads_give_statistics_their_final_names(db: TestDB, tmp_path: Path) -> None:
+    # --replace and --jobs build under a staging name, then rename everything into place
+    db.execute(STATISTICS_AND_RULES)
+    source = db.execute(RULES_AND_STATISTICS, {"t": "r"})
+    out = tmp_path / "r.sql.zst"
+    pgsnap.dump("r", dsn=db.dsn, output=out)
+    target = db.make_db()
+    target.execute("CREATE SCHEMA st; CREATE TABLE r_log (id int, what text)")
+    pgsnap.load(str(out), dsn=target.dsn, jobs=2)
+    assert target.execute(RULES_AND_STATISTICS, {"t": "r"}) == source
+    assert pgsnap.load(str(out), dsn=db.dsn, replace=True).mode == "replaced"
+    assert db.execute(RULES_AND_STATISTICS, {"t": "r"}) == source
+    assert db.execute("SELECT stxname FROM pg_statistic_ext") == [("r_pv",)]
+
+
+def test_a_statistics_schema_is_created_like_the_table_schema(db: TestDB, tmp_path: Path) -> None:
+    db.execute("""
+      CREATE SCHEMA stx;
+      CREATE TABLE s (a int, b int);
+      CREATE STATISTICS stx.s_ab (ndistinct) ON a, b FROM s;
+      INSERT INTO s VALUES (1, 2);""")
+    out = tmp_path / "s.sql.zst"
+    pgsnap.dump("s", dsn=db.dsn, output=out)
+    query = "SELECT stxnamespace::regnamespace::text, stxname FROM pg_statistic_ext"
+    loaded, piped = db.make_db(), db.make_db()
+    pgsnap.load(str(out), dsn=loaded.dsn)
+    script = subprocess.run(["zstd", "-dc", str(out)], capture_output=True, check=True).stdout
+    db.server.run_client("psql", "-X", "-q", dbname=piped.name, stdin=script)
+    assert loaded.execute(query) == piped.execute(query) == [("stx", "s_ab")]
+    # the restore test's fresh database gets the schema too
+    result = pgsnap.verify(out, dsn=db.dsn, restore_test=True)
+    assert result.restore_test is not None and result.restore_test.startswith("database ")

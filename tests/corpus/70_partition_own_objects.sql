@@ -15,3 +15,4 @@ COMMENT ON COLUMN readings_a.v IS 'value of a';
 CREATE TRIGGER readings_a_touch BEFORE INSERT ON readings_a FOR EACH ROW EXECUTE FUNCTION readings_noop();
 ALTER TABLE readings_b ENABLE ROW LEVEL SECURITY;
 INSERT INTO readings VALUES (1, 'a', 1), (2, 'b', NULL);
+CREATE STATISTICS readings_a_stats (dependencies) ON id, v FROM readings_a;

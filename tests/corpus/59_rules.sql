@@ -1,6 +1,7 @@
 -- A rule on the table (pg_dump -t emits the table's rules), one of them disabled.
 -- table: public.rules
 -- carries-dependencies: no
+-- as: public.rules_copy
 -- requires:
 CREATE TABLE rules_log (id integer, what text);
 -- case:

@@ -2,6 +2,7 @@
 -- and a comment.
 -- table: public.extended_statistics
 -- carries-dependencies: no
+-- as: public.extended_statistics_copy
 -- case:
 CREATE TABLE extended_statistics (id integer PRIMARY KEY, a integer, b integer, c text);
 CREATE STATISTICS extended_statistics_ab (ndistinct, dependencies) ON a, b FROM extended_statistics;
