@@ -311,11 +311,61 @@ def _not_found_message(conn: Conn, shown: str) -> str:
 
 def read_table(conn: Conn, oid: int, schema: str, name: str) -> CatTable:
     """Read the table and what belongs to it.  Call inside the dump's snapshot."""
-    return _read_table(conn, oid, schema, name, with_partitions=True)
+    return _read_tables(conn, [(oid, schema, name)], with_partitions=True)[0]
 
 
-def _read_table(conn: Conn, oid: int, schema: str, name: str, *, with_partitions: bool) -> CatTable:
-    t = fetch(conn, "table", oid=oid)[0]
+# per-relation queries: each takes an array of relation oids and returns a relid column, so a
+# table with hundreds of partitions is read in one round trip per query, not one per partition
+RELATION_QUERIES = (
+    "columns",
+    "constraints",
+    "indexes",
+    "sequences",
+    "triggers",
+    "policies",
+    "statistics",
+    "rules",
+)
+
+
+def _by_relation(conn: Conn, query_name: str, oids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The rows of a per-relation query, grouped by relation, in the query's order."""
+    out: dict[int, list[dict[str, Any]]] = {oid: [] for oid in oids}
+    for r in fetch(conn, query_name, oids=oids):
+        out[int(r["relid"])].append(r)
+    return out
+
+
+def _read_tables(
+    conn: Conn, relations: list[tuple[int, str, str]], *, with_partitions: bool
+) -> list[CatTable]:
+    oids = [oid for oid, _, _ in relations]
+    tables = _by_relation(conn, "table", oids)
+    rows = {name: _by_relation(conn, name, oids) for name in RELATION_QUERIES}
+    return [
+        _cat_table(
+            conn,
+            oid,
+            schema,
+            name,
+            tables[oid][0],
+            {k: v[oid] for k, v in rows.items()},
+            with_partitions=with_partitions,
+        )
+        for oid, schema, name in relations
+    ]
+
+
+def _cat_table(
+    conn: Conn,
+    oid: int,
+    schema: str,
+    name: str,
+    t: dict[str, Any],
+    rows: dict[str, list[dict[str, Any]]],
+    *,
+    with_partitions: bool,
+) -> CatTable:
     partitions = t["relkind"] == "p" and with_partitions
     return CatTable(
         oid=oid,
@@ -334,23 +384,23 @@ def _read_table(conn: Conn, oid: int, schema: str, name: str, *, with_partitions
         est_rows=t["est_rows"],
         index_bytes=t["index_bytes"],
         server_version=int(conn.info.server_version),
-        columns=tuple(_columns(conn, oid)),
-        constraints=tuple(_constraints(conn, oid)),
-        indexes=tuple(_indexes(conn, oid)),
-        sequences=tuple(_sequences(conn, oid)),
-        triggers=tuple(_triggers(conn, oid)),
-        policies=tuple(_policies(conn, oid)),
+        columns=tuple(_columns(rows["columns"])),
+        constraints=tuple(_constraints(rows["constraints"])),
+        indexes=tuple(_indexes(rows["indexes"])),
+        sequences=tuple(_sequences(conn, rows["sequences"])),
+        triggers=tuple(_triggers(rows["triggers"])),
+        policies=tuple(_policies(rows["policies"])),
         partkey=t["partkey"],
         partitions=tuple(_partitions(conn, oid)) if partitions else (),
         of_type=t["of_type"],
         parents=tuple(QualifiedName(s, n) for s, n in t["parents"]),
         is_partition=t["relispartition"],
-        statistics=tuple(_statistics(conn, oid)),
-        rules=tuple(_rules(conn, oid)),
+        statistics=tuple(_statistics(rows["statistics"])),
+        rules=tuple(_rules(rows["rules"])),
     )
 
 
-def _columns(conn: Conn, oid: int) -> list[CatColumn]:
+def _columns(rows: list[dict[str, Any]]) -> list[CatColumn]:
     return [
         CatColumn(
             name=r["attname"],
@@ -370,11 +420,11 @@ def _columns(conn: Conn, oid: int) -> list[CatColumn]:
             inherited_not_null=r["inherited_not_null"],
             attnum=r["attnum"],
         )
-        for r in fetch(conn, "columns", oid=oid)
+        for r in rows
     ]
 
 
-def _constraints(conn: Conn, oid: int) -> list[CatConstraint]:
+def _constraints(rows: list[dict[str, Any]]) -> list[CatConstraint]:
     return [
         CatConstraint(
             name=r["conname"],
@@ -386,11 +436,11 @@ def _constraints(conn: Conn, oid: int) -> list[CatConstraint]:
             comment=r["comment"],
             no_inherit=r["connoinherit"],
         )
-        for r in fetch(conn, "constraints", oid=oid)
+        for r in rows
     ]
 
 
-def _indexes(conn: Conn, oid: int) -> list[CatIndex]:
+def _indexes(rows: list[dict[str, Any]]) -> list[CatIndex]:
     return [
         CatIndex(
             name=r["relname"],
@@ -404,13 +454,13 @@ def _indexes(conn: Conn, oid: int) -> list[CatIndex]:
                 (int(a), int(b)) for a, b in (x.split() for x in r["stattargets"] or ())
             ),
         )
-        for r in fetch(conn, "indexes", oid=oid)
+        for r in rows
     ]
 
 
-def _sequences(conn: Conn, oid: int) -> list[CatSequence]:
+def _sequences(conn: Conn, rows: list[dict[str, Any]]) -> list[CatSequence]:
     out = []
-    for r in fetch(conn, "sequences", oid=oid):
+    for r in rows:
         state = conn.execute(
             sql.SQL("SELECT last_value, is_called FROM {}").format(
                 sql.Identifier(r["nspname"], r["relname"])
@@ -440,6 +490,12 @@ def _sequences(conn: Conn, oid: int) -> list[CatSequence]:
 
 
 def _partitions(conn: Conn, oid: int) -> list[CatPartition]:
+    rows = fetch(conn, "partitions", oid=oid)
+    oids = [int(r["oid"]) for r in rows]
+    indexes = _by_relation(conn, "partition_indexes", oids)
+    own = _read_tables(
+        conn, [(int(r["oid"]), r["nspname"], r["relname"]) for r in rows], with_partitions=False
+    )
     return [
         CatPartition(
             schema=r["nspname"],
@@ -454,24 +510,24 @@ def _partitions(conn: Conn, oid: int) -> list[CatPartition]:
                 CatPartitionIndex(
                     i["relname"], i["def"], i["parent_index"], i["conname"], i["condef"]
                 )
-                for i in fetch(conn, "partition_indexes", oid=r["oid"])
+                for i in indexes[int(r["oid"])]
             ),
-            own=_read_table(conn, r["oid"], r["nspname"], r["relname"], with_partitions=False),
+            own=mine,
         )
-        for r in fetch(conn, "partitions", oid=oid)
+        for r, mine in zip(rows, own, strict=True)
     ]
 
 
-def _triggers(conn: Conn, oid: int) -> list[CatTrigger]:
+def _triggers(rows: list[dict[str, Any]]) -> list[CatTrigger]:
     return [
         CatTrigger(
             name=r["tgname"], definition=r["def"], enabled=r["tgenabled"], comment=r["comment"]
         )
-        for r in fetch(conn, "triggers", oid=oid)
+        for r in rows
     ]
 
 
-def _policies(conn: Conn, oid: int) -> list[CatPolicy]:
+def _policies(rows: list[dict[str, Any]]) -> list[CatPolicy]:
     return [
         CatPolicy(
             name=r["polname"],
@@ -482,11 +538,11 @@ def _policies(conn: Conn, oid: int) -> list[CatPolicy]:
             with_check=r["with_check"],
             comment=r["comment"],
         )
-        for r in fetch(conn, "policies", oid=oid)
+        for r in rows
     ]
 
 
-def _statistics(conn: Conn, oid: int) -> list[CatStatistics]:
+def _statistics(rows: list[dict[str, Any]]) -> list[CatStatistics]:
     return [
         CatStatistics(
             schema=r["nspname"],
@@ -495,11 +551,11 @@ def _statistics(conn: Conn, oid: int) -> list[CatStatistics]:
             target=r["stattarget"],
             comment=r["comment"],
         )
-        for r in fetch(conn, "statistics", oid=oid)
+        for r in rows
     ]
 
 
-def _rules(conn: Conn, oid: int) -> list[CatRule]:
+def _rules(rows: list[dict[str, Any]]) -> list[CatRule]:
     return [
         CatRule(
             name=r["rulename"],
@@ -507,7 +563,7 @@ def _rules(conn: Conn, oid: int) -> list[CatRule]:
             enabled=r["ev_enabled"],
             comment=r["comment"],
         )
-        for r in fetch(conn, "rules", oid=oid)
+        for r in rows
     ]
 
 

@@ -39,20 +39,22 @@ def read_dependencies(conn: Conn, table_oid: int) -> list[Dependency]:
     """Extensions first, then types and functions, each after what it is built from.  A
     partitioned table's partitions count: each has its own triggers, defaults and indexes."""
     walker = _Walker(conn)
-    for rel in fetch(conn, "dep_relations", oid=table_oid):
-        oid = int(rel["oid"])
+    relations = fetch(conn, "dep_relations", oid=table_oid)
+    oids = [int(r["oid"]) for r in relations]
+    for rel in relations:
         walker.visit_type(int(rel["reloftype"]))
-        for (type_oid,) in conn.execute(
-            "SELECT atttypid FROM pg_catalog.pg_attribute "
-            "WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
-            (oid,),
-        ).fetchall():
-            walker.visit_type(int(type_oid))
-        for c in fetch(conn, "dep_table_collations", oid=oid):
-            walker.visit_collation(int(c["oid"]))
-        for f in fetch(conn, "dep_functions", oid=oid):
-            walker.visit_function(f)
-        walker.extensions.update(r["extname"] for r in fetch(conn, "dep_index_extensions", oid=oid))
+    for (type_oid,) in conn.execute(
+        "SELECT atttypid FROM pg_catalog.pg_attribute "
+        "WHERE attrelid = ANY (%s::pg_catalog.oid[]) AND attnum > 0 AND NOT attisdropped "
+        "ORDER BY attrelid <> %s, attrelid, attnum",
+        (oids, table_oid),
+    ).fetchall():
+        walker.visit_type(int(type_oid))
+    for c in fetch(conn, "dep_table_collations", oids=oids):
+        walker.visit_collation(int(c["oid"]))
+    for f in fetch(conn, "dep_functions", oids=oids):
+        walker.visit_function(f)
+    walker.extensions.update(r["extname"] for r in fetch(conn, "dep_index_extensions", oids=oids))
     return [_extension(conn, name) for name in sorted(walker.extensions)] + walker.ordered
 
 

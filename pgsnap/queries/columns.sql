@@ -2,7 +2,7 @@
 -- and the per-column settings pg_dump restores (statistics target, storage, compression, options);
 -- for a child or a partition: whether the column is its own, and the default and NOT NULL that
 -- its parents give it.
-SELECT a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
+SELECT a.attrelid AS relid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull, a.attidentity, a.attgenerated,
        pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS default_expr,
        CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0
@@ -26,5 +26,5 @@ JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
-WHERE a.attrelid = %(oid)s AND a.attnum > 0 AND NOT a.attisdropped
+WHERE a.attrelid = ANY (%(oids)s::pg_catalog.oid[]) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum

@@ -1,9 +1,9 @@
 -- Constraints of the table (PG18 NOT NULL constraints included, as contype 'n').
-SELECT con.conname, con.contype, pg_catalog.pg_get_constraintdef(con.oid) AS def,
+SELECT con.conrelid AS relid, con.conname, con.contype, pg_catalog.pg_get_constraintdef(con.oid) AS def,
        con.convalidated, con.conkey, con.connoinherit,
        con.conindid <> 0 AND con.contype IN ('p', 'u', 'x') AS uses_index,
        pg_catalog.obj_description(con.oid, 'pg_constraint') AS comment
 FROM pg_catalog.pg_constraint con
-WHERE con.conrelid = %(oid)s AND con.conislocal
+WHERE con.conrelid = ANY (%(oids)s::pg_catalog.oid[]) AND con.conislocal
 ORDER BY CASE con.contype WHEN 'n' THEN 0 WHEN 'c' THEN 1 WHEN 'p' THEN 2 WHEN 'u' THEN 3
                           WHEN 'x' THEN 4 ELSE 5 END, con.conname

@@ -11,14 +11,14 @@ JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND ((d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
-        AND d.objid IN (SELECT oid FROM pg_catalog.pg_attrdef WHERE adrelid = %(oid)s))
+        AND d.objid IN (SELECT oid FROM pg_catalog.pg_attrdef WHERE adrelid = ANY (%(oids)s::pg_catalog.oid[])))
     OR (d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass
         AND d.objid IN (SELECT oid FROM pg_catalog.pg_constraint
-                        WHERE conrelid = %(oid)s))
+                        WHERE conrelid = ANY (%(oids)s::pg_catalog.oid[])))
     OR (d.classid = 'pg_catalog.pg_trigger'::pg_catalog.regclass
-        AND d.objid IN (SELECT oid FROM pg_catalog.pg_trigger WHERE tgrelid = %(oid)s AND NOT tgisinternal))
+        AND d.objid IN (SELECT oid FROM pg_catalog.pg_trigger WHERE tgrelid = ANY (%(oids)s::pg_catalog.oid[]) AND NOT tgisinternal))
     OR (d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-        AND d.objid IN (SELECT indexrelid FROM pg_catalog.pg_index WHERE indrelid = %(oid)s))
+        AND d.objid IN (SELECT indexrelid FROM pg_catalog.pg_index WHERE indrelid = ANY (%(oids)s::pg_catalog.oid[])))
     OR (d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass
-        AND d.objid IN (SELECT oid FROM pg_catalog.pg_policy WHERE polrelid = %(oid)s)))
+        AND d.objid IN (SELECT oid FROM pg_catalog.pg_policy WHERE polrelid = ANY (%(oids)s::pg_catalog.oid[]))))
 ORDER BY 1

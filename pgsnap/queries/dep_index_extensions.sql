@@ -6,5 +6,5 @@ JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_opclass'::pg_catalog.r
      AND d.objid = opc.oid AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
      AND d.deptype = 'e'
 JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
-WHERE i.indrelid = %(oid)s
+WHERE i.indrelid = ANY (%(oids)s::pg_catalog.oid[])
 ORDER BY 1

@@ -1,5 +1,5 @@
 -- Row-security policies, with their roles by name (0 means PUBLIC).
-SELECT p.polname, p.polpermissive, p.polcmd,
+SELECT p.polrelid AS relid, p.polname, p.polpermissive, p.polcmd,
        ARRAY(SELECT CASE WHEN r = 0 THEN 'public'
                          ELSE (SELECT pg_catalog.quote_ident(rolname) FROM pg_catalog.pg_roles
                                WHERE oid = r) END
@@ -8,5 +8,5 @@ SELECT p.polname, p.polpermissive, p.polcmd,
        pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) AS with_check,
        pg_catalog.obj_description(p.oid, 'pg_policy') AS comment
 FROM pg_catalog.pg_policy p
-WHERE p.polrelid = %(oid)s
+WHERE p.polrelid = ANY (%(oids)s::pg_catalog.oid[])
 ORDER BY p.polname

@@ -1,5 +1,5 @@
 -- Sequences owned by the table's columns: serial (deptype 'a') and identity (deptype 'i').
-SELECT sn.nspname, sc.relname, a.attname, d.deptype = 'i' AS is_identity,
+SELECT d.refobjid AS relid, sn.nspname, sc.relname, a.attname, d.deptype = 'i' AS is_identity,
        pg_catalog.format_type(s.seqtypid, NULL) AS seqtype,
        s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
        sc.relpersistence = 'u' AS unlogged,
@@ -11,5 +11,5 @@ JOIN pg_catalog.pg_namespace sn ON sn.oid = sc.relnamespace
 JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
 WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
-  AND d.refobjid = %(oid)s AND d.deptype IN ('a', 'i')
+  AND d.refobjid = ANY (%(oids)s::pg_catalog.oid[]) AND d.deptype IN ('a', 'i')
 ORDER BY d.refobjsubid, sc.relname

@@ -1,6 +1,6 @@
 -- The table itself: kind, persistence, options, row security, replica identity, comment, sizes,
 -- the composite type of a typed table, the parents of an inheritance child (in INHERITS order).
-SELECT c.relkind, c.relpersistence, c.reloptions,
+SELECT c.oid AS relid, c.relkind, c.relpersistence, c.reloptions,
        (SELECT tc.reloptions FROM pg_catalog.pg_class tc WHERE tc.oid = c.reltoastrelid) AS toast_options, c.relrowsecurity, c.relforcerowsecurity,
        c.relreplident, c.relispartition,
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,
@@ -19,4 +19,4 @@ SELECT c.relkind, c.relpersistence, c.reloptions,
        pg_catalog.pg_indexes_size(c.oid) AS index_bytes,
        GREATEST(c.reltuples, 0)::bigint AS est_rows
 FROM pg_catalog.pg_class c
-WHERE c.oid = %(oid)s
+WHERE c.oid = ANY (%(oids)s::pg_catalog.oid[])
