@@ -104,6 +104,7 @@ class TableInfo:
     pre_data: tuple[str, ...]  # the DDL a load runs before the rows
     post_data: tuple[str, ...]  # and after them
     renamed_from: str | None = None  # the archive's name, when `as_name` renamed it
+    with_privileges: bool = False  # post-data ends with owners and GRANTs
 
     @property
     def copy_columns(self) -> tuple[str, ...]:
@@ -216,6 +217,7 @@ def _table_info(
         pre_data=spec.pre_data,
         post_data=spec.post_data,
         renamed_from=renamed,
+        with_privileges=spec.with_privileges,
     )
 
 

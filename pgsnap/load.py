@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import psycopg
 from psycopg import sql
 
-from pgsnap import archive, connection, sqlcheck
+from pgsnap import archive, connection, privileges, sqlcheck
 from pgsnap.config import resolve
 from pgsnap.ddl import ident
 from pgsnap.dependencies import archive_schemas, ensure_schemas
@@ -74,6 +74,7 @@ class Options:
     worker_kind: str = "process"
     schema_only: bool = False
     data_only: bool = False
+    no_privileges: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,7 @@ def load(
     jobs: int = 1,
     schema_only: bool = False,
     data_only: bool = False,
+    no_privileges: bool = False,
     worker_kind: str = "process",
     progress: ProgressFn = no_progress,
 ) -> LoadResult:
@@ -114,6 +116,9 @@ def load(
     staging table that is renamed into place at the end (see load_parallel.py).
     `schema_only` creates the empty table; `data_only` adds the rows to an existing table.
     Archives made with --where or --data-only append by default.
+    An archive dumped with privileges sets the owners and GRANTs of what it creates (a role
+    it names that does not exist is a MissingRoleError before any change); `no_privileges`
+    leaves them out.
     """
     opts = Options(
         as_name,
@@ -127,6 +132,7 @@ def load(
         worker_kind,
         schema_only,
         data_only,
+        no_privileges,
     )
     _check_options(opts)
     started = time.monotonic()
@@ -168,11 +174,12 @@ def _load_from(
         return _load_many(source, conn_source, specs, opts, progress)
     index = pick_table(specs, opts.table)
     sqlcheck.check_statements(specs[index], _dependencies(source))  # before any change
-    final = target_spec(specs[index], opts.as_name, opts.shorten_names)
+    final = target_spec(_privileges(specs[index], opts), opts.as_name, opts.shorten_names)
     conn = connection.connect(conn_source, autocommit=True)
     try:
         connection.apply_session_settings(conn)
         plan = _plan(conn, index, final, opts, source.header.get("contents", "all"))
+        privileges.check_roles(conn, [final] if plan.create else [])
         if opts.jobs > 1 and isinstance(source, FileSource) and plan.create and plan.rows:
             remove_orphans(conn, progress)
             rows = run_parallel(
@@ -212,11 +219,13 @@ def _load_many(
     deps = _dependencies(source)
     for spec in specs:
         sqlcheck.check_statements(spec, deps)
+    specs = [_privileges(s, opts) for s in specs]
     conn = connection.connect(conn_source, autocommit=True)
     try:
         connection.apply_session_settings(conn)
         contents = source.header.get("contents", "all")
         plans = [_plan(conn, i, spec, opts, contents) for i, spec in enumerate(specs)]
+        privileges.check_roles(conn, [p.spec for p in plans if p.create])
         rows = _run_many(conn, plans, source, deps, opts, progress)
     finally:
         conn.close()
@@ -382,6 +391,10 @@ def _own_schemas(plan: _Plan, o: Options, deps: list[Dependency]) -> list[str]:
     """The archive's schemas to create when missing; a schema named with --as must exist."""
     as_schema = o.as_name is not None and parse_table_arg(o.as_name)[0] is not None
     return archive_schemas([] if as_schema else [plan.spec], deps)
+
+
+def _privileges(spec: TableSpec, o: Options) -> TableSpec:
+    return privileges.without_privileges(spec) if o.no_privileges else spec
 
 
 def _dependencies(source: RowSource) -> list[Dependency]:

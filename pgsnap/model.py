@@ -98,6 +98,8 @@ class TableSpec:
     kind: str = "r"  # pg_class.relkind
     stats: TableStats = field(default_factory=TableStats)
     where: str | None = None  # the row filter of a --where dump: such archives append by default
+    # dump --with-privileges: post-data ends with owners and GRANTs (see privileges.py)
+    with_privileges: bool = False
 
     @property
     def qname(self) -> QualifiedName:
@@ -136,6 +138,7 @@ def table_from_json(d: dict[str, Any]) -> TableSpec:
         kind=d.get("kind", "r"),
         stats=TableStats(**d.get("stats", {})),
         where=d.get("where"),
+        with_privileges=bool(d.get("with_privileges", False)),
     )
 
 
