@@ -104,6 +104,11 @@ quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print nothing b
     "--data-only", is_flag=True, help="Only the rows (loads append to an existing table)."
 )
 @click.option(
+    "--with-privileges",
+    is_flag=True,
+    help="Keep owners and GRANTs of the tables and their sequences (left out by default).",
+)
+@click.option(
     "--warn-after",
     type=click.IntRange(min=0),
     default=5,
@@ -127,6 +132,7 @@ def dump(
     where: str | None,
     schema_only: bool,
     data_only: bool,
+    with_privileges: bool,
     warn_after: int,
     quiet: bool,
 ) -> None:
@@ -154,6 +160,7 @@ def dump(
         where=where,
         schema_only=schema_only,
         data_only=data_only,
+        with_privileges=with_privileges,
         warn_after=warn_after,
         progress=display,
     )
@@ -196,6 +203,9 @@ def dump(
 @jobs_option
 @click.option("--schema-only", is_flag=True, help="Create the empty table; no rows.")
 @click.option("--data-only", is_flag=True, help="Only add the rows to the existing table.")
+@click.option(
+    "--no-privileges", is_flag=True, help="Skip the owners and GRANTs the archive carries."
+)
 @quiet_option
 def load(
     file: str,
@@ -211,6 +221,7 @@ def load(
     jobs: int,
     schema_only: bool,
     data_only: bool,
+    no_privileges: bool,
     quiet: bool,
 ) -> None:
     """Restore a table from FILE (- reads stdin).  Atomic: on any error nothing changes.
@@ -239,6 +250,7 @@ def load(
         jobs=jobs,
         schema_only=schema_only,
         data_only=data_only,
+        no_privileges=no_privileges,
         progress=display,
     )
     display.info(

@@ -229,6 +229,8 @@ def _print_table(t: TableInfo, carried: set[tuple[str, str]]) -> None:
         f"{human_bytes(max(s.total_bytes - s.table_bytes, 0))}, total "
         f"{human_bytes(s.total_bytes)}; {s.est_rows:,} rows in the planner's estimate"
     )
+    if t.with_privileges:
+        echo("  privileges: owners and GRANTs included (load --no-privileges skips them)")
     echo("  columns:")
     width = max((len(c.name) for c in t.columns), default=0)
     for c in t.columns:

@@ -27,6 +27,7 @@ from pgsnap import (
     connection,
     ddl,
     dependencies,
+    privileges,
     script,
     workers,
 )
@@ -82,6 +83,7 @@ def dump(
     where: str | None = None,
     schema_only: bool = False,
     data_only: bool = False,
+    with_privileges: bool = False,
     chunk_pages: int | None = None,
     warn_after: int | None = DEFAULT_WARN_AFTER,
     worker_kind: str = "process",
@@ -99,6 +101,8 @@ def dump(
     exported by another session (pg_export_snapshot()) instead of taking a new one.
     `where` dumps only the rows of one table that match it (recorded in the archive, whose
     load then appends); `schema_only` / `data_only` leave out the rows / the DDL.
+    `with_privileges` keeps the owners and GRANTs of the tables and their sequences (left
+    out by default), at the end of the post-data.
     """
     names = [tables] if isinstance(tables, str) else list(tables)
     if not (names or schemas or all_tables):
@@ -108,6 +112,8 @@ def dump(
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {jobs}")
     contents = _contents(schema_only, data_only)
+    if with_privileges and data_only:
+        raise UsageError("--with-privileges goes with the DDL; --data-only leaves it out")
     if where is not None:
         from pgsnap.sqlcheck import check_where  # pglast: loaded only when needed
 
@@ -122,7 +128,7 @@ def dump(
     source = resolve(dsn)
     conn = connection.connect(source, autocommit=True)
     try:
-        specs, facts = _snapshot_and_catalog(conn, selection, snapshot)
+        specs, facts = _snapshot_and_catalog(conn, selection, snapshot, with_privileges)
         if where is not None:
             specs = [replace(specs[0], where=where)]
             _check_where_on_server(conn, specs[0])
@@ -159,7 +165,7 @@ def dump(
 
 
 def _snapshot_and_catalog(
-    conn: Conn, selection: Selection, snapshot_id: str | None
+    conn: Conn, selection: Selection, snapshot_id: str | None, with_privileges: bool = False
 ) -> tuple[list[TableSpec], dict[str, Any]]:
     """Open (or join) the snapshot, lock the tables, read the catalog.  The transaction stays
     open until the rows are read."""
@@ -184,6 +190,8 @@ def _snapshot_and_catalog(
         snapshot = conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()
         unique = list(dict.fromkeys(found))
         specs = ddl.parents_first([ddl.table_spec(catalog.read_table(conn, *f)) for f in unique])
+        if with_privileges:
+            specs = [privileges.with_privileges(conn, s) for s in specs]
         facts = catalog.database_facts(conn)
         deps = [d for f in unique for d in dependencies.read_dependencies(conn, f[0])]
     facts["dependencies"] = list({(d.kind, d.identity): d for d in deps}.values())

@@ -97,6 +97,10 @@ class NameTooLongError(UsageError):
     """A name computed for a renamed object exceeds PostgreSQL's 63-byte limit."""
 
 
+class MissingRoleError(UsageError):
+    """A role that the archive's GRANT or OWNER statements name does not exist on the target."""
+
+
 class RenameError(PgsnapError):
     """The stored DDL could not be parsed or renamed."""
 

@@ -108,6 +108,7 @@ class TableInfo:
     renamed_from: str | None = None  # the archive's name, when `as_name` renamed it
     statistics: tuple[str, ...] = ()  # extended statistics objects, schema.name
     rules: tuple[str, ...] = ()
+    with_privileges: bool = False  # post-data ends with owners and GRANTs
 
     @property
     def copy_columns(self) -> tuple[str, ...]:
@@ -244,6 +245,7 @@ def _table_info(
         renamed_from=renamed,
         statistics=tuple(QualifiedName(s.schema, s.name).display() for s in spec.owned.statistics),
         rules=spec.owned.rules,
+        with_privileges=spec.with_privileges,
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import psycopg
 from psycopg import sql
 
-from pgsnap import archive, connection, sqlcheck
+from pgsnap import archive, connection, privileges, sqlcheck
 from pgsnap.config import resolve
 from pgsnap.ddl import ident
 from pgsnap.dependencies import archive_schemas, ensure_schemas
@@ -77,6 +77,7 @@ class Options:
     schema_only: bool = False
     data_only: bool = False
     as_names: tuple[tuple[str, str], ...] = ()  # --as SRC=DEST, in the order given
+    no_privileges: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,7 @@ def load(
     jobs: int = 1,
     schema_only: bool = False,
     data_only: bool = False,
+    no_privileges: bool = False,
     worker_kind: str = "process",
     progress: ProgressFn = no_progress,
     as_names: Mapping[str, str] | None = None,
@@ -123,6 +125,9 @@ def load(
     staging table that is renamed into place at the end (see load_parallel.py).
     `schema_only` creates the empty table; `data_only` adds the rows to an existing table.
     Archives made with --where or --data-only append by default.
+    An archive dumped with privileges sets the owners and GRANTs of what it creates (a role
+    it names that does not exist is a MissingRoleError before any change); `no_privileges`
+    leaves them out.
     """
     opts = Options(
         as_name,
@@ -137,6 +142,7 @@ def load(
         schema_only,
         data_only,
         tuple((as_names or {}).items()),
+        no_privileges,
     )
     _check_options(opts)
     started = time.monotonic()
@@ -182,13 +188,14 @@ def _load_from(
     if opts.as_names:
         opts = replace_fields(opts, as_name=single_target(specs, index, opts.as_names), as_names=())
     sqlcheck.check_statements(specs[index], _dependencies(source))  # before any change
-    final = target_spec(specs[index], opts.as_name, opts.shorten_names)
+    final = target_spec(_privileges(specs[index], opts), opts.as_name, opts.shorten_names)
     conn = connection.connect(conn_source, autocommit=True)
     try:
         connection.apply_session_settings(conn)
         plan = _plan(conn, index, final, opts, source.header.get("contents", "all"))
         if plan.create:
             _check_parents(conn, [plan])
+        privileges.check_roles(conn, [final] if plan.create else [])
         parallel = opts.jobs > 1 and isinstance(source, FileSource) and plan.create and plan.rows
         if parallel and final.inherits:
             # a staging child would show its rows through its parents before the swap
@@ -242,6 +249,7 @@ def _load_many(
     deps = _dependencies(source)
     for spec in specs:
         sqlcheck.check_statements(spec, deps)
+    specs = [_privileges(s, opts) for s in specs]
     targets = plan_targets(specs, dict(opts.as_names))  # collisions refused before connecting
     finals = renamed_specs(specs, targets, shorten_names=opts.shorten_names)
     conn = connection.connect(conn_source, autocommit=True)
@@ -250,6 +258,7 @@ def _load_many(
         contents = source.header.get("contents", "all")
         plans = [_plan(conn, i, spec, opts, contents) for i, spec in enumerate(finals)]
         _check_parents(conn, [p for p in plans if p.create])
+        privileges.check_roles(conn, [p.spec for p in plans if p.create])
         rows = _run_many(conn, plans, source, deps, opts, progress)
     finally:
         conn.close()
@@ -440,6 +449,10 @@ def _own_specs(plans: list[_Plan], o: Options) -> list[TableSpec]:
         if schema is not None
     }
     return [p.spec for p in plans if p.spec.qname not in named]
+
+
+def _privileges(spec: TableSpec, o: Options) -> TableSpec:
+    return privileges.without_privileges(spec) if o.no_privileges else spec
 
 
 def _dependencies(source: RowSource) -> list[Dependency]:

@@ -120,6 +120,8 @@ class TableSpec:
     stats: TableStats = field(default_factory=TableStats)
     where: str | None = None  # the row filter of a --where dump: such archives append by default
     inherits: tuple[QualifiedName, ...] = ()  # the parents of an inheritance child, in order
+    # dump --with-privileges: post-data ends with owners and GRANTs (see privileges.py)
+    with_privileges: bool = False
 
     @property
     def qname(self) -> QualifiedName:
@@ -163,6 +165,7 @@ def table_from_json(d: dict[str, Any]) -> TableSpec:
         stats=TableStats(**d.get("stats", {})),
         where=d.get("where"),
         inherits=tuple(QualifiedName(**q) for q in d.get("inherits", ())),
+        with_privileges=bool(d.get("with_privileges", False)),
     )
 
 

@@ -9,13 +9,18 @@ from pglast.enums import (
     AlterTableType,
     CmdType,
     ConstrType,
+    DropBehavior,
+    GrantTargetType,
     ObjectType,
+    RoleSpecType,
     SetOperation,
     SortByDir,
     SortByNulls,
+    VariableSetKind,
 )
 from pglast.parser import ParseError
 from pglast.stream import RawStream
+from pglast.visitors import Ancestor, Visitor
 
 from pgsnap.errors import UnsafeStatementError, UsageError
 from pgsnap.model import Dependency, TableSpec
@@ -124,7 +129,9 @@ def check_statements(spec: TableSpec, deps: list[Dependency]) -> None:
     names = _Names(spec)
     for text in (*spec.pre_data, *spec.post_data):
         stmt = _one_statement(text)
-        if not _table_statement_allowed(stmt, names):
+        if not _table_statement_allowed(stmt, names) and not (
+            spec.with_privileges and _privilege_allowed(stmt, names)
+        ):
             raise UnsafeStatementError(_refusal(text, spec))
     for dep in deps:
         stmt = _one_statement(dep.ddl)
@@ -224,6 +231,94 @@ def _rule_action_allowed(action: Any) -> bool:
     if isinstance(action, ast.SelectStmt) and action.intoClause is not None:
         return False  # SELECT … INTO creates a table
     return isinstance(action, RULE_ACTIONS)
+
+
+# -- owners and GRANTs (dump --with-privileges) -------------------------------------------
+
+ROLE_SETTING = "role"  # SET ROLE grantor / RESET ROLE around a grant made by another role
+
+
+def _privilege_allowed(stmt: Any, n: _Names) -> bool:
+    """GRANT / REVOKE on the table (or a partition) and its owned sequences, ALTER … OWNER TO
+    of those, and SET ROLE / RESET ROLE: what privileges.py writes, nothing wider."""
+    if isinstance(stmt, ast.GrantStmt):
+        return _grant_allowed(stmt, n)
+    if isinstance(stmt, ast.AlterTableStmt):
+        cmds = stmt.cmds or ()
+        if not cmds or any(c.subtype != AlterTableType.AT_ChangeOwner for c in cmds):
+            return False
+        return _rel(stmt.relation) in _privilege_targets(stmt.objtype, n)
+    if isinstance(stmt, ast.VariableSetStmt):
+        return _is_role_setting(stmt)
+    return False
+
+
+def _privilege_targets(objtype: Any, n: _Names) -> set[tuple[str, str]]:
+    if objtype == ObjectType.OBJECT_TABLE:
+        return n.family
+    if objtype == ObjectType.OBJECT_SEQUENCE:
+        return n.sequences
+    return set()
+
+
+def _grant_allowed(stmt: Any, n: _Names) -> bool:
+    objects = stmt.objects or ()
+    targets = _privilege_targets(stmt.objtype, n)
+    return (
+        stmt.targtype == GrantTargetType.ACL_TARGET_OBJECT
+        and stmt.grantor is None
+        and stmt.behavior == DropBehavior.DROP_RESTRICT
+        and bool(objects)
+        and all(isinstance(o, ast.RangeVar) and _rel(o) in targets for o in objects)
+    )
+
+
+def _is_role_setting(stmt: Any) -> bool:
+    if stmt.name != ROLE_SETTING or stmt.is_local:
+        return False
+    if stmt.kind == VariableSetKind.VAR_RESET:
+        return True
+    args: tuple[Any, ...] = tuple(stmt.args or ())
+    return (
+        stmt.kind == VariableSetKind.VAR_SET_VALUE
+        and len(args) == 1
+        and isinstance(args[0], ast.A_Const)
+        and isinstance(args[0].val, ast.String)
+    )
+
+
+def is_privilege_statement(text: str) -> bool:
+    """Whether a stored statement is one of the owner / GRANT statements (privileges.py)."""
+    stmt = _one_statement(text)
+    if isinstance(stmt, ast.GrantStmt):
+        return True
+    if isinstance(stmt, ast.VariableSetStmt):
+        return stmt.name == ROLE_SETTING
+    return isinstance(stmt, ast.AlterTableStmt) and any(
+        c.subtype == AlterTableType.AT_ChangeOwner for c in stmt.cmds or ()
+    )
+
+
+class _Roles(Visitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_RoleSpec(self, ancestors: Ancestor, node: ast.RoleSpec) -> None:
+        if node.roletype == RoleSpecType.ROLESPEC_CSTRING and node.rolename is not None:
+            self.names.add(node.rolename)
+
+    def visit_VariableSetStmt(self, ancestors: Ancestor, node: ast.VariableSetStmt) -> None:
+        if node.name == ROLE_SETTING:
+            for arg in node.args or ():
+                if isinstance(arg, ast.A_Const) and isinstance(arg.val, ast.String):
+                    self.names.add(arg.val.sval or "")
+
+
+def statement_roles(text: str) -> set[str]:
+    """The roles a stored statement names: grantees, new owners, SET ROLE (PUBLIC is none)."""
+    roles = _Roles()
+    roles(_one_statement(text))
+    return roles.names
 
 
 def _index_commands_allowed(stmt: Any, n: _Names) -> bool:

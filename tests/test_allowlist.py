@@ -225,3 +225,46 @@ def test_statistics_and_rules_of_the_table_are_allowed() -> None:
 def test_statistics_and_rules_elsewhere_are_refused(stmt: str) -> None:
     with pytest.raises(UnsafeStatementError, match="refusing the archive"):
         check_statements(_spec(stmt), [])
+
+
+def _no_privileges_flag(meta: dict[str, Any]) -> None:
+    meta["tables"][0]["with_privileges"] = False  # the GRANT statements stay
+
+
+PRIVILEGE_TAMPERS: dict[str, Mutation] = {
+    "grant on another table": _add_post('GRANT ALL ON TABLE "public"."venues" TO PUBLIC'),
+    "grant on another sequence": _add_post(
+        'GRANT USAGE ON SEQUENCE "public"."venues_id_seq" TO PUBLIC'
+    ),
+    "grant on all tables": _add_post('GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO PUBLIC'),
+    "grant a role": _add_post('GRANT "pg_read_server_files" TO "pgsnap_nobody"'),
+    "alter role": _add_post('ALTER ROLE "pgsnap_nobody" SUPERUSER'),
+    "owner of another table": _add_post('ALTER TABLE "public"."venues" OWNER TO "pgsnap_nobody"'),
+    "owner of another sequence": _add_post(
+        'ALTER SEQUENCE "public"."venues_id_seq" OWNER TO "pgsnap_nobody"'
+    ),
+    "owner of a function": _add_post('ALTER FUNCTION "pg_catalog"."now"() OWNER TO "x"'),
+    "session authorization": _add_post('SET SESSION AUTHORIZATION "pgsnap_nobody"'),
+    "own grant, flag off": _no_privileges_flag,
+}
+
+
+@pytest.mark.parametrize("case", sorted(PRIVILEGE_TAMPERS))
+def test_tampered_privileges_are_refused_before_any_change(
+    db: TestDB, tmp_path: Path, case: str
+) -> None:
+    db.execute(DECOYS + "GRANT SELECT ON papers TO PUBLIC;")
+    good = tmp_path / "papers.sql.zst"
+    pgsnap.dump("papers", dsn=db.dsn, output=good, with_privileges=True)
+    bad = tmp_path / "tampered.sql.zst"
+    rewrite(good, bad, PRIVILEGE_TAMPERS[case])
+    res = cli("load", str(bad), "--dsn", db.dsn, "--as", "papers_copy")
+    assert res.exit_code == 5, res.output
+    assert "refusing the archive" in res.stderr
+    assert not exists(db.dsn, "papers_copy")
+    owner_is_me = "SELECT relowner::regrole::text = current_user, relacl IS NULL FROM pg_class"
+    assert db.execute(owner_is_me + " WHERE relname = 'venues'") == [(True, True)]
+    # the untouched archive loads, with its grant
+    assert cli("load", str(good), "--dsn", db.dsn, "--as", "papers_copy").exit_code == 0
+    copied = db.execute("SELECT relacl::text FROM pg_class WHERE relname = 'papers_copy'")
+    assert copied == db.execute("SELECT relacl::text FROM pg_class WHERE relname = 'papers'")

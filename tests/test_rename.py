@@ -867,3 +867,33 @@ def test_rule_old_and_new_rows_are_not_a_table() -> None:
         "CREATE RULE r2 AS ON UPDATE TO public.new_copy WHERE new.id <> old.id "
         "DO INSTEAD UPDATE public.new_copy SET id = new.id",
     )
+
+
+def test_owner_and_grant_statements_follow_the_rename() -> None:
+    # a role named like the table, or like its sequence, is a role: never renamed
+    statements = (
+        'ALTER TABLE "public"."papers" OWNER TO "papers"',
+        'ALTER SEQUENCE "public"."papers_legacy_no_seq" OWNER TO "papers_legacy_no_seq"',
+        'REVOKE ALL ON TABLE "public"."papers" FROM "papers"',
+        'GRANT SELECT, INSERT ON TABLE "public"."papers" TO "papers" WITH GRANT OPTION',
+        'GRANT UPDATE ("title") ON TABLE "public"."papers" TO PUBLIC',
+        'GRANT USAGE ON SEQUENCE "public"."papers_id_seq" TO "reader"',
+        'SET ROLE "papers"',
+        'GRANT SELECT ON TABLE "public"."papers_authors" TO "reader"',
+        "RESET ROLE",
+    )
+    new = QualifiedName("archive", "papers_2024")
+    out = rename_statements(statements, plan_rename(PAPERS, new))
+    expected = (
+        "ALTER TABLE archive.papers_2024 OWNER TO papers",
+        "ALTER SEQUENCE archive.papers_2024_legacy_no_seq OWNER TO papers_legacy_no_seq",
+        "REVOKE ALL ON TABLE archive.papers_2024 FROM papers",
+        "GRANT SELECT, INSERT ON TABLE archive.papers_2024 TO papers WITH GRANT OPTION",
+        "GRANT UPDATE (title) ON TABLE archive.papers_2024 TO PUBLIC",
+        "GRANT USAGE ON SEQUENCE archive.papers_2024_id_seq TO reader",
+        'SET ROLE "papers"',
+        "GRANT SELECT ON TABLE public.papers_authors TO reader",
+        "RESET ROLE",
+    )
+    for after, want in zip(out, expected, strict=True):
+        assert_sql(after, want)
