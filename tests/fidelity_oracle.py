@@ -8,6 +8,7 @@ A case is one ``tests/corpus/NN_name.sql`` file::
     -- needs: btree_gist, lz4              extensions (or lz4/icu) the server must offer
     -- carries-dependencies: yes           pgsnap must carry the requires part itself
     -- as: public.mixed_copy               also load it beside the original under this name
+    -- privileges: yes                     dump --with-privileges; compare owners and GRANTs
     -- requires:
     CREATE TYPE …;                         run on the source and, before the load, on the target
     -- case:
@@ -66,7 +67,7 @@ CORPUS_ENV = "PGSNAP_FIDELITY_CORPUS"  # another directory of cases, e.g. tests/
 
 _HEADER_RE = re.compile(r"^--\s*([a-z-]+):\s*(.*?)\s*$")
 _KNOWN_KEYS = frozenset(
-    {"table", "also-dump", "min-version", "needs", "carries-dependencies", "as"}
+    {"table", "also-dump", "min-version", "needs", "carries-dependencies", "as", "privileges"}
 )
 _FEATURES = frozenset({"lz4", "icu"})  # needs that are build options, not extensions
 _DROPPED_LINES = (
@@ -97,6 +98,7 @@ class Case:
     as_name: QualifiedName | None
     requires: str
     body: str
+    privileges: bool = False  # dumped --with-privileges, compared with owners and GRANTs
 
     @property
     def tables(self) -> tuple[QualifiedName, ...]:
@@ -155,7 +157,15 @@ def parse_case(path: Path) -> Case:
         as_name=qualified(header["as"]) if "as" in header else None,
         requires="\n".join(sections.get("requires", ())).strip(),
         body="\n".join(sections["case"]).strip(),
+        privileges=_yes_no(path, header, "privileges"),
     )
+
+
+def _yes_no(path: Path, header: dict[str, str], key: str) -> bool:
+    value = header.get(key, "no")
+    if value not in ("yes", "no"):
+        raise CaseError(f"{path.name}: {key} must be yes or no, not {value!r}")
+    return value == "yes"
 
 
 def _split_list(text: str) -> list[str]:
@@ -296,13 +306,20 @@ def dump_pattern(name: QualifiedName) -> str:
 
 
 def schema_dump(
-    server: Server, dbname: str, tables: Iterable[QualifiedName], *, quote_all: bool = False
+    server: Server,
+    dbname: str,
+    tables: Iterable[QualifiedName],
+    *,
+    quote_all: bool = False,
+    privileges: bool = False,
 ) -> str:
     """`pg_dump --schema-only --no-owner --no-privileges -t …` of the tables, normalized.
 
-    With no tables, the whole database's schema.
+    With no tables, the whole database's schema.  With ``privileges``, owners and GRANTs too.
     """
-    args = ["--schema-only", "--no-owner", "--no-privileges", "--strict-names"]
+    args = ["--schema-only", "--strict-names"]
+    if not privileges:
+        args += ["--no-owner", "--no-privileges"]
     if quote_all:
         args.append("--quote-all-identifiers")
     for t in tables:

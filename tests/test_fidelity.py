@@ -140,17 +140,31 @@ class Workspace:
             source.execute(case.requires)
         source.execute(case.body)
         out = self.tmp / f"{label}-{case.name}.sql.zst"
-        result = dump(ident(case.table.schema, case.table.name), dsn=source.dsn, output=out)
+        result = dump(
+            ident(case.table.schema, case.table.name),
+            dsn=source.dsn,
+            output=out,
+            with_privileges=case.privileges,
+        )
         with ArchiveReader.open(out) as reader:
             spec = table_from_json(reader.header["tables"][0])
         quoted = database = None
         if case.as_name is not None:
             quoted = self.dumps.submit(
-                schema_dump, server, source.name, case.tables, quote_all=True
+                schema_dump,
+                server,
+                source.name,
+                case.tables,
+                quote_all=True,
+                privileges=case.privileges,
             )
         if case.carries_dependencies:
-            database = self.dumps.submit(schema_dump, server, source.name, [])
-        schema = self.dumps.submit(schema_dump, server, source.name, case.tables)
+            database = self.dumps.submit(
+                schema_dump, server, source.name, [], privileges=case.privileges
+            )
+        schema = self.dumps.submit(
+            schema_dump, server, source.name, case.tables, privileges=case.privileges
+        )
         uses = len(_variants(case))
         return Prepared(server, source, out, result.rows, spec, schema, quoted, database, uses)
 
@@ -194,7 +208,7 @@ def check_restore(case: Case, prepared: Prepared, target: TestDB) -> None:
         target.execute(case.requires)
     loaded = load(str(prepared.archive), dsn=target.dsn)
     assert loaded.rows == prepared.rows
-    restored = schema_dump(prepared.server, target.name, case.tables)
+    restored = schema_dump(prepared.server, target.name, case.tables, privileges=case.privileges)
     source = prepared.schema.result()
     assert restored == source, diff(source, restored)
     assert extended_statistics(target.dsn, case.table) == extended_statistics(
@@ -208,7 +222,7 @@ def check_dependencies(case: Case, prepared: Prepared, target: TestDB) -> None:
     database's pg_dump is the source's."""
     assert prepared.database is not None
     load(str(prepared.archive), dsn=target.dsn)
-    restored = schema_dump(prepared.server, target.name, [])
+    restored = schema_dump(prepared.server, target.name, [], privileges=case.privileges)
     source = prepared.database.result()
     assert restored == source, diff(source, restored)
     _assert_same_rows(case, prepared.source, target)
@@ -233,7 +247,15 @@ def check_as_name(case: Case, prepared: Prepared) -> None:
     expected = [names.apply(e) for e in entries(prepared.quoted.result())]
     # partitions (also-dump tables) follow the plan
     renamed_tables = [plan.relations.get(t, t) for t in case.tables]
-    got = entries(schema_dump(prepared.server, source.name, renamed_tables, quote_all=True))
+    got = entries(
+        schema_dump(
+            prepared.server,
+            source.name,
+            renamed_tables,
+            quote_all=True,
+            privileges=case.privileges,
+        )
+    )
     assert entries_diff(expected, got) == ""
     # pg_dump -t leaves extended statistics out: compare them from the catalog, names mapped
     old_stats = extended_statistics(source.dsn, case.table, quote_all=True)
