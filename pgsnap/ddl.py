@@ -99,7 +99,8 @@ def _owned(t: CatTable) -> Owned:
         if p.schema != t.schema:
             raise UsageError(
                 f"partition {ident(p.schema, p.name)} is not in the schema of "
-                f"{ident(t.schema, t.name)}: not supported yet"
+                f"{ident(t.schema, t.name)}: not supported; leave the table out with "
+                f"-T '{t.schema}.{t.name}'"
             )
     partition_indexes = tuple(i.name for p in t.partitions for i in p.indexes)
     partition_keys = tuple(
