@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
+import multiprocessing.queues
 import os
 import queue
 import sys
@@ -58,12 +59,31 @@ class Pool:
 
     def stop(self) -> None:
         """Stop the workers: they are ours, and idle or failed at this point.  A thread
-        cannot be killed; it is a daemon and ends with its task or the process."""
+        cannot be killed: it gets no new task, and its next put or get on a closed queue
+        ends it (it is a daemon besides).
+
+        The leader's multiprocessing queues are closed without waiting for their feeder
+        threads: after a failure nobody reads them, and a feeder blocked on a full pipe would
+        otherwise hold the interpreter at exit (a worker thread of the leader puts too)."""
         for w in self.workers:
             if isinstance(w, multiprocessing.process.BaseProcess) and w.is_alive():
                 w.terminate()
+        _drain(self.tasks)
+        for q in (self.tasks, self.results):
+            if isinstance(q, multiprocessing.queues.Queue):
+                q.cancel_join_thread()
+                q.close()
+        if not isinstance(self.tasks, multiprocessing.queues.Queue):
+            for _ in self.workers:  # an end-of-work marker for each worker thread
+                self.tasks.put(None)
         for w in self.workers:
             w.join(timeout=10)
+
+
+def _drain(tasks: _Queue) -> None:
+    with contextlib.suppress(queue.Empty, ValueError, OSError):
+        while True:
+            tasks.get(block=False)
 
 
 def start_pool(
@@ -151,6 +171,8 @@ def next_task(tasks: _Queue, parent_pid: int) -> Any:
             return tasks.get(timeout=POLL_S)
         except queue.Empty:
             continue
+        except (ValueError, OSError):  # the leader closed the queue: the work is over
+            raise SystemExit(1) from None
 
 
 def put_result(results: _Queue, message: tuple[Any, ...], parent_pid: int) -> None:
@@ -163,6 +185,8 @@ def put_result(results: _Queue, message: tuple[Any, ...], parent_pid: int) -> No
             return
         except queue.Full:
             continue
+        except (ValueError, OSError):  # the leader closed the queue: nobody will read it
+            raise SystemExit(1) from None
 
 
 def report_error(results: _Queue, exc: BaseException, parent_pid: int) -> None:
