@@ -12,7 +12,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from pgsnap.errors import EXIT_INTERRUPTED, PgsnapError
-from pgsnap.progress import Display, human_bytes, log_line, set_log_file
+from pgsnap.progress import Display, human_bytes, log_line, rows_text, set_log_file
 from pgsnap.version import __version__
 
 T = TypeVar("T")
@@ -167,7 +167,7 @@ def dump(
     for warning in result.warnings:
         display.info(f"warning: {warning}")
     display.info(
-        f"wrote {result.path}: {human_bytes(result.file_bytes)}, {result.rows:,} rows "
+        f"wrote {result.path}: {human_bytes(result.file_bytes)}, {rows_text(result.rows)} "
         f"in {result.seconds:.1f} s (tables {human_bytes(result.table_bytes)} on disk; "
         f"source {result.source})"
     )
@@ -254,7 +254,7 @@ def load(
         progress=display,
     )
     display.info(
-        f"{result.mode} {result.table}: {result.rows:,} rows in {result.seconds:.1f} s, "
+        f"{result.mode} {result.table}: {rows_text(result.rows)} in {result.seconds:.1f} s, "
         f"row count verified (target {result.source})"
     )
 

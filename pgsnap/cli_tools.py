@@ -17,7 +17,7 @@ import click
 
 from pgsnap.cli import call, dsn_option, jobs_option, main, quiet_option
 from pgsnap.errors import EXIT_BAD_ARCHIVE
-from pgsnap.progress import Display, human_bytes, log_line
+from pgsnap.progress import Display, human_bytes, log_line, rows_text
 
 if TYPE_CHECKING:
     from pgsnap.inspect import ArchiveInfo, TableInfo
@@ -382,7 +382,7 @@ def export(file: str, csv_dir: str, table: str | None, force: bool, quiet: bool)
     display = Display(verb="exporting", quiet=quiet)
     result = call(export_fn, file, csv_dir=csv_dir, table=table, force=force, progress=display)
     for f in result.files:
-        display.info(f"wrote {f.path}: {f.rows:,} rows, {human_bytes(f.bytes)} ({f.table})")
+        display.info(f"wrote {f.path}: {rows_text(f.rows)}, {human_bytes(f.bytes)} ({f.table})")
 
 
 # --- prune ------------------------------------------------------------------------------

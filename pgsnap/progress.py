@@ -38,6 +38,11 @@ def human_bytes(n: float) -> str:
     return f"{n:.1f} TB"
 
 
+def rows_text(n: int) -> str:
+    """'1 row', '300,000 rows'."""
+    return f"{n:,} row" if n == 1 else f"{n:,} rows"
+
+
 PLAIN_INTERVAL_S = 10.0  # how often a non-terminal run logs a progress line
 _log_path: list[str] = []  # the CLI's --log-file, if any
 

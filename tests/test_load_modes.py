@@ -189,3 +189,12 @@ def _wait_for_lock_wait(db: TestDB) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("pgsnap never waited on the lock")
+
+
+def test_one_row_is_a_row(db: TestDB, tmp_path: Path) -> None:
+    db.execute("CREATE TABLE single (id int); INSERT INTO single VALUES (1)")
+    out = tmp_path / "single.sql.zst"
+    res = cli("dump", "single", "--dsn", db.dsn, "-o", str(out))
+    assert res.exit_code == 0 and ", 1 row in " in res.output, res.output
+    res = cli("load", str(out), "--dsn", db.dsn, "--as", "single_copy")
+    assert res.exit_code == 0 and ": 1 row in " in res.output, res.output
