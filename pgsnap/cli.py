@@ -268,7 +268,11 @@ def _confirm_append(what: str) -> None:
 
 @main.command()
 @click.option(
-    "--rows", type=int, default=300_000, show_default=True, help="Rows in the sample table."
+    "--rows",
+    type=click.IntRange(min=1),
+    default=300_000,
+    show_default=True,
+    help="Rows in the sample table.",
 )
 @click.option("--keep", is_flag=True, help="Keep the demo's files and print where they are.")
 def demo(rows: int, keep: bool) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pgsnap.errors import PgsnapError, VerifyError
+from pgsnap.errors import PgsnapError, UsageError, VerifyError
 from pgsnap.progress import human_bytes
 
 PAPERS_DDL = """
@@ -66,7 +66,10 @@ def start_embedded(folder: Path) -> Any:
 def run(
     *, rows: int = 300_000, keep: bool = False, echo: Callable[[str], None] = print
 ) -> dict[str, Any]:
-    """Run the demo and return its figures (seconds and bytes)."""
+    """Run the demo and return its figures (seconds and bytes).  Raises UsageError for fewer
+    than one row."""
+    if rows < 1:
+        raise UsageError(f"the demo needs at least one row, not {rows}")
     import psycopg
     from psycopg import sql
 
