@@ -223,6 +223,8 @@ def _with_options(t: CatTable) -> str:
 def _listed_columns(t: CatTable) -> list[int]:
     """Indexes of the columns CREATE TABLE names: an inheritance child names only its own
     (the others come from its parents, in their place); a partition names none."""
+    if t.is_partition:
+        return []
     if t.parents:
         return [i for i, c in enumerate(t.columns) if c.local]
     return list(range(len(t.columns)))
@@ -233,7 +235,7 @@ def _inherited_columns(t: CatTable) -> list[str]:
     or NOT NULL (a named constraint on PG18), as pg_dump restores them."""
     if not t.parents and not t.is_partition:
         return []
-    listed = set(_listed_columns(t)) if not t.is_partition else set()
+    listed = set(_listed_columns(t))
     only = f"ALTER TABLE ONLY {ident(t.schema, t.name)}"
     out = []
     for i, c in enumerate(t.columns):
@@ -266,7 +268,7 @@ def _create_partition(p: CatPartition) -> str:
     own CHECKs, persistence and storage parameters come with it."""
     own = p.own
     unlogged = "UNLOGGED " if own is not None and own.persistence == "u" else ""
-    checks = _not_null_items(own, []) + _check_items(own) if own is not None else []
+    checks = _not_null_items(own, _listed_columns(own)) + _check_items(own) if own else []
     text = f"CREATE {unlogged}TABLE {ident(p.schema, p.name)} PARTITION OF "
     text += ident(p.parent_schema, p.parent_name)
     if checks:

@@ -187,15 +187,14 @@ def _load_from(
     index = pick_table(specs, opts.table)
     if opts.as_names:
         opts = replace_fields(opts, as_name=single_target(specs, index, opts.as_names), as_names=())
-    sqlcheck.check_statements(specs[index], _dependencies(source))  # before any change
+    deps = _dependencies(source)
+    sqlcheck.check_statements(specs[index], deps)  # before any change
     final = target_spec(_privileges(specs[index], opts), opts.as_name, opts.shorten_names)
     conn = connection.connect(conn_source, autocommit=True)
     try:
         connection.apply_session_settings(conn)
         plan = _plan(conn, index, final, opts, source.header.get("contents", "all"))
-        if plan.create:
-            _check_parents(conn, [plan])
-        privileges.check_roles(conn, [final] if plan.create else [])
+        _check_created(conn, [plan])
         parallel = opts.jobs > 1 and isinstance(source, FileSource) and plan.create and plan.rows
         if parallel and final.inherits:
             # a staging child would show its rows through its parents before the swap
@@ -221,8 +220,8 @@ def _load_from(
                 jobs=opts.jobs,
                 worker_kind=opts.worker_kind,
                 progress=progress,
-                deps=_dependencies(source),
-                schemas=_own_schemas(plan, opts, _dependencies(source)),
+                deps=deps,
+                schemas=_own_schemas(plan, opts, deps),
             )
         else:
             rows = _run(conn, plan, source, opts, progress)
@@ -257,8 +256,7 @@ def _load_many(
         connection.apply_session_settings(conn)
         contents = source.header.get("contents", "all")
         plans = [_plan(conn, i, spec, opts, contents) for i, spec in enumerate(finals)]
-        _check_parents(conn, [p for p in plans if p.create])
-        privileges.check_roles(conn, [p.spec for p in plans if p.create])
+        _check_created(conn, plans)
         rows = _run_many(conn, plans, source, deps, opts, progress)
     finally:
         conn.close()
@@ -356,9 +354,11 @@ def target_spec(spec: TableSpec, as_name: str | None, shorten_names: bool) -> Ta
     return rename_table(spec, target, shorten_names=shorten_names)
 
 
-def _check_parents(conn: Conn, created: list[_Plan]) -> None:
-    """An inheritance child needs its parents: in the database, or created before it by this
-    load (an archive lists parents before their children)."""
+def _check_created(conn: Conn, plans: list[_Plan]) -> None:
+    """Before any change, what the tables to create need: the parents of an inheritance
+    child, in the database or created before it by this load (an archive lists parents before
+    their children), and every role their GRANTs and owners name."""
+    created = [p for p in plans if p.create]
     made: set[QualifiedName] = set()
     for p in created:
         for parent in p.spec.inherits:
@@ -368,6 +368,7 @@ def _check_parents(conn: Conn, created: list[_Plan]) -> None:
                     f"{parent.display()} does not exist; restore the parent first"
                 )
         made.add(p.spec.qname)
+    privileges.check_roles(conn, [p.spec for p in created])
 
 
 def _exists(conn: Conn, name: QualifiedName) -> bool:
