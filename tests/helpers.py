@@ -60,6 +60,18 @@ INSERT INTO "Papers Archive" ("Title Text") VALUES ('a'), ('b');
 """
 
 
+# two tables that reference each other (authors.best_paper -> papers, papers.author_id -> authors)
+AUTHORS_PAPERS = """
+CREATE SCHEMA app;
+CREATE TABLE app.authors (id int PRIMARY KEY, name text, best_paper int);
+CREATE TABLE app.papers (id int PRIMARY KEY, title text, author_id int REFERENCES app.authors (id));
+ALTER TABLE app.authors ADD CONSTRAINT authors_best_fk FOREIGN KEY (best_paper) REFERENCES app.papers (id);
+INSERT INTO app.authors VALUES (1, 'ada', NULL), (2, 'bob', NULL);
+INSERT INTO app.papers VALUES (10, 'p1', 1), (11, 'p2', 2);
+UPDATE app.authors SET best_paper = 10 + id - 1;
+"""
+
+
 def content_md5(dsn: str, table: str, schema: str = "public") -> tuple[int, str]:
     """(rows, md5 of the sorted COPY text): equal for byte-identical table contents."""
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:

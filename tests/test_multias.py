@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import cli, content_md5, exists
+from helpers import AUTHORS_PAPERS, cli, content_md5, exists
 from pgservers import TestDB
 
 import pgsnap
@@ -25,15 +25,6 @@ CREATE TABLE public.child (
 );
 INSERT INTO parent VALUES (1, 'a'), (2, 'b');
 INSERT INTO child (parent_id, up_id, note) VALUES (1, NULL, 'x'), (2, 1, 'y'), (1, 2, 'z');
-"""
-MUTUAL = """
-CREATE SCHEMA app;
-CREATE TABLE app.authors (id int PRIMARY KEY, name text, best_paper int);
-CREATE TABLE app.papers (id int PRIMARY KEY, title text, author_id int REFERENCES app.authors (id));
-ALTER TABLE app.authors ADD CONSTRAINT authors_best_fk FOREIGN KEY (best_paper) REFERENCES app.papers (id);
-INSERT INTO app.authors VALUES (1, 'ada', NULL), (2, 'bob', NULL);
-INSERT INTO app.papers VALUES (10, 'p1', 1), (11, 'p2', 2);
-UPDATE app.authors SET best_paper = 10 + id - 1;
 """
 FKS = """
 SELECT conrelid::regclass::text, conname, confrelid::regclass::text
@@ -108,7 +99,7 @@ def test_one_renamed_keeps_the_other_target(db: TestDB, tmp_path: Path) -> None:
 
 
 def test_mutual_foreign_keys_both_renamed(db: TestDB, tmp_path: Path) -> None:
-    db.execute(MUTUAL)
+    db.execute(AUTHORS_PAPERS)
     out = tmp_path / "app.sql.gz"
     pgsnap.dump(schemas=["app"], dsn=db.dsn, output=out)
     names = {"app.authors": "app.authors_t", "app.papers": "public.papers_t"}

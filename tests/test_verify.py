@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import psycopg
 import pytest
-from helpers import DECOYS, EDGE_TABLE, cli
+from helpers import AUTHORS_PAPERS, DECOYS, EDGE_TABLE, cli
 from pgservers import TestDB
 from psycopg import sql
 from synthetic import write_archive
@@ -163,20 +163,9 @@ def test_a_failed_restore_test_fails_and_cleans_up(db: TestDB, papers: Path) -> 
     assert _leftovers(db) == []
 
 
-APP = """
-CREATE SCHEMA app;
-CREATE TABLE app.authors (id int PRIMARY KEY, name text, best_paper int);
-CREATE TABLE app.papers (id int PRIMARY KEY, title text, author_id int REFERENCES app.authors (id));
-ALTER TABLE app.authors ADD CONSTRAINT authors_best_fk FOREIGN KEY (best_paper) REFERENCES app.papers (id);
-INSERT INTO app.authors VALUES (1, 'ada', NULL), (2, 'bob', NULL);
-INSERT INTO app.papers VALUES (10, 'p1', 1), (11, 'p2', 2);
-UPDATE app.authors SET best_paper = 10 + id - 1;
-"""
-
-
 def test_restore_test_of_tables_that_refer_to_each_other(db: TestDB, tmp_path: Path) -> None:
     """Together they need nothing else: a fresh database, with their schema, in one load."""
-    db.execute(APP)
+    db.execute(AUTHORS_PAPERS)
     out = tmp_path / "app.sql.zst"
     pgsnap.dump(["app.authors", "app.papers"], dsn=db.dsn, output=out)
     result = pgsnap.verify(out, dsn=db.dsn, restore_test=True)
