@@ -12,13 +12,13 @@ imported as pgsnap.dump only through `import pgsnap.dump`), so they are imported
 
 from __future__ import annotations
 
-from pgsnap.dump import DumpResult, dump
+from pgsnap.archive.inventory import BackupEntry, PruneResult, count_backups, list_backups, prune
+from pgsnap.backup.dump import DumpResult, dump
 from pgsnap.errors import PgsnapError
-from pgsnap.export import ExportResult, export
-from pgsnap.inspect import ArchiveInfo, inspect
-from pgsnap.inventory import BackupEntry, PruneResult, count_backups, list_backups, prune
-from pgsnap.load import LoadResult, load
-from pgsnap.verify import VerifyResult, verify
+from pgsnap.restore.load import LoadResult, load
+from pgsnap.tools.export import ExportResult, export
+from pgsnap.tools.inspect import ArchiveInfo, inspect
+from pgsnap.tools.verify import VerifyResult, verify
 from pgsnap.version import __version__
 
 __all__ = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 from psycopg import errors as pgerr
@@ -11,6 +12,9 @@ from psycopg import sql
 
 from pgsnap.config import ConnSource, mask_text
 from pgsnap.errors import ConnectError, PermissionDeniedError, PgsnapError, SQLError
+
+# Every connection pgsnap opens; the row type is chosen per cursor (rows are typed there).
+Conn = psycopg.Connection[Any]
 
 CONNECT_TIMEOUT_S = 10  # a wrong host fails in seconds, not after the OS's TCP timeout
 
@@ -38,9 +42,7 @@ SESSION_SETTINGS: tuple[tuple[str, str], ...] = (
 STATEMENT_SHOWN_CHARS = 300  # enough to recognise the statement in a one-line error
 
 
-def connect(
-    source: ConnSource, *, autocommit: bool = False
-) -> psycopg.Connection[tuple[object, ...]]:
+def connect(source: ConnSource, *, autocommit: bool = False) -> Conn:
     """Connect and apply the session settings.  Raises ConnectError naming the masked target."""
     kwargs: dict[str, object] = {"application_name": "pgsnap", "autocommit": autocommit}
     if "connect_timeout" not in source.conninfo:
@@ -53,13 +55,13 @@ def connect(
     return conn
 
 
-def user_search_path(conn: psycopg.Connection[tuple[object, ...]]) -> list[str]:
+def user_search_path(conn: Conn) -> list[str]:
     """The schemas an unqualified table name would be looked up in, before we clear search_path."""
     row = conn.execute("SELECT pg_catalog.current_schemas(false)").fetchone()
-    return list(row[0]) if row and row[0] else []  # type: ignore[call-overload]
+    return list(row[0]) if row and row[0] else []
 
 
-def apply_session_settings(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+def apply_session_settings(conn: Conn) -> None:
     for name, value in SESSION_SETTINGS:
         conn.execute(
             sql.SQL("SELECT pg_catalog.set_config({}, {}, false)").format(
@@ -68,7 +70,7 @@ def apply_session_settings(conn: psycopg.Connection[tuple[object, ...]]) -> None
         )
 
 
-def server_version(conn: psycopg.Connection[tuple[object, ...]]) -> int:
+def server_version(conn: Conn) -> int:
     """server_version_num, e.g. 150018."""
     return int(conn.info.server_version)
 
@@ -88,7 +90,7 @@ def statement_errors(statement: str | None = None) -> Iterator[None]:
         raise SQLError(_describe(exc, statement)) from None
 
 
-def run(conn: psycopg.Connection[tuple[object, ...]], statement: str) -> None:
+def run(conn: Conn, statement: str) -> None:
     """Execute one stored DDL statement; failures show it."""
     with statement_errors(statement):
         conn.execute(statement.encode())  # bytes: a % in the DDL is not a placeholder

@@ -1,19 +1,25 @@
-"""Frozen value classes that describe a dumped table, and their JSON form.
+"""Frozen value classes that describe a dumped table; their JSON form is the archive's.
 
-These values travel in the archive's header and manifest.  Everything the loader
-decides (what to rename, what to verify) comes from them, never from name patterns.
+These values travel in the archive's header and manifest (docs/format.md §4), read back by
+the strict parser of pgsnap.shape: the field metadata below are the bounds it checks.
+Everything the loader decides (what to rename, what to verify) comes from them, never from
+name patterns.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from pgsnap.shape import IDENTIFIER, choices, decode, encode, minimum
+
+NONNEG = minimum(0)
 
 
 @dataclass(frozen=True, slots=True)
 class QualifiedName:
-    schema: str
-    name: str
+    schema: str = field(metadata=IDENTIFIER)
+    name: str = field(metadata=IDENTIFIER)
 
     def display(self) -> str:
         """Human form, quoted only where SQL would need quotes: public."Papers Archive"."""
@@ -24,20 +30,20 @@ class QualifiedName:
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    name: str
+    name: str = field(metadata=IDENTIFIER)
     type: str  # format_type() output, fully quoted
     not_null: bool = False
-    identity: str = ""  # '' | 'a' (ALWAYS) | 'd' (BY DEFAULT)
-    generated: str = ""  # '' | 's' (STORED) | 'v' (VIRTUAL, PG18)
+    identity: str = field(default="", metadata=choices("", "a", "d"))  # ALWAYS, BY DEFAULT
+    generated: str = field(default="", metadata=choices("", "s", "v"))  # STORED, VIRTUAL (PG18)
 
 
 @dataclass(frozen=True, slots=True)
 class OwnedSequence:
     """A sequence that belongs to the table: serial (OWNED BY) or identity."""
 
-    schema: str
-    name: str
-    column: str
+    schema: str = field(metadata=IDENTIFIER)
+    name: str = field(metadata=IDENTIFIER)
+    column: str = field(metadata=IDENTIFIER)
     identity: bool
     last_value: int | None = None
     is_called: bool = False
@@ -45,8 +51,8 @@ class OwnedSequence:
 
 @dataclass(frozen=True, slots=True)
 class Constraint:
-    name: str
-    type: str  # pg_constraint.contype: p u f c x n t
+    name: str = field(metadata=IDENTIFIER)
+    type: str = field(metadata=choices(*"pufcxnt"))  # pg_constraint.contype
     uses_index: bool = False  # PK / UNIQUE / EXCLUDE: an index of the same name backs it
     relation: str = ""  # the partition it is on (in the table's schema); "" for the table
 
@@ -55,17 +61,17 @@ class Constraint:
 class Partition:
     """A partition under a partitioned table (in the table's schema).  Leaves hold the rows."""
 
-    name: str
+    name: str = field(metadata=IDENTIFIER)
     leaf: bool = True
-    table_bytes: int = 0
+    table_bytes: int = field(default=0, metadata=NONNEG)
 
 
 @dataclass(frozen=True, slots=True)
 class OwnedStatistics:
     """An extended statistics object on the table; its schema may differ from the table's."""
 
-    schema: str
-    name: str
+    schema: str = field(metadata=IDENTIFIER)
+    name: str = field(metadata=IDENTIFIER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,23 +106,23 @@ class Owned:
 class TableStats:
     """Sizes captured at dump time (bytes), for messages and `inspect`."""
 
-    table_bytes: int = 0
-    total_bytes: int = 0
-    est_rows: int = 0
-    index_bytes: int = 0
+    table_bytes: int = field(default=0, metadata=NONNEG)
+    total_bytes: int = field(default=0, metadata=NONNEG)
+    est_rows: int = field(default=0, metadata=NONNEG)
+    index_bytes: int = field(default=0, metadata=NONNEG)
 
 
 @dataclass(frozen=True, slots=True)
 class TableSpec:
     """One table as the archive stores it: identity, columns, owned objects, DDL."""
 
-    schema: str
-    name: str
+    schema: str = field(metadata=IDENTIFIER)
+    name: str = field(metadata=IDENTIFIER)
     columns: tuple[Column, ...]
     owned: Owned = field(default_factory=Owned)
     pre_data: tuple[str, ...] = ()  # run before the rows: CREATE SEQUENCE/TABLE, comments
     post_data: tuple[str, ...] = ()  # run after the rows: constraints, indexes, triggers, setval
-    kind: str = "r"  # pg_class.relkind
+    kind: str = field(default="r", metadata=choices("r", "p"))  # pg_class.relkind
     stats: TableStats = field(default_factory=TableStats)
     where: str | None = None  # the row filter of a --where dump: such archives append by default
     inherits: tuple[QualifiedName, ...] = ()  # the parents of an inheritance child, in order
@@ -137,36 +143,14 @@ class TableSpec:
 
 
 def table_to_json(t: TableSpec) -> dict[str, Any]:
-    return asdict(t)
+    """The spec as the archive stores it."""
+    out: dict[str, Any] = encode(t)
+    return out
 
 
-def table_from_json(d: dict[str, Any]) -> TableSpec:
-    o = d.get("owned", {})
-    owned = Owned(
-        sequences=tuple(OwnedSequence(**s) for s in o.get("sequences", ())),
-        indexes=tuple(o.get("indexes", ())),
-        constraints=tuple(Constraint(**c) for c in o.get("constraints", ())),
-        triggers=tuple(o.get("triggers", ())),
-        policies=tuple(o.get("policies", ())),
-        partitions=tuple(Partition(**p) for p in o.get("partitions", ())),
-        trigger_relations=tuple(o.get("trigger_relations", ())),
-        policy_relations=tuple(o.get("policy_relations", ())),
-        statistics=tuple(OwnedStatistics(**s) for s in o.get("statistics", ())),
-        rules=tuple(o.get("rules", ())),
-    )
-    return TableSpec(
-        schema=d["schema"],
-        name=d["name"],
-        columns=tuple(Column(**c) for c in d["columns"]),
-        owned=owned,
-        pre_data=tuple(d.get("pre_data", ())),
-        post_data=tuple(d.get("post_data", ())),
-        kind=d.get("kind", "r"),
-        stats=TableStats(**d.get("stats", {})),
-        where=d.get("where"),
-        inherits=tuple(QualifiedName(**q) for q in d.get("inherits", ())),
-        with_privileges=bool(d.get("with_privileges", False)),
-    )
+def table_from_json(d: object) -> TableSpec:
+    """A spec from its archive form; pgsnap.shape.ShapeError when it has another shape."""
+    return decode(TableSpec, d)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,9 +161,9 @@ class Dependency:
     `fingerprint` describes the definition, to compare with an existing object of that name.
     """
 
-    kind: str  # extension | collation | type | function
-    schema: str
-    name: str
+    kind: str = field(metadata=choices("extension", "collation", "type", "function"))
+    schema: str = field(metadata=IDENTIFIER)
+    name: str = field(metadata=IDENTIFIER)
     identity: str
     ddl: str
     fingerprint: str
@@ -190,5 +174,6 @@ class Dependency:
         return f"{self.kind} {self.identity}"  # identity is already quoted SQL
 
 
-def dependency_from_json(d: dict[str, Any]) -> Dependency:
-    return Dependency(**d)
+def dependency_from_json(d: object) -> Dependency:
+    """A dependency from its archive form; pgsnap.shape.ShapeError for another shape."""
+    return decode(Dependency, d)

@@ -1,4 +1,8 @@
-"""Pure helpers for SQL names: quoting, splitting user input, the 63-byte limit."""
+"""Pure helpers for SQL names: the one quoting helper, splitting user input, the 63-byte limit.
+
+Every identifier pgsnap writes into SQL text goes through ident() (or psycopg.sql.Identifier
+where a statement is composed for a connection), every string through literal().
+"""
 
 from __future__ import annotations
 
@@ -89,3 +93,21 @@ def check_length(name: str, what: str) -> str:
             f'{what} name "{name}" is {size} bytes; postgresql allows {MAX_IDENT_BYTES}'
         )
     return name
+
+
+def ident(*parts: str) -> str:
+    """A fully quoted, dot-joined identifier, as quote_all_identifiers prints it."""
+    return ".".join('"' + p.replace('"', '""') + '"' for p in parts)
+
+
+def literal(text: str) -> str:
+    """A string literal for standard_conforming_strings=on (every session pgsnap opens)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+UNSAFE_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_filename(text: str) -> str:
+    """`text` with every run of characters outside [A-Za-z0-9._-] replaced by one "_"."""
+    return UNSAFE_FILENAME_CHARS.sub("_", text)

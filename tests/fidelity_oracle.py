@@ -57,9 +57,9 @@ from pgservers import (
 )
 from psycopg import sql
 
+from pgsnap.ddl.rename import RenamePlan
 from pgsnap.model import QualifiedName
 from pgsnap.naming import split_qualified
-from pgsnap.rename import RenamePlan
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
 PENDING_DIR = CORPUS_DIR / "pending"

@@ -90,7 +90,7 @@ def exists(dsn: str, qualified: str) -> bool:
     return bool(row and row[0])
 
 
-def cli(*args: str, input: str | None = None) -> Result:
+def cli(*args: str, input: str | bytes | None = None) -> Result:
     """Run the CLI in-process, as a user would type it."""
     return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
 

@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from pgsnap.archive import ArchiveWriter, codec_for_path
-from pgsnap.ddl import ident
 from pgsnap.model import Column, TableSpec, table_to_json
+from pgsnap.naming import ident
 
 
 def write_archive(
@@ -25,11 +25,12 @@ def write_archive(
     if finished_at is None:
         finished = dt.datetime.fromisoformat(created_at) + dt.timedelta(seconds=7)
         finished_at = finished.isoformat()
+    column_list = ", ".join(f"{ident(c)} text" for c in columns)
     spec = TableSpec(
         schema,
         table,
         tuple(Column(c, '"text"') for c in columns),
-        pre_data=(f"CREATE TABLE {ident(schema, table)} ({', '.join(ident(c) for c in columns)})",),
+        pre_data=(f"CREATE TABLE {ident(schema, table)} ({column_list})",),
     )
     header = {
         "pgsnap_version": "0.1.0",

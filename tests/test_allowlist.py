@@ -13,9 +13,9 @@ from pgservers import TestDB
 
 import pgsnap
 from pgsnap import archive
+from pgsnap.ddl.allowlist import check_statements
 from pgsnap.errors import UnsafeStatementError
 from pgsnap.model import Owned, OwnedStatistics, TableSpec
-from pgsnap.sqlcheck import check_statements
 
 Mutation = Callable[[dict[str, Any]], None]
 
@@ -23,8 +23,8 @@ Mutation = Callable[[dict[str, Any]], None]
 def rewrite(src: Path, dst: Path, mutate: Mutation) -> None:
     """Copy an archive, changing its header and manifest the same way (a careful attacker)."""
     with archive.ArchiveReader.open(src) as reader:
-        header = copy.deepcopy(reader.header)
-        manifest = copy.deepcopy(reader.manifest)
+        header = copy.deepcopy(reader.header_json)
+        manifest = copy.deepcopy(reader.manifest_json)
         for meta in (header, manifest):
             meta.pop("format", None)
             meta.pop("frames", None)

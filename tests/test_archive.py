@@ -22,8 +22,8 @@ import zstandard
 
 from pgsnap import archive
 from pgsnap.archive import (
-    ArchiveReader,
     ArchiveWriter,
+    FrameFile,
     FrameInfo,
     codec_for_path,
     compress_frame,
@@ -129,9 +129,9 @@ def stream_frames(data: bytes, name: str = "pipe") -> list[tuple[int, int, bytes
 
 
 def test_round_trip(built: Built) -> None:
-    with ArchiveReader.open(built.path) as reader:
+    with FrameFile.open(built.path) as reader:
         assert reader.codec == built.codec
-        assert reader.header == {"format": 1, "tables": TABLES}
+        assert reader.header_json == {"format": 1, "tables": TABLES}
         assert reader.frames == built.frames
         assert [f.kind for f in reader.frames] == [
             "sql",
@@ -144,9 +144,9 @@ def test_round_trip(built: Built) -> None:
         ]
         assert [f.table for f in reader.frames] == [None, 0, 0, 0, None, 1, None]
         assert [reader.read_frame(i) for i in range(len(reader.frames))] == built.raws[:-1]
-        assert reader.manifest["database"] == "db"
-        assert reader.manifest["format"] == 1
-        assert reader.manifest["frames"] == [f.to_json() for f in built.frames]
+        assert reader.manifest_json["database"] == "db"
+        assert reader.manifest_json["format"] == 1
+        assert reader.manifest_json["frames"] == [f.to_json() for f in built.frames]
         assert reader.rows_by_table() == {0: 300, 1: 1}
         assert reader.size == built.path.stat().st_size
         reader.verify()
@@ -230,7 +230,7 @@ def test_write_compressed_appends_a_worker_frame(codec: str, tmp_path: Path) -> 
         writer.write_sql("\\.\n")
         writer.finish({"tables": TABLES[:1], "rows": [1000]})
     assert path.read_bytes()[info.offset : info.offset + info.length] == data
-    with ArchiveReader.open(path) as reader:
+    with FrameFile.open(path) as reader:
         assert reader.read_frame(1) == raw
         assert reader.read_compressed(1) == data
         reader.verify()
@@ -278,7 +278,7 @@ def test_start_offset_shifts_every_offset() -> None:
 
 
 def test_reader_is_thread_safe(built: Built) -> None:
-    with ArchiveReader.open(built.path) as reader:
+    with FrameFile.open(built.path) as reader:
         order = [i % len(reader.frames) for i in range(200)]
         with ThreadPoolExecutor(8) as pool:
             got = list(pool.map(reader.read_frame, order))
@@ -321,7 +321,7 @@ def test_bad_footer_crc_is_corrupt(built: Built, tmp_path: Path) -> None:
     path = tmp_path / f"bad{EXT[built.codec]}"
     path.write_bytes(flip(data, at - (0 if built.codec == "zstd" else 10)))
     with pytest.raises(CorruptFrameError, match=r"footer .* is corrupt: its crc32"):
-        ArchiveReader.open(path)
+        FrameFile.open(path)
 
 
 # --- truncation -------------------------------------------------------------------------
@@ -331,14 +331,14 @@ def test_every_cut_is_truncated(built: Built, tmp_path: Path) -> None:
     size = built.path.stat().st_size
     for n in range(MAGIC_LEN[built.codec], size):
         with pytest.raises(TruncatedArchiveError, match="no pgsnap footer") as e:
-            ArchiveReader.open(cut(built, n, tmp_path))
+            FrameFile.open(cut(built, n, tmp_path))
         assert f"cut{n}" in str(e.value)
 
 
 def test_cut_before_the_magic_is_not_an_archive(built: Built, tmp_path: Path) -> None:
     for n in range(MAGIC_LEN[built.codec]):
         with pytest.raises(NotAnArchiveError, match="is not a pgsnap archive"):
-            ArchiveReader.open(cut(built, n, tmp_path))
+            FrameFile.open(cut(built, n, tmp_path))
 
 
 def test_named_cuts(built: Built, tmp_path: Path) -> None:
@@ -347,7 +347,7 @@ def test_named_cuts(built: Built, tmp_path: Path) -> None:
     middle_of_data = built.frames[2].offset + built.frames[2].length // 2
     for n in (size - 1, size - 20, manifest + 5, manifest, middle_of_data):
         with pytest.raises(TruncatedArchiveError) as e:
-            ArchiveReader.open(cut(built, n, tmp_path))
+            FrameFile.open(cut(built, n, tmp_path))
         msg = str(e.value)
         assert msg.startswith(f'"{tmp_path}/cut{n}')
         assert msg.endswith(
@@ -380,7 +380,7 @@ def test_flipped_byte_in_a_data_frame(built: Built, tmp_path: Path) -> None:
     raised = 0
     for at in range(info.offset, info.offset + info.length):
         path.write_bytes(flip(data, at))
-        with ArchiveReader.open(path) as reader:
+        with FrameFile.open(path) as reader:
             try:
                 got = reader.read_frame(3)
             except CorruptFrameError as e:
@@ -398,7 +398,7 @@ def test_flipped_byte_fails_verify_and_the_stream(built: Built, tmp_path: Path) 
     bad = flip(data, info.offset + info.length // 2)
     path = tmp_path / f"flip{EXT[built.codec]}"
     path.write_bytes(bad)
-    with ArchiveReader.open(path) as reader, pytest.raises(CorruptFrameError) as e:
+    with FrameFile.open(path) as reader, pytest.raises(CorruptFrameError) as e:
         reader.verify()
     assert (e.value.index, e.value.offset) == (2, info.offset)
     with pytest.raises(CorruptFrameError, match=f'^frame 2 at byte {info.offset} of "pipe"'):
@@ -421,7 +421,7 @@ def test_valid_compression_wrong_manifest(codec: str, field: str, tmp_path: Path
         info = writer.write_compressed(0, compress_frame(codec, raw), len(raw), nrows, crc)
         writer.write_sql("\\.\n")
         writer.finish({})
-    with ArchiveReader.open(path) as reader:
+    with FrameFile.open(path) as reader:
         assert reader.read_frame(0).startswith(b"-- pgsnap archive format 1")
         with pytest.raises(CorruptFrameError) as e:
             reader.read_frame(1)
@@ -437,7 +437,7 @@ def test_corrupt_manifest_json(tmp_path: Path) -> None:
     data = header + manifest + archive.encode_footer("zstd", len(header), len(manifest))
     path.write_bytes(data)
     with pytest.raises(CorruptFrameError, match=f"manifest at byte {len(header)} of .* is corrupt"):
-        ArchiveReader.open(path)
+        FrameFile.open(path)
 
 
 def test_manifest_with_gaps_between_frames(tmp_path: Path) -> None:
@@ -449,7 +449,7 @@ def test_manifest_with_gaps_between_frames(tmp_path: Path) -> None:
     manifest = compress_frame("zstd", f"-- pgsnap-manifest: {line}\n".encode())
     path.write_bytes(header + manifest + archive.encode_footer("zstd", len(header), len(manifest)))
     with pytest.raises(CorruptFrameError, match="its frames end at byte"):
-        ArchiveReader.open(path)
+        FrameFile.open(path)
 
 
 # --- not an archive, missing, newer --------------------------------------------------------
@@ -469,7 +469,7 @@ def test_not_an_archive(name: str, data: bytes, tmp_path: Path) -> None:
     path = tmp_path / name
     path.write_bytes(data)
     with pytest.raises(NotAnArchiveError) as e:
-        ArchiveReader.open(path)
+        FrameFile.open(path)
     assert str(e.value) == f'"{path}" is not a pgsnap archive'
     with pytest.raises(NotAnArchiveError, match=r'^"pipe" is not a pgsnap archive$'):
         stream_frames(data)
@@ -479,13 +479,13 @@ def test_big_plain_gzip_is_rejected_early(tmp_path: Path) -> None:
     path = tmp_path / "big.gz"
     path.write_bytes(gzip.compress(b"x" * (50 << 20), 1))
     with pytest.raises(NotAnArchiveError):
-        ArchiveReader.open(path)
+        FrameFile.open(path)
 
 
 def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nope.sql.zst"
     with pytest.raises(FileNotFoundError_) as e:
-        ArchiveReader.open(path)
+        FrameFile.open(path)
     assert str(e.value) == f'file "{path}" does not exist'
     assert e.value.exit_code == 4
 
@@ -515,7 +515,7 @@ def test_newer_format(
     version = max(header_format, manifest_format)
     expected = f"written by a newer pgsnap (format {version}); this pgsnap reads format 1"
     with pytest.raises(UnsupportedFormatError) as e:
-        ArchiveReader.open(path)
+        FrameFile.open(path)
     assert str(e.value) == f'"{path}" was {expected}'
     if footer and header_format > 1:
         with pytest.raises(UnsupportedFormatError, match=re.escape(expected)):
@@ -525,8 +525,8 @@ def test_newer_format(
 def test_the_current_format_is_not_newer(tmp_path: Path) -> None:
     path = tmp_path / "cur.sql.zst"
     path.write_bytes(newer("zstd", header_format=1, manifest_format=1))
-    with ArchiveReader.open(path) as reader:
-        assert reader.header == {"format": 1}
+    with FrameFile.open(path) as reader:
+        assert reader.header_json == {"format": 1}
 
 
 def test_parse_header_errors() -> None:
@@ -545,7 +545,7 @@ def test_parse_header_errors() -> None:
 
 def test_stream_yields_every_frame(built: Built) -> None:
     got = stream_frames(built.path.read_bytes())
-    with ArchiveReader.open(built.path) as reader:
+    with FrameFile.open(built.path) as reader:
         manifest_at = reader.size - archive.FOOTER_SIZES[built.codec]
         assert [(o, n) for o, n, _ in got][:-1] == [(f.offset, f.length) for f in reader.frames]
         last = reader.frames[-1]
@@ -567,7 +567,7 @@ def test_stream_reads_in_bounded_chunks(tmp_path: Path, monkeypatch: pytest.Monk
             self.sizes.append(n)
             return super().read(n)
 
-    monkeypatch.setattr(archive, "_READ_CHUNK", 7)
+    monkeypatch.setattr(archive.stream, "_READ_CHUNK", 7)
     stream = Recorder(b.path.read_bytes())
     got = [raw for _, _, raw in iter_stream_frames(stream)]
     assert got == b.raws
@@ -801,7 +801,7 @@ def test_sql_frames_cannot_pose_as_header_or_manifest() -> None:
 
 
 def test_reader_accepts_pathlike_and_str(built: Built) -> None:
-    with ArchiveReader.open(str(built.path)) as a, ArchiveReader.open(built.path) as b:
+    with FrameFile.open(str(built.path)) as a, FrameFile.open(built.path) as b:
         assert a.path == b.path == os.fspath(built.path)
         assert a.frames == b.frames
 

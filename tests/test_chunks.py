@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from pgsnap.chunks import CHUNKS_PER_JOB, Chunk, plan_chunks
+from pgsnap.backup.chunks import CHUNKS_PER_JOB, Chunk, plan_chunks
 
 
 @pytest.mark.parametrize("pages", [16, 17, 1000, 4097, 123_457])

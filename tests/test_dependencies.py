@@ -14,10 +14,11 @@ from test_allowlist import Mutation, rewrite
 
 import pgsnap
 from pgsnap import archive
-from pgsnap.dependencies import DependencyError, _collation_definition, ensure
+from pgsnap.ddl.allowlist import check_statements
+from pgsnap.ddl.dependencies import collation_definition
 from pgsnap.errors import UnsafeStatementError
 from pgsnap.model import Dependency, TableSpec
-from pgsnap.sqlcheck import check_statements
+from pgsnap.restore.dependencies import DependencyError, ensure
 
 SCHEMA = """
 SET check_function_bodies = off;
@@ -186,7 +187,7 @@ def _version_collation(db: TestDB) -> tuple[str, str]:
 
 def _manifest_dependencies(path: Path) -> list[dict[str, str]]:
     with archive.ArchiveReader.open(path) as reader:
-        return list(reader.manifest["dependencies"])
+        return list(reader.manifest_json["dependencies"])
 
 
 def test_collations_are_carried_and_created_when_missing(db: TestDB, tmp_path: Path) -> None:
@@ -354,12 +355,12 @@ def test_icu_rules_are_written_and_allowed() -> None:
         "locale": "und",
         "rules": "&a < g",
     }
-    ddl, fingerprint = _collation_definition(row, '"app"."ruled"')
+    ddl, fingerprint = collation_definition(row, '"app"."ruled"')
     assert (
         ddl
         == "CREATE COLLATION \"app\".\"ruled\" (provider = icu, locale = 'und', rules = '&a < g')"
     )
-    assert fingerprint != _collation_definition({**row, "rules": None}, '"app"."ruled"')[1]
+    assert fingerprint != collation_definition({**row, "rules": None}, '"app"."ruled"')[1]
     dep = Dependency("collation", "app", "ruled", '"app"."ruled"', ddl, fingerprint)
     check_statements(TableSpec("app", "t", ()), [dep])  # raises if refused
     with pytest.raises(UnsafeStatementError, match="refusing the archive"):

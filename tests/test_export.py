@@ -19,7 +19,7 @@ from synthetic import write_archive
 import pgsnap
 from pgsnap.cli import main
 from pgsnap.errors import TargetExistsError, UsageError
-from pgsnap.export import copy_text_to_csv, export, header_line
+from pgsnap.tools.export import copy_text_to_csv, export, header_line
 
 
 def _csv(block: bytes, ncolumns: int) -> list[list[str]]:

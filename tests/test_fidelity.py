@@ -43,9 +43,8 @@ from fidelity_oracle import (
 from pgservers import Server, TestDB
 
 from pgsnap.archive import ArchiveReader
-from pgsnap.ddl import ident
-from pgsnap.dump import dump
-from pgsnap.load import load
+from pgsnap.backup.dump import dump
+from pgsnap.ddl.rename import plan_rename
 from pgsnap.model import (
     Constraint,
     Owned,
@@ -54,7 +53,8 @@ from pgsnap.model import (
     TableSpec,
     table_from_json,
 )
-from pgsnap.rename import plan_rename
+from pgsnap.naming import ident
+from pgsnap.restore.load import load
 
 MIN_CORPUS = 40
 MIN_AS_CASES = 10
@@ -147,7 +147,7 @@ class Workspace:
             with_privileges=case.privileges,
         )
         with ArchiveReader.open(out) as reader:
-            spec = table_from_json(reader.header["tables"][0])
+            spec = table_from_json(reader.header_json["tables"][0])
         quoted = database = None
         if case.as_name is not None:
             quoted = self.dumps.submit(

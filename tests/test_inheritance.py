@@ -15,9 +15,9 @@ from pgservers import TestDB
 
 import pgsnap
 from pgsnap import archive
+from pgsnap.ddl.allowlist import check_statements
 from pgsnap.errors import UnsafeStatementError
 from pgsnap.model import table_from_json
-from pgsnap.sqlcheck import check_statements
 
 # the child sorts before its parent, so an archive in name order would create it first
 FAMILY = """
@@ -85,7 +85,7 @@ def test_all_dumps_parents_first_and_partitioned_tables_whole(db: TestDB, tmp_pa
     assert res.exit_code == 0, res.output
     (path,) = tmp_path.iterdir()
     with archive.ArchiveReader.open(path) as reader:
-        names = [t["name"] for t in reader.manifest["tables"]]
+        names = [t["name"] for t in reader.manifest_json["tables"]]
     # partitions come inside events, not as tables of their own; the parent before its child
     assert names == ["zz_parent", "aa_child", "events"]
     target = db.make_db()
@@ -115,7 +115,7 @@ def test_a_tampered_inherits_clause_is_refused(db: TestDB, tmp_path: Path) -> No
     out = tmp_path / "child.sql.zst"
     pgsnap.dump("aa_child", dsn=db.dsn, output=out)
     with archive.ArchiveReader.open(out) as reader:
-        spec = table_from_json(reader.header["tables"][0])
+        spec = table_from_json(reader.header_json["tables"][0])
     check_statements(spec, [])  # as written: accepted
     create = spec.pre_data[0]
     assert 'INHERITS ("public"."zz_parent")' in create

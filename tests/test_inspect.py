@@ -14,8 +14,8 @@ from pgservers import TestDB
 import pgsnap
 from pgsnap.cli import main
 from pgsnap.errors import UsageError
-from pgsnap.inspect import dependencies
 from pgsnap.model import Owned, OwnedSequence, TableSpec
+from pgsnap.tools.inspect import dependencies
 
 EXTRAS = r"""
 CREATE SCHEMA app;

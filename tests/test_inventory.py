@@ -17,10 +17,11 @@ from pgservers import TestDB
 from synthetic import write_archive
 
 import pgsnap
-from pgsnap import archive, inventory
+from pgsnap import archive
+from pgsnap.archive import inventory
+from pgsnap.archive.inventory import count_backups, list_backups, prune
 from pgsnap.cli import main
 from pgsnap.errors import FileNotFoundError_, UsageError
-from pgsnap.inventory import count_backups, list_backups, prune
 from pgsnap.model import QualifiedName
 
 

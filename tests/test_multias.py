@@ -10,10 +10,10 @@ from helpers import AUTHORS_PAPERS, cli, content_md5, exists
 from pgservers import TestDB
 
 import pgsnap
+from pgsnap.ddl.rename import rename_references
+from pgsnap.ddl.targets import plan_targets, renamed_specs, split_as_option
 from pgsnap.errors import UsageError
 from pgsnap.model import Owned, QualifiedName, TableSpec
-from pgsnap.rename import rename_references
-from pgsnap.rename_many import plan_targets, renamed_specs, split_as_option
 
 SHOP = """
 CREATE TABLE public.parent (id int PRIMARY KEY, name text);

@@ -41,8 +41,8 @@ def test_schema_dump_loads_mutually_referencing_tables(db: TestDB, tmp_path: Pat
     (path,) = tmp_path.iterdir()
     assert path.name.startswith("app_")
     with archive.ArchiveReader.open(path) as reader:
-        assert [t["name"] for t in reader.manifest["tables"]] == ["authors", "papers", "tags"]
-        assert reader.manifest["rows"] == [2, 2, 2]
+        assert [t["name"] for t in reader.manifest_json["tables"]] == ["authors", "papers", "tags"]
+        assert reader.manifest_json["rows"] == [2, 2, 2]
     target = db.make_db()  # no schema app there: the load creates it
     res = cli("load", str(path), "--dsn", target.dsn)
     assert res.exit_code == 0, res.output

@@ -224,7 +224,7 @@ def test_cli_parallel_dump_reports_its_workers(db: TestDB, tmp_path: Path) -> No
     assert res.exit_code == 0, res.output
     assert "2 workers" in res.stderr and "chunks" in res.stderr
     with archive.ArchiveReader.open(tmp_path / "w.sql.zst") as reader:
-        assert reader.manifest["rows"] == [40000]
+        assert reader.manifest_json["rows"] == [40000]
 
 
 def test_parallel_dump_to_stdout_and_stream_load(db: TestDB, tmp_path: Path) -> None:

@@ -50,7 +50,7 @@ def test_partitioned_table_round_trip_in_parallel(db: TestDB, tmp_path: Path) ->
     assert res.exit_code == 0, res.output
     assert "4 partitions" in res.stderr
     with archive.ArchiveReader.open(out) as reader:
-        assert reader.manifest["rows"] == [30000]
+        assert reader.manifest_json["rows"] == [30000]
         assert sum(f.kind == "data" for f in reader.frames) >= 4  # one COPY per leaf at least
     target = db.make_db()
     res = cli("load", str(out), "--dsn", target.dsn, "-j", "2")

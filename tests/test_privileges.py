@@ -128,8 +128,8 @@ def test_default_dump_has_no_owner_or_grant(cluster: Cluster, tmp_path: Path) ->
     out = tmp_path / "papers.sql.zst"
     pgsnap.dump("papers", dsn=cluster.db.dsn, output=out)
     with archive.ArchiveReader.open(out) as reader:
-        post = reader.manifest["tables"][0]["post_data"]
-        assert reader.manifest["tables"][0]["with_privileges"] is False
+        post = reader.manifest_json["tables"][0]["post_data"]
+        assert reader.manifest_json["tables"][0]["with_privileges"] is False
     assert not [s for s in post if "GRANT" in s or "OWNER TO" in s]
     script = subprocess.run(["zstd", "-dc", str(out)], capture_output=True, check=True).stdout
     assert b"GRANT " not in script and b"OWNER TO" not in script

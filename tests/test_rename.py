@@ -10,6 +10,14 @@ from pglast import ast
 from pglast.parser import parse_sql
 from pglast.visitors import Ancestor, Visitor
 
+from pgsnap.ddl.rename import (
+    RenamePlan,
+    _find_leftovers,
+    _Renamer,
+    plan_rename,
+    rename_statements,
+    rename_table,
+)
 from pgsnap.errors import NameTooLongError, RenameError, UsageError
 from pgsnap.model import (
     Constraint,
@@ -20,14 +28,6 @@ from pgsnap.model import (
     TableSpec,
 )
 from pgsnap.naming import split_qualified
-from pgsnap.rename import (
-    RenamePlan,
-    _find_leftovers,
-    _Renamer,
-    plan_rename,
-    rename_statements,
-    rename_table,
-)
 
 # What the dumper writes for public.papers (quote_all_identifiers=on, search_path='').
 CREATE_SEQUENCE = (
@@ -711,7 +711,7 @@ def test_a_missed_node_kind_is_caught_by_the_audit(monkeypatch: pytest.MonkeyPat
 
 def test_printed_sql_must_parse_back_to_the_renamed_tree(monkeypatch: pytest.MonkeyPatch) -> None:
     # pretend the printer lost a clause: the safety belt must refuse it
-    monkeypatch.setattr("pgsnap.rename._deparse", lambda stmt, sql: "SELECT 1")
+    monkeypatch.setattr("pgsnap.ddl.rename._deparse", lambda stmt, sql: "SELECT 1")
     with pytest.raises(RenameError, match='renamed statement "SELECT 1" does not parse back'):
         renamed('CREATE INDEX "papers_status_idx" ON "public"."papers" ("status")')
 

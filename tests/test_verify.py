@@ -20,7 +20,7 @@ import pgsnap
 from pgsnap import archive
 from pgsnap.cli import main
 from pgsnap.errors import CorruptFrameError, FileNotFoundError_, UsageError, VerifyError
-from pgsnap.verify import RowChecksum, checksum_rows
+from pgsnap.tools.verify import RowChecksum, checksum_rows
 
 
 def _expected(rows: list[bytes]) -> int:

@@ -1,0 +1,188 @@
+"""Frames: where each one sits and what it must hold; the header and manifest lines."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pgsnap.archive.codec import crc32
+from pgsnap.errors import (
+    CorruptFrameError,
+    NotAnArchiveError,
+    TruncatedArchiveError,
+    UnsupportedFormatError,
+)
+from pgsnap.shape import check_depth, choices, decode, encode, minimum
+
+FORMAT_VERSION = 1
+# 4 MiB of COPY text per data frame: big enough that zstd/deflate reach their full ratio
+# and the per-frame costs (a manifest entry, a hand-off to a worker, a syscall) vanish;
+# small enough that a 100 MB table splits into ~25 frames, so a parallel restore balances
+# its workers whatever the dump's job count was, and every worker holds only a few frame
+# buffers: the memory budget is 150 MB for the whole process tree (design.md §2: 4-16 MiB).
+FRAME_TARGET_BYTES = 4 << 20
+HEADER_MARKER = "-- pgsnap archive format "
+HEADER_FIRST_LINE = f"{HEADER_MARKER}{FORMAT_VERSION}; decompressed, this file is a psql script\n"
+HEADER_PREFIX = "-- pgsnap-header: "
+MANIFEST_PREFIX = "-- pgsnap-manifest: "
+FRAME_KINDS = ("sql", "data")
+
+_COPY_LINE = re.compile(r"(?:\A|\n)COPY\s[^\n]*\sFROM\s+STDIN\b[^\n]*;[ \t]*\n?\Z", re.I)
+_FORMAT_LINE = re.compile(r"-- pgsnap archive format (\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class FrameInfo:
+    """Where one frame sits in the file and what it must decompress to (format.md §4)."""
+
+    kind: str = field(metadata=choices(*FRAME_KINDS))
+    # index into the manifest's "tables" for data frames; None for sql frames
+    table: int | None = field(metadata=minimum(0))
+    offset: int = field(metadata=minimum(0))  # byte offset in the file
+    length: int = field(metadata=minimum(0))  # compressed length
+    raw_size: int = field(metadata=minimum(0))  # uncompressed length
+    rows: int = field(metadata=minimum(0))  # COPY rows (newlines) in a data frame; 0 for sql
+    crc32: int = field(metadata=minimum(0))  # zlib.crc32 of the uncompressed bytes
+
+    def __post_init__(self) -> None:
+        """The rules between fields; ValueError (ShapeError when parsed) if one is broken."""
+        if self.kind == "sql" and self.table is not None:
+            raise ValueError('an sql frame must have "table": null')
+        if self.kind == "data" and self.table is None:
+            raise ValueError('a data frame must name its "table"')
+        if self.kind == "sql" and self.rows:
+            raise ValueError('an sql frame must have "rows": 0')
+        if self.crc32 > 0xFFFFFFFF:
+            raise ValueError(f'"crc32" must fit in 32 bits, not {self.crc32}')
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = encode(self)
+        return out
+
+    @staticmethod
+    def from_json(d: object) -> FrameInfo:
+        """Raises ShapeError (a ValueError) when an entry is malformed."""
+        return decode(FrameInfo, d)
+
+
+def dumps_json(value: Mapping[str, Any]) -> str:
+    """One line of ASCII JSON, stable byte for byte."""
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+
+
+def opens_copy(sql: str) -> bool:
+    """True when `sql` ends with a ``COPY … FROM stdin;`` line, so data frames follow."""
+    return _COPY_LINE.search(sql) is not None
+
+
+def parse_header(first_frame_text: str, *, source: str = "the input") -> dict[str, Any]:
+    """The header JSON of an archive, from the text of its first frame.
+
+    Raises NotAnArchiveError when the text is not a pgsnap header, UnsupportedFormatError
+    when it was written by a newer pgsnap, CorruptFrameError when the header line is bad.
+    `source` names the file in messages.
+    """
+    if not first_frame_text.startswith(HEADER_MARKER):
+        raise NotAnArchiveError(f'"{source}" is not a pgsnap archive')
+    check_format_line(first_frame_text, source)
+    lines = first_frame_text.split("\n", 2)
+    if len(lines) < 3 or not lines[1].startswith(HEADER_PREFIX):
+        raise corrupt_header(source, "its second line is not a pgsnap-header comment")
+    try:
+        text = lines[1][len(HEADER_PREFIX) :]
+        check_depth(text)
+        header = json.loads(text)
+    except ValueError as e:
+        raise corrupt_header(source, f"bad json: {e}") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT_VERSION:
+        raise corrupt_header(source, f'its json is not an object with "format": {FORMAT_VERSION}')
+    return header
+
+
+def check_format_line(text: str, source: str) -> None:
+    """UnsupportedFormatError when the first line names a format above FORMAT_VERSION."""
+    found = _FORMAT_LINE.match(text)
+    if found is not None:
+        _check_version(int(found.group(1)), source)
+
+
+def _check_version(version: int, source: str) -> None:
+    if version > FORMAT_VERSION:
+        raise UnsupportedFormatError(
+            f'"{source}" was written by a newer pgsnap (format {version}); '
+            f"this pgsnap reads format {FORMAT_VERSION}"
+        )
+
+
+def corrupt_header(source: str, reason: str) -> CorruptFrameError:
+    return CorruptFrameError(
+        f'the header (frame 0) of "{source}" is corrupt: {reason}', index=0, offset=0
+    )
+
+
+def parse_manifest(frame_text: str, *, source: str = "the input") -> dict[str, Any]:
+    """The manifest JSON from the text of the manifest frame.
+
+    Raises UnsupportedFormatError for a newer format and ValueError when the text is not
+    a manifest (the reader turns that into CorruptFrameError with the frame's offset).
+    """
+    if not frame_text.startswith(MANIFEST_PREFIX) or not frame_text.endswith("\n"):
+        raise ValueError("it is not a pgsnap-manifest comment line")
+    text = frame_text[len(MANIFEST_PREFIX) :]
+    check_depth(text)
+    manifest = json.loads(text)
+    if not isinstance(manifest, dict):
+        raise ValueError("its json is not an object")
+    version = manifest.get("format")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValueError(f'"format" must be an integer, not {version!r}')
+    _check_version(version, source)
+    if not isinstance(manifest.get("frames"), list):
+        raise ValueError('"frames" must be a list')
+    return manifest
+
+
+def frame_problem(info: FrameInfo, raw: bytes) -> str | None:
+    """What is wrong with `raw` as the content of `info`, or None.
+
+    In COPY text format a newline inside a value is written as the two characters
+    backslash and n, so a data frame's raw newlines are exactly its rows.
+    """
+    if len(raw) != info.raw_size:
+        return f"it decompresses to {len(raw)} bytes, the manifest says {info.raw_size}"
+    checksum = crc32(raw)
+    if checksum != info.crc32:
+        return f"its crc32 is {checksum:#010x}, the manifest says {info.crc32:#010x}"
+    if info.kind == "data":
+        rows = raw.count(b"\n")
+        if rows != info.rows or not raw.endswith(b"\n"):
+            return f"it holds {rows} rows, the manifest says {info.rows}"
+    return None
+
+
+def check_tables(
+    manifest: Mapping[str, Any], frames: list[FrameInfo], error: type[Exception]
+) -> None:
+    """Data frames name a table that exists, and per-table rows add up, when the
+    manifest has a "tables" list (and a "rows" list aligned with it)."""
+    tables, rows = manifest.get("tables"), manifest.get("rows")
+    if not isinstance(tables, list):
+        return
+    counts = [0] * len(tables)
+    for index, frame in enumerate(frames):
+        if frame.table is not None and frame.table >= len(tables):
+            raise error(f"frame {index} is for table {frame.table}, but there are {len(tables)}")
+        if frame.table is not None:
+            counts[frame.table] += frame.rows
+    if isinstance(rows, list) and rows != counts:
+        raise error(f'"rows" says {rows}, the data frames hold {counts}')
+
+
+def no_footer(label: str) -> TruncatedArchiveError:
+    return TruncatedArchiveError(
+        f'"{label}" is truncated: no pgsnap footer at the end '
+        "(interrupted dump or incomplete copy?)"
+    )

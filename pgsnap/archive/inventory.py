@@ -1,0 +1,385 @@
+"""The archives in a directory: list them, count a table's backups, prune old ones.
+
+Everything here reads only the start of each file (to recognise it), its footer and its
+manifest, so a directory of gigabyte archives lists in milliseconds.  Files that are not
+pgsnap archives are skipped; damaged ones are listed with a status that says why:
+
+- ``ok``: a complete archive;
+- ``incomplete``: a pgsnap file with no footer (a copy cut short, or a dump killed with
+  ``kill -9`` after its temporary file was renamed by hand);
+- ``damaged``: the footer or the manifest is corrupt;
+- ``newer format``: written by a newer pgsnap;
+- ``interrupted``: ``.NAME.partial-PID``, the temporary file of a dump whose process is gone;
+- ``in progress``: the temporary file of a dump that is still running;
+- ``unreadable``: the file could not be read (permissions).
+
+Only ``ok`` archives are counted or pruned: a damaged file is never deleted automatically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pgsnap.archive.frames import parse_header
+from pgsnap.archive.manifest import Header, header_from_json
+from pgsnap.archive.reader import ArchiveReader
+from pgsnap.archive.stream import iter_stream_frames
+from pgsnap.errors import (
+    ArchiveError,
+    FileNotFoundError_,
+    NotAnArchiveError,
+    PermissionDeniedError,
+    PgsnapError,
+    TruncatedArchiveError,
+    UnsupportedFormatError,
+    UsageError,
+)
+from pgsnap.model import QualifiedName
+from pgsnap.naming import parse_table_arg
+
+OK = "ok"
+INCOMPLETE = "incomplete"
+DAMAGED = "damaged"
+NEWER = "newer format"
+INTERRUPTED = "interrupted"
+IN_PROGRESS = "in progress"
+UNREADABLE = "unreadable"
+# Statuses that mean a backup failed or rotted: `pgsnap list` exits non-zero on them.
+FLAGGED = frozenset({INCOMPLETE, DAMAGED, INTERRUPTED, UNREADABLE})
+
+# The names pgsnap writes: *.zst / *.zstd / *.gz (codec_for_path), and the temporary
+# .NAME.partial-PID of a dump that has not finished (dump._Output).
+ARCHIVE_SUFFIXES = (".zst", ".zstd", ".gz")
+PARTIAL_NAME = re.compile(r"^\.(?P<final>.+)\.partial-(?P<pid>[0-9]+)$")
+# The users' habit (notes/seeds.md): keep the last five backups, warn past that.
+DEFAULT_WARN_AFTER = 5
+
+
+@dataclass(frozen=True, slots=True)
+class BackupEntry:
+    """One file of the directory: what its manifest (or, failing that, its header) says."""
+
+    path: str
+    status: str  # one of the module's statuses
+    file_bytes: int
+    mtime: float  # the file's modification time, seconds since the epoch
+    tables: tuple[QualifiedName, ...] = ()
+    table_rows: tuple[int, ...] = ()  # aligned with tables; empty when there is no manifest
+    created_at: str | None = None  # ISO 8601, UTC, from the header/manifest
+    finished_at: str | None = None
+    codec: str | None = None
+    server_version: str | None = None
+    database: str | None = None
+    problem: str = ""  # why the file is flagged: a one-line message that names the file
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.path)
+
+    @property
+    def table_names(self) -> tuple[str, ...]:
+        return tuple(t.display() for t in self.tables)
+
+    @property
+    def rows(self) -> int | None:
+        """Rows in the archive, or None when the manifest is missing."""
+        return sum(self.table_rows) if self.table_rows else None
+
+    @property
+    def seconds(self) -> float | None:
+        """How long the dump took (whole seconds: the manifest keeps seconds)."""
+        start, end = _parse_time(self.created_at), _parse_time(self.finished_at)
+        return None if start is None or end is None else (end - start).total_seconds()
+
+    @property
+    def flagged(self) -> bool:
+        return self.status in FLAGGED
+
+    @property
+    def sort_time(self) -> dt.datetime:
+        """When the backup was taken: created_at, else the file's mtime."""
+        created = _parse_time(self.created_at)
+        return created or dt.datetime.fromtimestamp(self.mtime, dt.timezone.utc)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "status": self.status,
+            "tables": list(self.table_names),
+            "table_rows": list(self.table_rows),
+            "rows": self.rows,
+            "file_bytes": self.file_bytes,
+            "created_at": self.created_at,
+            "finished_at": self.finished_at,
+            "seconds": self.seconds,
+            "codec": self.codec,
+            "server_version": self.server_version,
+            "database": self.database,
+            "problem": self.problem,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PruneResult:
+    removed: tuple[BackupEntry, ...]  # removed, or that would be with dry_run
+    kept: tuple[BackupEntry, ...]
+    untouched: tuple[BackupEntry, ...]  # flagged files: never removed by prune
+    dry_run: bool
+
+    @property
+    def freed_bytes(self) -> int:
+        return sum(e.file_bytes for e in self.removed)
+
+
+def list_backups(directory: str | os.PathLike[str] = ".") -> list[BackupEntry]:
+    """The pgsnap files in `directory` (not its subdirectories), newest first.
+
+    Skips files that are not pgsnap archives.  Raises FileNotFoundError_ when the directory
+    does not exist and UsageError when it is not a directory; a bad file never raises, it is
+    listed with its status.
+    """
+    entries = [e for p in _candidates(_directory(directory)) if (e := _entry(p)) is not None]
+    entries.sort(key=lambda e: (e.sort_time, e.name), reverse=True)
+    return entries
+
+
+def count_backups(
+    directory: str | os.PathLike[str],
+    table: str | QualifiedName,
+    *,
+    database: str | None = None,
+) -> int:
+    """How many complete archives in `directory` hold `table` ("schema.name"; a bare name
+    matches it in any schema), optionally only those dumped from `database`.
+
+    For `pgsnap dump`'s warning; see backup_warning().  Raises like list_backups().
+    """
+    wanted = _wanted(table)
+    return sum(
+        1
+        for e in list_backups(directory)
+        if e.status == OK and _holds(e, wanted) and database in (None, e.database)
+    )
+
+
+def backup_warning(
+    directory: str | os.PathLike[str],
+    table: str | QualifiedName,
+    *,
+    warn_after: int = DEFAULT_WARN_AFTER,
+    database: str | None = None,
+) -> str | None:
+    """The warning `pgsnap dump` prints when `directory` holds more than `warn_after`
+    backups of `table`, or None."""
+    count = count_backups(directory, table, database=database)
+    if count <= warn_after:
+        return None
+    shown = table.display() if isinstance(table, QualifiedName) else table
+    return (
+        f'"{directory}" holds {count} backups of {shown} (more than {warn_after}); '
+        f"remove old ones with: pgsnap prune {directory} --keep {warn_after}"
+    )
+
+
+def prune(
+    directory: str | os.PathLike[str],
+    *,
+    keep: int,
+    dry_run: bool = False,
+    table: str | None = None,
+) -> PruneResult:
+    """Remove all but the newest `keep` complete backups of each table (by created_at).
+
+    Backups group by source database and table list, so one table's backups never push out
+    another's.  `table` limits pruning to the archives of that table.  Flagged files
+    (damaged, incomplete, interrupted) are left alone.  With `dry_run`, nothing is removed.
+    Raises UsageError when `keep` < 1, PermissionDeniedError when a file cannot be removed
+    (the files before it are gone by then).
+    """
+    if isinstance(keep, bool) or keep < 1:
+        raise UsageError(f"--keep must be at least 1, not {keep}")
+    wanted = None if table is None else _wanted(table)
+    entries = list_backups(directory)
+    removed: list[BackupEntry] = []
+    kept: list[BackupEntry] = []
+    for group in _groups(e for e in entries if e.status == OK and _holds(e, wanted)):
+        kept.extend(group[:keep])
+        removed.extend(group[keep:])
+    if not dry_run:
+        for entry in removed:
+            _remove(entry.path)
+    untouched = tuple(e for e in entries if e.flagged)
+    return PruneResult(tuple(removed), tuple(kept), untouched, dry_run)
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _directory(directory: str | os.PathLike[str]) -> Path:
+    path = Path(directory)
+    if not path.exists():
+        raise FileNotFoundError_(f'directory "{path}" does not exist')
+    if not path.is_dir():
+        raise UsageError(f'"{path}" is not a directory')
+    return path
+
+
+def _candidates(folder: Path) -> Iterator[Path]:
+    """Regular files whose names pgsnap could have written, in name order."""
+    try:
+        names = sorted(os.listdir(folder))
+    except PermissionError:
+        raise PermissionDeniedError(
+            f'cannot read directory "{folder}": permission denied'
+        ) from None
+    for name in names:
+        path = folder / name
+        wanted = name.lower().endswith(ARCHIVE_SUFFIXES) or _partial(name) is not None
+        if wanted and path.is_file():
+            yield path
+
+
+def _entry(path: Path) -> BackupEntry | None:
+    """The entry for one file, or None when it is not a pgsnap file."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None  # removed while we listed
+    partial = _partial(path.name)
+    if partial is not None:
+        status = IN_PROGRESS if _pid_alive(partial) else INTERRUPTED
+        gone = f'"{path}" is the temporary file of an interrupted dump (process {partial} is gone)'
+        problem = "" if status == IN_PROGRESS else gone
+        return _make(path, stat, status, _header_of(path), problem=problem)
+    try:
+        with ArchiveReader.open(path) as reader:
+            m = reader.manifest
+            return _make(path, stat, OK, m.header, rows=m.rows, finished_at=m.finished_at)
+    except (NotAnArchiveError, FileNotFoundError_):
+        return None  # not ours, or removed while we listed
+    except ArchiveError as exc:
+        return _make(path, stat, _status_of(exc), _header_of(path), problem=str(exc))
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        return _make(path, stat, UNREADABLE, None, problem=f'cannot read "{path}": {reason}')
+
+
+def _make(
+    path: Path,
+    stat: os.stat_result,
+    status: str,
+    header: Header | None,
+    *,
+    rows: tuple[int, ...] = (),
+    finished_at: str | None = None,
+    problem: str = "",
+) -> BackupEntry:
+    """An entry from the file's stat and what its manifest or header says."""
+    return BackupEntry(
+        path=str(path),
+        status=status,
+        file_bytes=stat.st_size,
+        mtime=stat.st_mtime,
+        tables=tuple(t.qname for t in header.tables) if header else (),
+        table_rows=rows,
+        created_at=header.created_at if header else None,
+        finished_at=finished_at,
+        codec=header.codec if header else None,
+        server_version=header.server_version if header else None,
+        database=header.database if header else None,
+        problem=problem,
+    )
+
+
+def _partial(name: str) -> int | None:
+    """The PID in the name of a dump's temporary file (.NAME.partial-PID), or None."""
+    found = PARTIAL_NAME.match(name)
+    if found is None or not found["final"].lower().endswith(ARCHIVE_SUFFIXES):
+        return None
+    return int(found["pid"])
+
+
+def _status_of(exc: ArchiveError) -> str:
+    if isinstance(exc, TruncatedArchiveError):
+        return INCOMPLETE
+    if isinstance(exc, UnsupportedFormatError):
+        return NEWER
+    return DAMAGED
+
+
+def _header_of(path: Path) -> Header | None:
+    """The header of a file with no usable footer, read front to back (only frame 0); None
+    when even that is unreadable or malformed."""
+    try:
+        with open(path, "rb") as f:
+            first = next(iter_stream_frames(f, name=str(path)), None)
+        if first is None:
+            return None
+        return header_from_json(parse_header(first[2].decode("utf-8", "replace"), source=str(path)))
+    except (ArchiveError, OSError, ValueError):  # ValueError: ShapeError, a malformed header
+        return None
+
+
+def _parse_time(text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether process `pid` exists here (a dump on another host looks interrupted)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    except OSError:
+        return False
+    return True
+
+
+def _wanted(table: str | QualifiedName) -> tuple[str | None, str]:
+    if isinstance(table, QualifiedName):
+        return table.schema, table.name
+    return parse_table_arg(table)
+
+
+def _holds(entry: BackupEntry, wanted: tuple[str | None, str] | None) -> bool:
+    if wanted is None:
+        return True
+    schema, name = wanted
+    return any(t.name == name and schema in (None, t.schema) for t in entry.tables)
+
+
+def _groups(entries: Iterable[BackupEntry]) -> list[list[BackupEntry]]:
+    """Entries grouped by (database, tables), each group newest first."""
+    groups: dict[tuple[str | None, tuple[QualifiedName, ...]], list[BackupEntry]] = {}
+    for entry in entries:
+        groups.setdefault((entry.database, entry.tables), []).append(entry)
+    for group in groups.values():
+        group.sort(key=lambda e: (e.sort_time, e.name), reverse=True)
+    return list(groups.values())
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass  # someone else removed it: the goal is reached
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise PermissionDeniedError(f'cannot remove "{path}": {reason}') from None
+        raise PgsnapError(f'cannot remove "{path}": {reason}') from None

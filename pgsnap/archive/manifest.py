@@ -1,0 +1,116 @@
+"""The archive's header and manifest as typed values, and their one strict parser.
+
+docs/format.md §3 and §4 are the spec.  The header (frame 0) holds what is known before the
+data; the manifest (the last frame) holds the same keys again plus ``rows``, ``frames`` and
+``finished_at``.  Both are parsed by pgsnap.shape: a missing required key, an unknown key,
+a value of the wrong type or out of its bounds, or nesting deeper than shape.MAX_DEPTH is a
+ShapeError naming the path of the value; the readers turn it into CorruptFrameError naming
+the file (exit 5).  The two must agree: a header that says other things than its manifest
+is corrupt too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from pgsnap.archive.codec import CODECS
+from pgsnap.archive.frames import FrameInfo
+from pgsnap.model import Dependency, TableSpec
+from pgsnap.shape import ShapeError, choices, decode, encode, minimum
+
+CONTENTS = ("all", "schema", "data")  # rows and DDL; the DDL only; the rows only
+_CONTAINER_KEYS = ("format",)  # checked by the frame layer before the shape is
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """What an archive holds, known before its rows: the header frame's JSON."""
+
+    pgsnap_version: str
+    created_at: str  # ISO 8601, UTC, when the dump began
+    server_version: str  # the source's server_version, e.g. "18.6"
+    database: str
+    tables: tuple[TableSpec, ...]
+    contents: str = field(default="all", metadata=choices(*CONTENTS))
+    codec: str | None = field(default=None, metadata=choices(*CODECS))
+    server_version_num: int | None = field(default=None, metadata=minimum(0))
+    encoding: str | None = None  # the source database's encoding
+    database_bytes: int | None = field(default=None, metadata=minimum(0))
+    # extensions, collations, types and functions the tables need, in creation order
+    dependencies: tuple[Dependency, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Tail:
+    """The keys only the manifest has."""
+
+    rows: tuple[int, ...]
+    frames: tuple[FrameInfo, ...]
+    finished_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """The manifest: the header again, each table's row count and where every frame is."""
+
+    header: Header
+    rows: tuple[int, ...]  # aligned with header.tables
+    frames: tuple[FrameInfo, ...]  # every frame before the manifest, in file order
+    finished_at: str | None = None
+
+    def table_frames(self, index: int) -> list[int]:
+        """The indexes of table `index`'s data frames, in file order."""
+        return [i for i, f in enumerate(self.frames) if f.kind == "data" and f.table == index]
+
+
+_TAIL_KEYS = tuple(f.name for f in fields(_Tail))
+
+
+def header_from_json(doc: dict[str, Any]) -> Header:
+    """The typed header; ShapeError when the JSON has another shape."""
+    return decode(Header, {k: v for k, v in doc.items() if k not in _CONTAINER_KEYS})
+
+
+def manifest_from_json(doc: dict[str, Any]) -> Manifest:
+    """The typed manifest; ShapeError when the JSON has another shape or its rows and frames
+    do not fit its tables."""
+    head = {k: v for k, v in doc.items() if k not in (*_CONTAINER_KEYS, *_TAIL_KEYS)}
+    header = decode(Header, head)
+    tail = decode(_Tail, {k: v for k, v in doc.items() if k in _TAIL_KEYS})
+    manifest = Manifest(header, tail.rows, tail.frames, tail.finished_at)
+    _check_rows(manifest)
+    return manifest
+
+
+def _check_rows(m: Manifest) -> None:
+    tables = len(m.header.tables)
+    if len(m.rows) != tables:
+        raise ShapeError("rows", f"lists {len(m.rows)} counts for {tables} tables")
+    counts = [0] * tables
+    for i, frame in enumerate(m.frames):
+        if frame.table is not None and frame.table >= tables:
+            raise ShapeError(f"frames[{i}].table", f"there is no table {frame.table}")
+        if frame.table is not None:
+            counts[frame.table] += frame.rows
+    if list(m.rows) != counts:
+        raise ShapeError("rows", f"says {list(m.rows)}, the data frames hold {counts}")
+
+
+def disagreement(header: Header, manifest: Manifest) -> str | None:
+    """The first key on which the header frame and the manifest differ, or None."""
+    for f in fields(Header):
+        if getattr(header, f.name) != getattr(manifest.header, f.name):
+            return f.name
+    return None
+
+
+def header_to_json(header: Header) -> dict[str, Any]:
+    """The header frame's JSON (the writer adds "format")."""
+    out: dict[str, Any] = encode(header)
+    return out
+
+
+def manifest_to_json(header: Header, rows: list[int], finished_at: str) -> dict[str, Any]:
+    """The manifest's JSON but for what the writer adds ("format" and "frames")."""
+    return {**header_to_json(header), "rows": rows, "finished_at": finished_at}

@@ -1,0 +1,257 @@
+"""The seekable reader: footer -> manifest -> header, then frames on demand.
+
+FrameFile checks the frame layer (docs/format.md §4-6: footer, manifest line, frame offsets,
+checksums) and keeps the header and manifest as JSON; ArchiveReader, what every command
+opens, also parses them into typed values with the strict parser (archive/manifest.py).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from types import TracebackType
+from typing import IO, Any, TypeVar
+
+from pgsnap.archive.codec import decompress_frame, feeder, sniff_codec
+from pgsnap.archive.footer import FOOTER_SIZES, decode_footer
+from pgsnap.archive.frames import (
+    HEADER_MARKER,
+    FrameInfo,
+    check_format_line,
+    check_tables,
+    corrupt_header,
+    frame_problem,
+    no_footer,
+    parse_header,
+    parse_manifest,
+)
+from pgsnap.archive.manifest import (
+    Header,
+    Manifest,
+    disagreement,
+    header_from_json,
+    manifest_from_json,
+)
+from pgsnap.errors import CorruptFrameError, FileNotFoundError_, NotAnArchiveError
+from pgsnap.shape import ShapeError, decode
+
+_F = TypeVar("_F", bound="FrameFile")
+_PROBE_CHUNK = 64 << 10
+_PROBE_MAX_INPUT = 1 << 20  # give up looking for the header line after this much input
+
+
+class FrameFile:
+    """A seekable archive's frames: footer → manifest → header, then frames on demand.
+
+    read_frame() is safe to call from several threads.  Use FrameFile.open().
+    """
+
+    def __init__(self, path: str, file: IO[bytes]) -> None:
+        self.path = path
+        self._file = file
+        self._lock = threading.Lock()
+        self.size = os.fstat(file.fileno()).st_size
+        self.codec = _probe_start(file, path)
+        manifest_offset, manifest_length = self._read_footer()
+        self.manifest_offset = manifest_offset
+        self.manifest_json = self._read_manifest(manifest_offset, manifest_length)
+        self.frames = self._manifest_frames(manifest_offset)
+        if not self.frames or self.frames[0].kind != "sql" or self.frames[0].offset != 0:
+            raise self._bad_manifest(manifest_offset, "it does not list the header at byte 0")
+        first = self.read_frame(0).decode(errors="replace")
+        self.header_json = parse_header(first, source=path)
+
+    @classmethod
+    def open(cls: type[_F], path: str | os.PathLike[str]) -> _F:
+        """Opens and checks an archive file.
+
+        Raises FileNotFoundError_, NotAnArchiveError, TruncatedArchiveError (no footer),
+        UnsupportedFormatError (newer format) or CorruptFrameError (bad footer/manifest).
+        """
+        name = os.fspath(path)
+        try:
+            file = open(name, "rb")  # noqa: SIM115 - the reader owns it until close()
+        except FileNotFoundError:
+            raise FileNotFoundError_(f'file "{name}" does not exist') from None
+        except IsADirectoryError:
+            raise NotAnArchiveError(f'"{name}" is not a pgsnap archive') from None
+        try:
+            return cls(name, file)
+        except BaseException:
+            file.close()
+            raise
+
+    def read_compressed(self, index: int) -> bytes:
+        """The compressed bytes of frame `index`, as stored."""
+        info = self.frames[index]
+        with self._lock:
+            self._file.seek(info.offset)
+            data = self._file.read(info.length)
+        if len(data) != info.length:
+            raise self._corrupt(index, "the file ends inside it (did it shrink?)")
+        return data
+
+    def read_frame(self, index: int) -> bytes:
+        """Frame `index` decompressed and checked against the manifest.
+
+        Raises CorruptFrameError (with .index and .offset) when it fails to decompress
+        or its size, crc32 or row count differs from the manifest.
+        """
+        info = self.frames[index]
+        try:
+            raw = decompress_frame(
+                self.codec, self.read_compressed(index), expected_size=info.raw_size
+            )
+        except CorruptFrameError as e:
+            if e.index is not None:
+                raise
+            raise self._corrupt(index, str(e)) from None
+        problem = frame_problem(info, raw)
+        if problem:
+            raise self._corrupt(index, problem)
+        return raw
+
+    def verify(self) -> None:
+        """Reads and checks every frame in file order (open() checked the manifest)."""
+        for index in range(len(self.frames)):
+            self.read_frame(index)
+
+    def rows_by_table(self) -> dict[int, int]:
+        """Rows in the data frames, per table index."""
+        counts: dict[int, int] = {}
+        for frame in self.frames:
+            if frame.table is not None:
+                counts[frame.table] = counts.get(frame.table, 0) + frame.rows
+        return counts
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self: _F) -> _F:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _read_footer(self) -> tuple[int, int]:
+        footer_size = FOOTER_SIZES[self.codec]
+        tail = b""
+        if self.size >= footer_size:
+            self._file.seek(self.size - footer_size)
+            tail = self._file.read(footer_size)
+        try:
+            found = decode_footer(self.codec, tail)
+        except ValueError as e:
+            raise self._bad_footer(str(e)) from None
+        if found is None:
+            raise no_footer(self.path)
+        offset, length = found
+        if offset + length + footer_size != self.size:
+            raise self._bad_footer(f"it puts the manifest at bytes {offset}+{length}")
+        return found
+
+    def _read_manifest(self, offset: int, length: int) -> dict[str, Any]:
+        self._file.seek(offset)
+        data = self._file.read(length)
+        try:
+            raw = decompress_frame(self.codec, data)
+            return parse_manifest(raw.decode(), source=self.path)
+        except (CorruptFrameError, ValueError) as e:
+            raise self._bad_manifest(offset, str(e)) from None
+
+    def _manifest_frames(self, manifest_offset: int) -> list[FrameInfo]:
+        try:
+            entries = self.manifest_json["frames"]
+            frames = [decode(FrameInfo, e, f"frames[{i}]") for i, e in enumerate(entries)]
+        except ShapeError as e:
+            raise self._bad_manifest(manifest_offset, str(e)) from None
+        end = frames[0].offset if frames else 0
+        for index, frame in enumerate(frames):
+            if frame.offset != end:
+                reason = f"frame {index} is at byte {frame.offset}, not {end}"
+                raise self._bad_manifest(manifest_offset, reason)
+            end = frame.offset + frame.length
+        if end != manifest_offset:
+            raise self._bad_manifest(manifest_offset, f"its frames end at byte {end}")
+        try:
+            check_tables(self.manifest_json, frames, ValueError)
+        except ValueError as e:
+            raise self._bad_manifest(manifest_offset, str(e)) from None
+        return frames
+
+    def _corrupt(self, index: int, reason: str) -> CorruptFrameError:
+        offset = self.frames[index].offset
+        return CorruptFrameError(
+            f'frame {index} at byte {offset} of "{self.path}" is corrupt: {reason}',
+            index=index,
+            offset=offset,
+        )
+
+    def _bad_manifest(self, offset: int, reason: str) -> CorruptFrameError:
+        return CorruptFrameError(
+            f'the manifest at byte {offset} of "{self.path}" is corrupt: {reason}', offset=offset
+        )
+
+    def _bad_footer(self, reason: str) -> CorruptFrameError:
+        offset = self.size - FOOTER_SIZES[self.codec]
+        return CorruptFrameError(
+            f'the footer at byte {offset} of "{self.path}" is corrupt: {reason}', offset=offset
+        )
+
+
+class ArchiveReader(FrameFile):
+    """A pgsnap archive file: its frames, and its header and manifest as typed values.
+
+    Opening it checks everything but the frames' contents: the frame layer (FrameFile), the
+    header's and the manifest's shape, and that the two agree.  Use ArchiveReader.open();
+    every malformed file is an ArchiveError that names it.
+    """
+
+    def __init__(self, path: str, file: IO[bytes]) -> None:
+        super().__init__(path, file)
+        try:
+            self.manifest: Manifest = manifest_from_json(self.manifest_json)
+        except ShapeError as e:
+            raise self._bad_manifest(self.manifest_offset, str(e)) from None
+        try:
+            self.header: Header = header_from_json(self.header_json)
+        except ShapeError as e:
+            raise corrupt_header(path, str(e)) from None
+        differs = disagreement(self.header, self.manifest)
+        if differs is not None:
+            raise corrupt_header(path, f'it says another "{differs}" than the manifest')
+
+
+def _probe_start(file: IO[bytes], path: str) -> str:
+    """The codec, once the first frame is seen to start like a pgsnap header.
+
+    Decompresses only the start of the first frame.  Raises NotAnArchiveError, or
+    UnsupportedFormatError when the first line names a newer format, or
+    TruncatedArchiveError when the file ends before the header could be seen.
+    """
+    file.seek(0)
+    first = file.read(_PROBE_CHUNK)
+    codec = sniff_codec(first)
+    if codec is None:
+        raise NotAnArchiveError(f'"{path}" is not a pgsnap archive')
+    decoder = feeder(codec)
+    text, consumed, chunk = b"", 0, first
+    while chunk and b"\n" not in text and consumed < _PROBE_MAX_INPUT and not decoder.done():
+        try:
+            text += decoder.feed(chunk)
+        except CorruptFrameError:
+            raise NotAnArchiveError(f'"{path}" is not a pgsnap archive') from None
+        consumed += len(chunk)
+        chunk = file.read(_PROBE_CHUNK)
+    marker = HEADER_MARKER.encode()
+    if text.startswith(marker):
+        check_format_line(text.decode(errors="replace"), path)
+        return codec
+    if marker.startswith(text) and not chunk and not decoder.done():
+        raise no_footer(path)
+    raise NotAnArchiveError(f'"{path}" is not a pgsnap archive')

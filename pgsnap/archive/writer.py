@@ -1,0 +1,153 @@
+"""The archive writer: header, sql and data frames, then the manifest and footer."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from pgsnap.archive.codec import (
+    GZIP_MAGIC,
+    MAX_FRAME_RAW_BYTES,
+    ZSTD_MAGIC,
+    compress_frame,
+    crc32,
+    level_of,
+)
+from pgsnap.archive.footer import encode_footer
+from pgsnap.archive.frames import (
+    FORMAT_VERSION,
+    HEADER_FIRST_LINE,
+    HEADER_MARKER,
+    HEADER_PREFIX,
+    MANIFEST_PREFIX,
+    FrameInfo,
+    check_tables,
+    dumps_json,
+    opens_copy,
+)
+from pgsnap.errors import UsageError
+
+
+class ArchiveWriter:
+    """Appends frames to `out` and finishes with the manifest and footer.
+
+    `out` may be a pipe: the writer never seeks or tells, it counts bytes.  Offsets are
+    file offsets that start at `start_offset` (non-zero only when the archive is embedded
+    at that offset in a larger file; ArchiveReader reads archives that start at byte 0).
+
+    The writer enforces the shape a psql script needs: the header first; data frames
+    only after an sql frame that ends with a ``COPY … FROM stdin;`` line; the sql frame
+    after data starts with the ``\\.`` terminator line.  Misuse raises UsageError.
+    """
+
+    def __init__(
+        self, out: IO[bytes], *, codec: str, level: int | None = None, start_offset: int = 0
+    ) -> None:
+        self.codec = codec
+        self.level = level_of(codec, level)
+        self.start_offset = start_offset
+        self.frames: list[FrameInfo] = []
+        self.bytes_written = 0
+        self.manifest: dict[str, Any] | None = None  # set by finish()
+        self._out = out
+        self._in_copy = False  # the last sql frame opened a COPY
+        self._copy_table: int | None = None
+        self._line_start = True  # the text so far ends with a newline
+
+    def write_header(self, header: dict[str, Any], sql: str) -> FrameInfo:
+        """The first frame: the two header lines, then `sql`.  Adds ``"format": 1``."""
+        if self.frames or self.manifest is not None:
+            raise UsageError("the archive header must be the first frame")
+        line = HEADER_PREFIX + dumps_json({**header, "format": FORMAT_VERSION})
+        return self._write_sql_frame(HEADER_FIRST_LINE + line + "\n" + sql)
+
+    def write_sql(self, sql: str) -> FrameInfo:
+        """An sql frame.  After data frames, it must start with the ``\\.`` line."""
+        self._check_open()
+        if sql.startswith((HEADER_MARKER, HEADER_PREFIX, MANIFEST_PREFIX)):
+            raise UsageError("an sql frame may not start with a pgsnap header or manifest line")
+        if self._in_copy and not sql.startswith("\\.\n"):
+            raise UsageError(
+                'a COPY is open: the next sql frame must start with "\\." and a newline'
+            )
+        return self._write_sql_frame(sql)
+
+    def write_data(self, table: int, raw: bytes | bytearray, rows: int) -> FrameInfo:
+        """A data frame of COPY text rows for table `table`, compressed here."""
+        self._check_data(table, len(raw), rows)
+        if not raw.endswith(b"\n") or raw.count(b"\n") != rows:
+            raise UsageError(f"a data frame must hold {rows} whole rows, each ending in a newline")
+        data = compress_frame(self.codec, raw, self.level)
+        return self._append("data", table, data, len(raw), rows, crc32(raw))
+
+    def write_compressed(
+        self, table: int, data: bytes, raw_size: int, rows: int, crc32: int
+    ) -> FrameInfo:
+        """A data frame that compress_frame made elsewhere (a worker), written as is."""
+        self._check_data(table, raw_size, rows)
+        if not data.startswith(ZSTD_MAGIC if self.codec == "zstd" else GZIP_MAGIC):
+            raise UsageError(f"the compressed frame is not {self.codec} data")
+        return self._append("data", table, data, raw_size, rows, crc32)
+
+    def finish(self, manifest: dict[str, Any]) -> None:
+        """Writes the manifest frame and the footer, then flushes `out`.
+
+        Adds ``"format"`` and ``"frames"`` to a copy of `manifest`, kept as self.manifest.
+        """
+        self._check_open()
+        if self._in_copy:
+            raise UsageError('a COPY is still open: write the "\\." line before finishing')
+        if not self._line_start:
+            raise UsageError("the last sql frame must end with a newline")
+        full = {**manifest, "format": FORMAT_VERSION, "frames": [f.to_json() for f in self.frames]}
+        check_tables(full, self.frames, UsageError)
+        raw = (MANIFEST_PREFIX + dumps_json(full) + "\n").encode()
+        offset = self.start_offset + self.bytes_written
+        data = compress_frame(self.codec, raw, self.level)
+        self._write(data)
+        self._write(encode_footer(self.codec, offset, len(data)))
+        self.manifest = full
+        self._out.flush()
+
+    def _check_open(self) -> None:
+        if not self.frames:
+            raise UsageError("write the archive header first")
+        if self.manifest is not None:
+            raise UsageError("the archive is finished")
+
+    def _check_data(self, table: int, raw_size: int, rows: int) -> None:
+        self._check_open()
+        if not self._in_copy:
+            raise UsageError("data frames must follow an sql frame that ends in COPY … FROM stdin;")
+        if isinstance(table, bool) or table < 0:
+            raise UsageError(f"table index must be a non-negative integer, not {table!r}")
+        if self._copy_table is not None and table != self._copy_table:
+            raise UsageError(f"the open COPY is for table {self._copy_table}, not {table}")
+        if raw_size <= 0 or rows <= 0 or raw_size > MAX_FRAME_RAW_BYTES:
+            raise UsageError(f"a data frame needs 1 to {MAX_FRAME_RAW_BYTES} bytes and rows")
+        self._copy_table = table
+
+    def _write_sql_frame(self, sql: str) -> FrameInfo:
+        raw = sql.encode()
+        if len(raw) > MAX_FRAME_RAW_BYTES:
+            raise UsageError(f"an sql frame may hold at most {MAX_FRAME_RAW_BYTES} bytes")
+        data = compress_frame(self.codec, raw, self.level)
+        info = self._append("sql", None, data, len(raw), 0, crc32(raw))
+        self._in_copy = opens_copy(sql)
+        self._copy_table = None
+        self._line_start = not raw or raw.endswith(b"\n")
+        return info
+
+    def _append(
+        self, kind: str, table: int | None, data: bytes, raw_size: int, rows: int, crc: int
+    ) -> FrameInfo:
+        offset = self.start_offset + self.bytes_written
+        info = FrameInfo(kind, table, offset, len(data), raw_size, rows, crc)
+        self._write(data)
+        self.frames.append(info)
+        if kind == "data":
+            self._line_start = True
+        return info
+
+    def _write(self, data: bytes) -> None:
+        self._out.write(data)  # a buffered or blocking stream writes it all
+        self.bytes_written += len(data)

@@ -1,0 +1,103 @@
+"""COPY … TO STDOUT, the dump's hot path: rows handed on in blocks of about 4 MiB."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import psycopg.errors
+from psycopg import pq, sql
+
+from pgsnap import archive, connection
+from pgsnap.backup.chunks import Chunk
+from pgsnap.connection import Conn
+from pgsnap.model import TableSpec
+
+COPY_BLOCK_TARGET = archive.FRAME_TARGET_BYTES
+
+
+def copy_out_statement(
+    spec: TableSpec, chunk: Chunk | None = None, relation: str | None = None
+) -> sql.Composed:
+    """COPY of the whole table, or of one ctid range of it (ONLY: never inheritance children);
+    `relation` reads one partition of a partitioned table instead."""
+    cols = spec.copy_columns
+    target = sql.Identifier(spec.schema, relation or spec.name)
+    col_list = sql.SQL(", ").join(sql.Identifier(c) for c in cols)
+    if spec.where is not None:  # checked by ddl.statements.check_where and planned by the server
+        conditions = [f"({spec.where})"] + (
+            [chunk.predicate()] if chunk and chunk.predicate() else []
+        )
+        return sql.SQL("COPY (SELECT {} FROM ONLY {} WHERE {}) TO STDOUT").format(
+            col_list, target, sql.SQL(" AND ".join(conditions))
+        )
+    if chunk is None or chunk.whole_table:
+        if not cols:
+            return sql.SQL("COPY {} TO STDOUT").format(target)
+        return sql.SQL("COPY {} ({}) TO STDOUT").format(target, col_list)
+    return sql.SQL("COPY (SELECT {} FROM ONLY {} WHERE {}) TO STDOUT").format(
+        col_list,
+        target,
+        sql.SQL(chunk.predicate()),  # the predicate holds only integers
+    )
+
+
+def copy_out(
+    conn: Conn, statement: sql.Composed | bytes, emit: Callable[[bytearray, int], None]
+) -> int:
+    """Run COPY … TO STDOUT and hand rows to `emit` in blocks of about COPY_BLOCK_TARGET bytes,
+    cut at row boundaries.  Returns the number of rows.
+
+    Text COPY sends one message per row, so this loop is the hot path.  It talks to libpq
+    directly (blocking PQgetCopyData) and appends into one bytearray: measured on 2M narrow
+    rows, 1.5 s against 3.3 s for psycopg's Copy.read() loop, and 7 s when the rows were kept
+    as separate objects until the block was joined.
+    """
+    query = statement if isinstance(statement, bytes) else statement.as_bytes(conn)
+    shown = query.decode("utf-8", "replace")
+    pg = conn.pgconn
+    with connection.statement_errors(shown):
+        pg.send_query(query)
+        result = pg.get_result()
+        if result is None or result.status != pq.ExecStatus.COPY_OUT:
+            _raise_result(pg, result)
+        total = _read_copy_data(pg, emit)
+        final = pg.get_result()
+        while pg.get_result() is not None:
+            pass
+        if final is None or final.status != pq.ExecStatus.COMMAND_OK:
+            _raise_result(pg, final)
+    return total
+
+
+def _read_copy_data(pg: Any, emit: Callable[[bytearray, int], None]) -> int:
+    block = bytearray()
+    rows = total = 0
+    get = pg.get_copy_data
+    while True:
+        size, data = get(0)
+        if size <= 0:
+            break
+        block += data
+        rows += 1
+        if len(block) >= COPY_BLOCK_TARGET:
+            emit(block, rows)  # the consumer compresses it before we reuse the buffer
+            total += rows
+            rows = 0
+            del block[:]
+    if size == -2:
+        raise psycopg.OperationalError(pg.error_message.decode("utf-8", "replace"))
+    if rows:
+        emit(block, rows)
+        total += rows
+    return total
+
+
+def _raise_result(pg: Any, result: Any) -> None:
+    """Raise the psycopg error (with its SQLSTATE class) that `result` carries."""
+    while pg.get_result() is not None:
+        pass
+    if result is None:
+        raise psycopg.OperationalError(pg.error_message.decode("utf-8", "replace"))
+    raise psycopg.errors.error_from_result(result, encoding="utf-8")

@@ -1,0 +1,30 @@
+"""The command line: parse options, call one library function, report, map errors to exit codes.
+
+No SQL and no psycopg here.  Each command lives in its own module and calls one library
+function with keyword-only options; this module only makes the group and registers them.
+"""
+
+from __future__ import annotations
+
+import click
+
+from pgsnap.cli.demo import demo
+from pgsnap.cli.display import set_log_file
+from pgsnap.cli.dump import dump
+from pgsnap.cli.load import load
+from pgsnap.cli.tools import export, inspect, list_, prune, verify
+from pgsnap.version import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pgsnap")
+@click.option(
+    "--log-file", metavar="FILE", help="Also append timestamped messages to FILE (for cron)."
+)
+def main(log_file: str | None) -> None:
+    """Dump and restore PostgreSQL tables: one compressed file, no client tools needed."""
+    set_log_file(log_file)
+
+
+for _command in (dump, load, list_, inspect, verify, export, prune, demo):
+    main.add_command(_command)

@@ -1,0 +1,50 @@
+"""What every command shares: running one library call, the error line, common options."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from pgsnap.cli.display import log_line
+from pgsnap.errors import EXIT_INTERRUPTED, PgsnapError
+
+T = TypeVar("T")
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(f"pgsnap: error: {message}", err=True)
+    log_line(f"error: {message} (exit {code})")
+    sys.exit(code)
+
+
+def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one library call; a PgsnapError becomes one line on stderr and its exit code."""
+    try:
+        return fn(*args, **kwargs)
+    except PgsnapError as exc:
+        fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        fail("interrupted; nothing was left behind", EXIT_INTERRUPTED)
+
+
+dsn_option = click.option(
+    "--dsn",
+    metavar="DSN",
+    help="Connection string or URI. Default: DATABASE_URL, POSTGRES_URL, PG* variables, .env.",
+)
+
+
+jobs_option = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Parallel workers, each with its own connection.",
+)
+
+
+quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")

@@ -1,0 +1,122 @@
+"""pgsnap dump."""
+
+from __future__ import annotations
+
+import click
+
+from pgsnap.cli.common import call, dsn_option, jobs_option, quiet_option
+from pgsnap.cli.display import Display
+from pgsnap.progress import human_bytes, rows_text
+
+
+@click.command()
+@click.argument("tables", nargs=-1)
+@click.option(
+    "--schema",
+    "schemas",
+    multiple=True,
+    metavar="SCHEMA",
+    help="Every table of SCHEMA (repeatable).",
+)
+@click.option("--all", "all_tables", is_flag=True, help="Every user table of the database.")
+@click.option(
+    "-T",
+    "--exclude-table",
+    "exclude",
+    multiple=True,
+    metavar="PATTERN",
+    help="Leave out tables matching PATTERN (shell-style; repeatable).",
+)
+@dsn_option
+@click.option(
+    "-o", "--output", metavar="FILE", help="Output file (.sql.zst or .sql.gz); - is stdout."
+)
+@click.option(
+    "--output-dir", metavar="DIR", help="Directory for the default timestamped file name."
+)
+@click.option(
+    "--compress",
+    type=click.Choice(["zstd", "gzip"]),
+    help="Codec (default zstd, or from -o's extension).",
+)
+@click.option("--level", type=int, help="Compression level (default 1).")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@jobs_option
+@click.option(
+    "--snapshot",
+    metavar="ID",
+    help="Join a snapshot exported by another session (pg_export_snapshot()).",
+)
+@click.option("--where", metavar="CONDITION", help="Dump only the rows that match (one table).")
+@click.option("--schema-only", is_flag=True, help="Only the DDL, no rows.")
+@click.option(
+    "--data-only", is_flag=True, help="Only the rows (loads append to an existing table)."
+)
+@click.option(
+    "--with-privileges",
+    is_flag=True,
+    help="Keep owners and GRANTs of the tables and their sequences (left out by default).",
+)
+@click.option(
+    "--warn-after",
+    type=click.IntRange(min=0),
+    default=5,
+    show_default=True,
+    help="Warn when the directory holds more backups of the table than this.",
+)
+@quiet_option
+def dump(
+    tables: tuple[str, ...],
+    schemas: tuple[str, ...],
+    all_tables: bool,
+    exclude: tuple[str, ...],
+    dsn: str | None,
+    output: str | None,
+    output_dir: str | None,
+    compress: str | None,
+    level: int | None,
+    force: bool,
+    jobs: int,
+    snapshot: str | None,
+    where: str | None,
+    schema_only: bool,
+    data_only: bool,
+    with_privileges: bool,
+    warn_after: int,
+    quiet: bool,
+) -> None:
+    """Dump TABLE(S) (or --schema / --all) into one compressed archive that is also a psql script.
+
+    Python: pgsnap.dump(tables, ...).
+    """
+    from pgsnap.backup.dump import dump as dump_fn
+
+    display = Display(verb="dumping", quiet=quiet)
+    result = call(
+        dump_fn,
+        list(tables),
+        schemas=schemas,
+        all_tables=all_tables,
+        exclude=exclude,
+        dsn=dsn,
+        output=output,
+        output_dir=output_dir,
+        compress=compress,
+        level=level,
+        force=force,
+        jobs=jobs,
+        snapshot=snapshot,
+        where=where,
+        schema_only=schema_only,
+        data_only=data_only,
+        with_privileges=with_privileges,
+        warn_after=warn_after,
+        progress=display,
+    )
+    for warning in result.warnings:
+        display.info(f"warning: {warning}")
+    display.info(
+        f"wrote {result.path}: {human_bytes(result.file_bytes)}, {rows_text(result.rows)} "
+        f"in {result.seconds:.1f} s (tables {human_bytes(result.table_bytes)} on disk; "
+        f"source {result.source})"
+    )

@@ -1,0 +1,104 @@
+"""pgsnap load."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from pgsnap.cli.common import call, dsn_option, fail, jobs_option, quiet_option
+from pgsnap.cli.display import Display
+from pgsnap.progress import rows_text
+
+
+@click.command()
+@click.argument("file")
+@dsn_option
+@click.option(
+    "--as",
+    "--rename-to",
+    "as_name",  # repeatable: a tuple here, split into as_name / as_names below
+    multiple=True,
+    metavar="[SCHEMA.]NAME | SRC=DEST",
+    help="Restore under another name; SRC=DEST renames one table of a multi-table archive"
+    " (repeatable).",
+)
+@click.option("--table", metavar="NAME", help="Which table of a multi-table archive.")
+@click.option(
+    "--drop-existing",
+    is_flag=True,
+    help="Drop the existing table first; the drop is undone if the load fails.",
+)
+@click.option(
+    "--cascade", is_flag=True, help="With --drop-existing/--replace: drop dependants too."
+)
+@click.option("--append", is_flag=True, help="Add the rows to the existing table.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask before appending.")
+@click.option("--replace", is_flag=True, help="Load beside the old table, then swap atomically.")
+@click.option(
+    "--shorten-names", is_flag=True, help="Shorten renamed names over 63 bytes with a hash."
+)
+@jobs_option
+@click.option("--schema-only", is_flag=True, help="Create the empty table; no rows.")
+@click.option("--data-only", is_flag=True, help="Only add the rows to the existing table.")
+@click.option(
+    "--no-privileges", is_flag=True, help="Skip the owners and GRANTs the archive carries."
+)
+@quiet_option
+def load(
+    file: str,
+    dsn: str | None,
+    as_name: tuple[str, ...],
+    table: str | None,
+    drop_existing: bool,
+    cascade: bool,
+    append: bool,
+    yes: bool,
+    replace: bool,
+    shorten_names: bool,
+    jobs: int,
+    schema_only: bool,
+    data_only: bool,
+    no_privileges: bool,
+    quiet: bool,
+) -> None:
+    """Restore a table from FILE (- reads stdin).  Atomic: on any error nothing changes.
+
+    Python: pgsnap.load(file, ...).
+    """
+    from pgsnap.ddl.targets import split_as_option
+    from pgsnap.restore.load import load as load_fn
+
+    new_name, as_names = call(split_as_option, as_name)
+    if append and not yes:
+        _confirm_append(new_name or ", ".join(as_names.values()) or "the table")
+    display = Display(verb="loading", quiet=quiet)
+    result = call(
+        load_fn,
+        file,
+        dsn=dsn,
+        as_name=new_name,
+        as_names=as_names,
+        table=table,
+        drop_existing=drop_existing,
+        cascade=cascade,
+        append=append,
+        replace=replace,
+        shorten_names=shorten_names,
+        jobs=jobs,
+        schema_only=schema_only,
+        data_only=data_only,
+        no_privileges=no_privileges,
+        progress=display,
+    )
+    display.info(
+        f"{result.mode} {result.table}: {rows_text(result.rows)} in {result.seconds:.1f} s, "
+        f"row count verified (target {result.source})"
+    )
+
+
+def _confirm_append(what: str) -> None:
+    if not sys.stdin.isatty():
+        fail("--append needs confirmation: add --yes to append in a non-interactive run", 2)
+    if not click.confirm(f"append the archive's rows to {what} if it exists?", default=False):
+        fail("not confirmed; nothing was changed", 1)

@@ -1,0 +1,88 @@
+"""Pure: the psql-script text around the rows.  Decompressed, an archive reads as
+
+    \\set ON_ERROR_STOP on, session SETs, BEGIN
+    pre-data of every table
+    COPY t0 (cols) FROM stdin;   rows…   \\.
+    COPY t1 (cols) FROM stdin;   rows…   \\.
+    post-data of every table, COMMIT
+
+so `zstd -dc FILE | psql` restores it in one transaction with no pgsnap installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pgsnap.ddl.dependencies import archive_schemas, psql_guarded
+from pgsnap.model import Dependency, TableSpec
+from pgsnap.naming import ident
+
+PREAMBLE = """\\set ON_ERROR_STOP on
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+BEGIN;
+"""
+
+END_OF_COPY = "\\.\n"
+
+
+def statements(stmts: Sequence[str]) -> str:
+    return "".join(s.rstrip().rstrip(";") + ";\n" for s in stmts)
+
+
+def copy_target(t: TableSpec) -> str:
+    """`"schema"."table" ("a", "b")`: the column list keeps the order of the rows."""
+    cols = t.copy_columns
+    target = ident(t.schema, t.name)
+    return f"{target} ({', '.join(ident(c) for c in cols)})" if cols else target
+
+
+def copy_from_stdin(t: TableSpec) -> str:
+    return f"COPY {copy_target(t)} FROM stdin;\n"
+
+
+CONTENTS = ("all", "schema", "data")
+SETVAL_PREFIX = "SELECT pg_catalog.setval("
+
+
+def header_sql(
+    tables: Sequence[TableSpec], contents: str = "all", deps: Sequence[Dependency] = ()
+) -> str:
+    """Preamble, the dependencies (each created only if missing), all pre-data, and the COPY
+    line of the first table (no COPY for schema only, no DDL for data only)."""
+    pre = "" if contents == "data" else "".join(statements(t.pre_data) for t in tables)
+    if contents != "data":
+        schemas = [f"CREATE SCHEMA IF NOT EXISTS {ident(n)}" for n in archive_schemas(tables, deps)]
+        pre = statements(schemas + [psql_guarded(d) for d in deps]) + pre
+    first_copy = copy_from_stdin(tables[0]) if tables and contents != "schema" else ""
+    return PREAMBLE + pre + first_copy
+
+
+def between_sql(next_table: TableSpec) -> str:
+    return END_OF_COPY + copy_from_stdin(next_table)
+
+
+def end_sql(tables: Sequence[TableSpec], contents: str = "all") -> str:
+    """End of the last COPY, all post-data (only the sequence values for data only), COMMIT."""
+    if contents == "data":
+        post = "".join(
+            statements([s for s in t.post_data if s.startswith(SETVAL_PREFIX)]) for t in tables
+        )
+    else:
+        # foreign keys after every table's keys: tables may reference each other.  (pglast
+        # is imported here, after the dump's workers were forked: each would map it again.)
+        from pgsnap.ddl.statements import is_foreign_key
+
+        stmts = [x for t in tables for x in t.post_data]
+        post = statements([x for x in stmts if not is_foreign_key(x)])
+        post += statements([x for x in stmts if is_foreign_key(x)])
+    end_copy = END_OF_COPY if tables and contents != "schema" else ""
+    return end_copy + post + "COMMIT;\n"

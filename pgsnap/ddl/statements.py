@@ -1,0 +1,194 @@
+"""Pure: what a stored or user-given statement is, read with pglast (PostgreSQL's grammar)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pglast import ast, parse_sql
+from pglast.enums import (
+    AlterTableType,
+    ConstrType,
+    RoleSpecType,
+    SetOperation,
+    SortByDir,
+    SortByNulls,
+)
+from pglast.parser import ParseError
+from pglast.stream import RawStream
+from pglast.visitors import Ancestor, Visitor
+
+from pgsnap.errors import UnsafeStatementError, UsageError
+
+# everything a SELECT can carry beyond its target list (pglast field names)
+SELECT_CLAUSES = (
+    "fromClause",
+    "groupClause",
+    "havingClause",
+    "sortClause",
+    "limitCount",
+    "intoClause",
+    "lockingClause",
+    "withClause",
+    "distinctClause",
+)
+
+
+def has_clauses(select: Any, *more: str) -> bool:
+    """A set operation, or any clause of SELECT_CLAUSES (plus `more`)."""
+    return select.op != SetOperation.SETOP_NONE or any(
+        getattr(select, c, None) for c in (*SELECT_CLAUSES, *more)
+    )
+
+
+def check_where(condition: str) -> str:
+    """Accept `condition` only if it is one boolean expression usable after WHERE.
+
+    The text is parsed inside `SELECT 1 WHERE (…)`; anything that closes the parenthesis and
+    adds clauses or statements (`1=1) TO PROGRAM …`) does not parse as one plain SELECT.
+    """
+    text = condition.strip()
+    if not text:
+        raise UsageError("--where needs a condition")
+    try:
+        stmts = parse_sql(f"SELECT 1 WHERE ({text})")
+    except ParseError as exc:
+        raise UsageError(f"--where is not a valid condition: {exc}") from None
+    if len(stmts) != 1 or not isinstance(stmts[0].stmt, ast.SelectStmt):
+        raise UsageError("--where must be a single condition")
+    select = stmts[0].stmt
+    if has_clauses(select):
+        raise UsageError("--where must be a single condition")
+    return text
+
+
+def one_statement(text: str) -> Any:
+    try:
+        stmts = parse_sql(text)
+    except ParseError:
+        shown = " ".join(text.split())[:120]
+        raise UnsafeStatementError(
+            f"refusing the archive: a stored statement does not parse: {shown}"
+        ) from None
+    if len(stmts) != 1:
+        raise UnsafeStatementError(
+            f"refusing the archive: {len(stmts)} statements where one was stored: "
+            f"{' '.join(text.split())[:120]}"
+        )
+    return stmts[0].stmt
+
+
+def rel(rv: Any) -> tuple[str | None, str]:
+    return rv.schemaname, rv.relname
+
+
+ROLE_SETTING = "role"  # SET ROLE grantor / RESET ROLE around a grant made by another role
+
+
+def is_privilege_statement(text: str) -> bool:
+    """Whether a stored statement is one of the owner / GRANT statements (privileges.py)."""
+    stmt = one_statement(text)
+    if isinstance(stmt, ast.GrantStmt):
+        return True
+    if isinstance(stmt, ast.VariableSetStmt):
+        return stmt.name == ROLE_SETTING
+    return isinstance(stmt, ast.AlterTableStmt) and any(
+        c.subtype == AlterTableType.AT_ChangeOwner for c in stmt.cmds or ()
+    )
+
+
+class _Roles(Visitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_RoleSpec(self, ancestors: Ancestor, node: ast.RoleSpec) -> None:
+        if node.roletype == RoleSpecType.ROLESPEC_CSTRING and node.rolename is not None:
+            self.names.add(node.rolename)
+
+    def visit_VariableSetStmt(self, ancestors: Ancestor, node: ast.VariableSetStmt) -> None:
+        if node.name == ROLE_SETTING:
+            for arg in node.args or ():
+                if isinstance(arg, ast.A_Const) and isinstance(arg.val, ast.String):
+                    self.names.add(arg.val.sval or "")
+
+
+def statement_roles(text: str) -> set[str]:
+    """The roles a stored statement names: grantees, new owners, SET ROLE (PUBLIC is none)."""
+    roles = _Roles()
+    roles(one_statement(text))
+    return roles.names
+
+
+def names_of(items: Any) -> tuple[str, ...]:
+    return tuple(s.sval for s in items)
+
+
+def is_foreign_key(text: str) -> bool:
+    """Whether a stored statement adds a foreign key (they run after every table's keys)."""
+    stmt = one_statement(text)
+    if not isinstance(stmt, ast.AlterTableStmt):
+        return False
+    return any(
+        c.subtype == AlterTableType.AT_AddConstraint
+        and isinstance(c.def_, ast.Constraint)
+        and c.def_.contype == ConstrType.CONSTR_FOREIGN
+        for c in stmt.cmds or ()
+    )
+
+
+def split_key_constraint(text: str) -> tuple[str, str] | None:
+    """`ADD CONSTRAINT k PRIMARY KEY|UNIQUE (…)` as (CREATE UNIQUE INDEX k …, ADD CONSTRAINT k
+    … USING INDEX k), or None when it is not such a statement.
+
+    The index builds then run side by side with the other indexes (ADD CONSTRAINT takes an
+    ACCESS EXCLUSIVE lock and would build them one after another), and attaching the built
+    index is a catalog change.  pgcopydb restores keys the same way.
+    """
+    stmt = one_statement(text)
+    if not isinstance(stmt, ast.AlterTableStmt) or len(stmt.cmds or ()) != 1:
+        return None
+    cmd = stmt.cmds[0]  # type: ignore[index]
+    c = cmd.def_
+    if cmd.subtype != AlterTableType.AT_AddConstraint or not isinstance(c, ast.Constraint):
+        return None
+    if c.contype not in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
+        return None
+    if c.indexname or c.without_overlaps or c.indexspace or (c.nulls_not_distinct and c.options):
+        return None  # already USING INDEX, a PG18 temporal key, or a form the printer misorders
+    index = _key_index(stmt, c)
+    c.keys = c.including = c.options = None
+    c.nulls_not_distinct = False
+    c.indexname = c.conname
+    attach = RawStream()(stmt)
+    try:  # safety belt: both must parse back
+        one_statement(index)
+        one_statement(attach)
+    except UnsafeStatementError:
+        return None
+    return index, attach
+
+
+def _key_index(stmt: Any, c: Any) -> str:
+    def elem(name: str) -> Any:
+        return ast.IndexElem(
+            name=name,
+            ordering=SortByDir.SORTBY_DEFAULT,
+            nulls_ordering=SortByNulls.SORTBY_NULLS_DEFAULT,
+        )
+
+    relation = ast.RangeVar(
+        schemaname=stmt.relation.schemaname,
+        relname=stmt.relation.relname,
+        inh=True,
+        relpersistence="p",
+    )
+    index = ast.IndexStmt(
+        idxname=c.conname,
+        relation=relation,
+        accessMethod="btree",
+        indexParams=tuple(elem(k.sval) for k in c.keys or ()),
+        indexIncludingParams=tuple(elem(k.sval) for k in c.including or ()),
+        options=c.options,
+        unique=True,
+        nulls_not_distinct=bool(c.nulls_not_distinct),
+    )
+    return str(RawStream()(index))

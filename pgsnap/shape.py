@@ -1,0 +1,173 @@
+"""Strict JSON <-> frozen dataclasses, for the archive's header and manifest (docs/format.md).
+
+decode() accepts a JSON value only if it has exactly the shape of the dataclass: an object
+with no unknown key and every field that has no default, each value of the field's type
+(str, int, bool, None, tuple[X, ...] as a JSON list, nested dataclasses), and within the
+bounds its field metadata gives (`choices`, `minimum`, `identifier`).  Any difference is a
+ShapeError naming the path of the value: ``tables[0].columns[2]: unknown key "nmae"``.
+A dataclass's __post_init__ may raise ValueError for rules between fields; that becomes a
+ShapeError too.  encode() is the inverse.
+
+check_depth() bounds the nesting of JSON text before json.loads sees it: a value nested a
+thousand levels deep would otherwise end in RecursionError.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+import typing
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+MAX_DEPTH = 16  # the manifest nests 6 levels (tables[i].owned.constraints[j]); room to spare
+MAX_IDENT_BYTES = 63  # PostgreSQL's NAMEDATALEN - 1: no catalog name is longer
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_BRACKETS = re.compile(r"[^\[\]{}]+")
+
+
+class ShapeError(ValueError):
+    """A JSON value that does not have the shape of its dataclass; `path` locates it."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}" if path else reason)
+        self.path = path
+        self.reason = reason
+
+
+def choices(*values: object) -> dict[str, Any]:
+    """Field metadata: the value must be one of `values`."""
+    return {"choices": values}
+
+
+def minimum(low: int) -> dict[str, Any]:
+    """Field metadata: an integer of at least `low`."""
+    return {"minimum": low}
+
+
+IDENTIFIER: dict[str, Any] = {"identifier": True}  # metadata: a 1 to 63-byte SQL name
+
+
+def check_depth(text: str, limit: int = MAX_DEPTH) -> None:
+    """Raise ShapeError when the JSON text nests objects and arrays deeper than `limit`."""
+    depth = 0
+    for char in _BRACKETS.sub("", _STRING.sub('""', text)):
+        depth += 1 if char in "[{" else -1
+        if depth > limit:
+            raise ShapeError("", f"it nests more than {limit} levels deep")
+
+
+def decode(cls: type[T], value: object, path: str = "") -> T:
+    """`value` as an instance of the dataclass `cls`; ShapeError when it has another shape."""
+    if not isinstance(value, dict):
+        raise ShapeError(path, f"expected an object, not {_kind(value)}")
+    known = _fields(cls)  # type: ignore[arg-type]  # a class is hashable
+    for key in value:
+        if key not in known:
+            raise ShapeError(path, f"unknown key {_shown(key)}")
+    kwargs: dict[str, Any] = {}
+    for name, (hint, meta, required) in known.items():
+        where = f"{path}.{name}" if path else name
+        if name not in value:
+            if required:
+                raise ShapeError(path, f'missing key "{name}"')
+            continue
+        kwargs[name] = _check_meta(_value(hint, value[name], where), meta, where)
+    try:
+        return cls(**kwargs)
+    except ValueError as exc:  # a rule between fields, from __post_init__
+        raise ShapeError(path, str(exc)) from None
+
+
+def encode(value: object) -> Any:
+    """A dataclass (or tuple, or plain value) as JSON values: objects, lists, scalars."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [encode(v) for v in value]
+    return value
+
+
+@cache
+def _fields(cls: type) -> dict[str, tuple[Any, Mapping[str, Any], bool]]:
+    """name -> (type hint, metadata, required) for the dataclass `cls`."""
+    hints = typing.get_type_hints(cls)
+    out: dict[str, tuple[Any, Mapping[str, Any], bool]] = {}
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            continue
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        out[f.name] = (hints[f.name], f.metadata, required)
+    return out
+
+
+def _value(hint: Any, value: object, path: str) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        (inner,) = [o for o in options if o is not type(None)]
+        return _value(inner, value, path)
+    if origin is tuple:
+        (item, _ellipsis) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise ShapeError(path, f"expected a list, not {_kind(value)}")
+        return tuple(_value(item, v, f"{path}[{i}]") for i, v in enumerate(value))
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return decode(hint, value, path)
+    return _scalar(hint, value, path)
+
+
+def _scalar(hint: Any, value: object, path: str) -> Any:
+    if hint is bool:
+        ok = isinstance(value, bool)
+    elif hint is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif hint is str:
+        ok = isinstance(value, str)
+    else:  # pragma: no cover - a field type this module does not know is a programming error
+        raise TypeError(f"{path}: cannot decode {hint!r}")
+    if not ok:
+        raise ShapeError(path, f"expected {_NAMES[hint]}, not {_kind(value)}")
+    return value
+
+
+_NAMES = {bool: "true or false", int: "an integer", str: "a string"}
+
+
+def _check_meta(value: Any, meta: Mapping[str, Any], path: str) -> Any:
+    if value is None:
+        return value
+    if "choices" in meta and value not in meta["choices"]:
+        allowed = ", ".join(_shown(c) for c in meta["choices"])
+        raise ShapeError(path, f"expected one of {allowed}, not {_shown(value)}")
+    if "minimum" in meta and value < meta["minimum"]:
+        raise ShapeError(path, f"expected at least {meta['minimum']}, not {value}")
+    if meta.get("identifier") and not 0 < len(value.encode("utf-8")) <= MAX_IDENT_BYTES:
+        raise ShapeError(path, f"expected a name of 1 to {MAX_IDENT_BYTES} bytes")
+    return value
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the string {_shown(value)}"
+    return f"the number {value}" if isinstance(value, int | float) else type(value).__name__
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    return '"' + text.replace('"', '\\"') + '"' if isinstance(value, str) else text

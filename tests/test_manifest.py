@@ -1,0 +1,182 @@
+"""Malformed headers and manifests: every command refuses them with one clean line, exit 5.
+
+The archives here are well-formed at the frame level (checksums, offsets and footer are
+right), so only the strict parser of pgsnap/archive/manifest.py stands between them and the
+commands.  `list` and `prune` flag the bad file and go on with the good ones.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import cli
+from pgservers import TestDB
+from synthetic import write_archive
+
+from pgsnap import archive
+from pgsnap.archive import FrameFile, compress_frame, encode_footer
+from pgsnap.archive.frames import HEADER_PREFIX, MANIFEST_PREFIX, dumps_json
+from pgsnap.errors import EXIT_BAD_ARCHIVE
+
+Doc = dict[str, Any]
+DEEP = "__deep__"  # replaced by a deeply nested JSON value in the text
+
+
+def _deep(d: Doc) -> None:
+    d["tables"][0]["owned"] = {"indexes": DEEP}
+
+
+def _set(path: tuple[Any, ...], value: Any) -> Callable[[Doc], None]:
+    def mutate(d: Doc) -> None:
+        for key in path[:-1]:
+            d = d[key]
+        d[path[-1]] = value
+
+    return mutate
+
+
+def _drop(path: tuple[Any, ...]) -> Callable[[Doc], None]:
+    def mutate(d: Doc) -> None:
+        for key in path[:-1]:
+            d = d[key]
+        del d[path[-1]]
+
+    return mutate
+
+
+def _misspell(d: Doc) -> None:
+    column = d["tables"][0]["columns"][0]
+    column["nmae"] = column.pop("name")
+
+
+# (case id, mutation, where: "manifest" | "header" | "both", what the error must say)
+CASES: list[tuple[str, Callable[[Doc], None], str, str]] = [
+    ("deep-nesting", _deep, "manifest", "nests more than"),
+    ("tables-not-a-list", _set(("tables",), -1), "manifest", "tables: expected a list"),
+    ("tables-an-object", _set(("tables",), {"a": 1}), "both", "tables: expected a list"),
+    ("no-tables", _drop(("tables",)), "manifest", 'missing key "tables"'),
+    ("no-rows", _drop(("rows",)), "manifest", 'missing key "rows"'),
+    ("rows-a-string", _set(("rows",), "2"), "manifest", "rows: expected a list"),
+    ("misspelled-column-key", _misspell, "both", 'unknown key "nmae"'),
+    ("column-type-a-number", _set(("tables", 0, "columns", 0, "type"), 7), "both", "type"),
+    ("not-null-a-string", _set(("tables", 0, "columns", 0, "not_null"), "yes"), "both", "true"),
+    ("no-columns", _drop(("tables", 0, "columns")), "both", 'missing key "columns"'),
+    ("unknown-top-key", _set(("surprise",), 1), "both", 'unknown key "surprise"'),
+    ("long-table-name", _set(("tables", 0, "name"), "t" * 300), "both", "1 to 63 bytes"),
+    ("bad-relkind", _set(("tables", 0, "kind"), "v"), "both", "tables[0].kind"),
+    ("negative-size", _set(("tables", 0, "stats"), {"table_bytes": -5}), "both", "at least 0"),
+    ("header-disagrees", _set(("database",), "other"), "header", 'another "database"'),
+]
+IDS = [c[0] for c in CASES]
+
+
+def _mutated(doc: Doc, mutate: Callable[[Doc], None]) -> str:
+    changed = copy.deepcopy(doc)
+    mutate(changed)
+    return dumps_json(changed).replace(json.dumps(DEEP), "[" * 5000 + "]" * 5000)
+
+
+def write_bad(path: Path, mutate: Callable[[Doc], None], where: str) -> Path:
+    """A copy of a good synthetic archive whose header and/or manifest JSON is mutated; the
+    frames' offsets, checksums and the footer are recomputed, so only the shape is wrong."""
+    good = write_archive(path.with_name("good_" + path.name))
+    with FrameFile.open(good) as reader:
+        header, manifest = reader.header_json, reader.manifest_json
+        frames = [reader.read_compressed(i) for i in range(len(reader.frames))]
+        first = reader.read_frame(0).decode()
+    body = first.split("\n", 2)[2]
+    head_json = _mutated(header, mutate) if where in ("header", "both") else dumps_json(header)
+    head_text = first.split("\n", 1)[0] + "\n" + HEADER_PREFIX + head_json + "\n" + body
+    out = [compress_frame("zstd", head_text.encode()), *frames[1:]]
+    entries = _entries(out, [raw for raw in [head_text.encode()]], manifest)
+    doc = dict(manifest, frames=entries)
+    text = _mutated(doc, mutate) if where in ("manifest", "both") else dumps_json(doc)
+    data = compress_frame("zstd", (MANIFEST_PREFIX + text + "\n").encode())
+    offset = sum(len(f) for f in out)
+    path.write_bytes(b"".join(out) + data + encode_footer("zstd", offset, len(data)))
+    good.unlink()
+    return path
+
+
+def _entries(frames: list[bytes], first_raw: list[bytes], manifest: Doc) -> list[Doc]:
+    """The manifest's frame list with frame 0 replaced by the rewritten header frame."""
+    entries: list[Doc] = copy.deepcopy(manifest["frames"])
+    raw = first_raw[0]
+    entries[0].update(length=len(frames[0]), raw_size=len(raw), crc32=archive.crc32(raw))
+    offset = 0
+    for entry, data in zip(entries, frames, strict=True):
+        entry["offset"] = offset
+        offset += len(data)
+    return entries
+
+
+def _one_error_line(stderr: str, name: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("pgsnap: error: "), stderr
+    assert name in lines[0] and "Traceback" not in stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(("case", "mutate", "where", "says"), CASES, ids=IDS)
+@pytest.mark.parametrize("command", ["inspect", "verify", "export"])
+def test_file_commands_refuse_a_malformed_archive(
+    command: str, case: str, mutate: Callable[[Doc], None], where: str, says: str, tmp_path: Path
+) -> None:
+    bad = write_bad(tmp_path / "bad.sql.zst", mutate, where)
+    extra = ["--csv", str(tmp_path / "csv")] if command == "export" else []
+    res = cli(command, str(bad), *extra)
+    assert res.exit_code == EXIT_BAD_ARCHIVE, res.output
+    line = _one_error_line(res.stderr, str(bad))
+    assert "is corrupt" in line and says in line
+    assert not (tmp_path / "csv").exists() or not list((tmp_path / "csv").iterdir())
+
+
+@pytest.mark.parametrize(("case", "mutate", "where", "says"), CASES, ids=IDS)
+def test_list_and_prune_flag_the_bad_file_and_keep_the_good_ones(
+    case: str, mutate: Callable[[Doc], None], where: str, says: str, tmp_path: Path
+) -> None:
+    bad = write_bad(tmp_path / "papers_bad.sql.zst", mutate, where)
+    for day in (1, 2):
+        write_archive(tmp_path / f"papers_{day}.sql.zst", created_at=f"2026-01-0{day}T10:00:00")
+    res = cli("list", str(tmp_path))
+    assert res.exit_code == EXIT_BAD_ARCHIVE
+    assert "papers_1.sql.zst" in res.stdout and "papers_2.sql.zst" in res.stdout
+    assert "damaged" in res.stdout and "Traceback" not in res.output
+    warnings = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(warnings) == 1 and str(bad) in warnings[0] and says in warnings[0]
+    res = cli("prune", str(tmp_path), "--keep", "1")
+    assert res.exit_code == EXIT_BAD_ARCHIVE, res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["papers_2.sql.zst", "papers_bad.sql.zst"]
+    assert f"left {bad} alone: it is damaged" in res.stderr
+
+
+@pytest.mark.parametrize(("case", "mutate", "where", "says"), CASES, ids=IDS)
+def test_load_refuses_a_malformed_archive_before_any_change(
+    case: str, mutate: Callable[[Doc], None], where: str, says: str, db: TestDB, tmp_path: Path
+) -> None:
+    bad = write_bad(tmp_path / "bad.sql.zst", mutate, where)
+    res = cli("load", str(bad), "--dsn", db.dsn)
+    assert res.exit_code == EXIT_BAD_ARCHIVE, res.output
+    line = _one_error_line(res.stderr, str(bad))
+    assert says in line
+    assert db.execute("SELECT count(*) FROM pg_class WHERE relname = 'papers'") == [(0,)]
+
+
+@pytest.mark.parametrize(("case", "mutate", "where", "says"), CASES, ids=IDS)
+def test_load_from_a_pipe_refuses_a_malformed_archive(
+    case: str, mutate: Callable[[Doc], None], where: str, says: str, db: TestDB, tmp_path: Path
+) -> None:
+    """Read front to back, a bad header stops the load at once and a bad manifest at its end;
+    either way the restore is rolled back."""
+    bad = write_bad(tmp_path / "bad.sql.zst", mutate, where)
+    res = cli("load", "-", "--dsn", db.dsn, "-q", input=bad.read_bytes())
+    assert res.exit_code == EXIT_BAD_ARCHIVE, res.output
+    line = _one_error_line(res.stderr, "the input stream")
+    assert says in line
+    assert db.execute("SELECT count(*) FROM pg_class WHERE relname = 'papers'") == [(0,)]
