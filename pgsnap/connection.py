@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -88,6 +89,44 @@ def statement_errors(statement: str | None = None) -> Iterator[None]:
         raise ConnectError(f"connection lost: {_first_line(str(exc))}") from None
     except psycopg.Error as exc:
         raise SQLError(_describe(exc, statement)) from None
+
+
+@contextmanager
+def transaction(
+    conn: Conn,
+    *,
+    read_only: bool = False,
+    snapshot: str | None = None,
+    settings: Sequence[tuple[str, str]] = (),
+) -> Iterator[None]:
+    """One transaction on an autocommit connection: BEGIN, then COMMIT when the block ends,
+    ROLLBACK when it raises (anything, Ctrl-C too; a lost connection has rolled back by
+    itself).  `settings` are set for the transaction only.  `read_only` opens a REPEATABLE
+    READ, READ ONLY snapshot (joining the exported `snapshot` when given), which always ends
+    in ROLLBACK: it has nothing to commit, and ending it releases its locks."""
+    try:
+        with statement_errors():
+            conn.execute(
+                "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY" if read_only else "BEGIN"
+            )
+            if snapshot is not None:
+                conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+            for name, value in settings:
+                conn.execute("SELECT pg_catalog.set_config(%s, %s, true)", (name, value))
+        yield
+    except BaseException:
+        rollback(conn)
+        raise
+    with statement_errors():
+        conn.execute("ROLLBACK" if read_only else "COMMIT")
+
+
+def rollback(conn: Conn) -> None:
+    """End the connection's transaction, if it still can; never raises."""
+    if conn.closed:
+        return
+    with contextlib.suppress(psycopg.Error):
+        conn.execute("ROLLBACK")
 
 
 def run(conn: Conn, statement: str) -> None:

@@ -29,6 +29,33 @@ class QualifiedName:
 
 
 @dataclass(frozen=True, slots=True)
+class TableName:
+    """A table as a user named it (`--as`, `--table`): parsed once, with SQL's rules (unquoted
+    parts fold to lower case); `schema` is None when none was given.  `text` is the spelling
+    as typed, for messages."""
+
+    schema: str | None
+    name: str
+    text: str
+
+    @classmethod
+    def parse(cls, text: str) -> TableName:
+        """Raises UsageError for text that is not a [schema.]name."""
+        from pgsnap.naming import parse_table_arg
+
+        schema, name = parse_table_arg(text)
+        return cls(schema, name, text)
+
+    def qualified(self, default_schema: str) -> QualifiedName:
+        """The name, in `default_schema` when it names none."""
+        return QualifiedName(self.schema or default_schema, self.name)
+
+    def matches(self, name: QualifiedName) -> bool:
+        """Whether it names `name` (an unqualified one matches in any schema)."""
+        return self.name == name.name and self.schema in (None, name.schema)
+
+
+@dataclass(frozen=True, slots=True)
 class Column:
     name: str = field(metadata=IDENTIFIER)
     type: str  # format_type() output, fully quoted

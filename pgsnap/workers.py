@@ -2,7 +2,8 @@
 
 The per-row cost of reading COPY holds the GIL (notes/baseline.md), so dump workers are
 processes, each with its own connection, compressing its own frames and handing compressed
-bytes to the single writer.  Messages are plain tuples so they pickle cheaply.
+bytes to the single writer.  Messages are small NamedTuples (each stage defines its own), so
+they pickle cheaply; a worker's failure is a WorkerFailed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from pgsnap.errors import PgsnapError
 
@@ -37,6 +38,13 @@ class WorkerError(PgsnapError):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class WorkerFailed(NamedTuple):
+    """A worker's error, as its PgsnapError said it, and the exit code."""
+
+    message: str
+    exit_code: int
 
 
 class _Queue(Protocol):
@@ -142,17 +150,17 @@ def _start_forked(processes: list[Any]) -> None:
         gc.unfreeze()
 
 
-def next_result(pool: Pool) -> tuple[Any, ...]:
+def next_result(pool: Pool) -> object:
     """The next message from the workers; raises WorkerError for a worker's error or death."""
     while True:
         try:
-            msg: tuple[Any, ...] = pool.results.get(timeout=POLL_S)
+            msg: object = pool.results.get(timeout=POLL_S)
         except queue.Empty:
             if not pool.alive():
                 raise WorkerError("every worker exited before the work was done", 1) from None
             continue
-        if msg[0] == "error":
-            raise WorkerError(msg[1], msg[2])
+        if isinstance(msg, WorkerFailed):
+            raise WorkerError(msg.message, msg.exit_code)
         return msg
 
 
@@ -175,7 +183,7 @@ def next_task(tasks: _Queue, parent_pid: int) -> Any:
             raise SystemExit(1) from None
 
 
-def put_result(results: _Queue, message: tuple[Any, ...], parent_pid: int) -> None:
+def put_result(results: _Queue, message: object, parent_pid: int) -> None:
     """Hand a message to the leader; exit if the leader has gone away while we wait."""
     while True:
         if leader_gone(parent_pid):
@@ -195,4 +203,4 @@ def report_error(results: _Queue, exc: BaseException, parent_pid: int) -> None:
     message = str(exc) if isinstance(exc, PgsnapError) else f"worker failed: {exc!r}"
     code = exc.exit_code if isinstance(exc, PgsnapError) else 1
     with contextlib.suppress(SystemExit):
-        put_result(results, ("error", message, code), parent_pid)
+        put_result(results, WorkerFailed(message, code), parent_pid)

@@ -11,7 +11,7 @@ from pgservers import TestDB
 
 import pgsnap
 from pgsnap.ddl.rename import rename_references
-from pgsnap.ddl.targets import plan_targets, renamed_specs, split_as_option
+from pgsnap.ddl.targets import parse_renames, plan_targets, renamed_specs, split_as_option
 from pgsnap.errors import UsageError
 from pgsnap.model import Owned, QualifiedName, TableSpec
 
@@ -203,16 +203,16 @@ def test_rename_references_changes_only_renamed_targets() -> None:
 def test_plan_targets_and_renamed_specs() -> None:
     fk = 'ALTER TABLE ONLY "public"."c" ADD CONSTRAINT "c_fk" FOREIGN KEY ("p") REFERENCES "public"."p"("id")'
     specs = [_spec("p"), _spec("c", fk)]
-    targets = plan_targets(specs, {"p": "x.p2"})
+    targets = plan_targets(specs, parse_renames({"p": "x.p2"}))
     assert targets == {0: QualifiedName("x", "p2")}
     finals = renamed_specs(specs, targets)
     assert [s.qname for s in finals] == [QualifiedName("x", "p2"), QualifiedName("public", "c")]
     assert finals[1].post_data[0].endswith("REFERENCES x.p2 (id)")
     assert renamed_specs(specs, {}) == specs
     with pytest.raises(UsageError, match=r'would both be restored as "public\.p"'):
-        plan_targets(specs, {"c": "p"})
+        plan_targets(specs, parse_renames({"c": "p"}))
     with pytest.raises(UsageError, match=r'restore "public\.p" as "public\.c": the archive has'):
-        plan_targets(specs, {"c": "p", "p": "c"})
+        plan_targets(specs, parse_renames({"c": "p", "p": "c"}))
 
 
 def test_split_as_option() -> None:

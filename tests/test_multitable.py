@@ -94,3 +94,23 @@ def test_all_tables_and_exclusions(db: TestDB, tmp_path: Path) -> None:
     res = cli("dump", "--dsn", db.dsn)
     assert res.exit_code == 2 and "--all" in res.stderr
     assert not exists(db.dsn, "app.nope")
+
+
+def test_comment_on_a_foreign_key_between_tables_restores(db: TestDB, tmp_path: Path) -> None:
+    """A multi-table load runs foreign keys after every table's keys; a comment on a foreign
+    key must still come after the key itself (pgsnap load and the psql script alike)."""
+    db.execute(APP)
+    db.execute("COMMENT ON CONSTRAINT authors_best_fk ON app.authors IS 'best paper'")
+    out = tmp_path / "app.sql.zst"
+    pgsnap.dump(schemas=["app"], exclude=["app.tmp_*"], dsn=db.dsn, output=out)
+    by_pgsnap, by_psql = db.make_db(), db.make_db()
+    pgsnap.load(str(out), dsn=by_pgsnap.dsn)
+    script = subprocess.run(["zstd", "-dc", str(out)], capture_output=True, check=True).stdout
+    db.server.run_client("psql", "-X", "-q", dbname=by_psql.name, stdin=script)
+    for target in (by_pgsnap, by_psql):
+        comment = target.execute(
+            "SELECT obj_description(oid, 'pg_constraint') FROM pg_constraint "
+            "WHERE conname = 'authors_best_fk'"
+        )
+        assert comment == [("best paper",)]
+        _same(db, target)

@@ -17,6 +17,9 @@ from pgservers import TestDB
 
 import pgsnap
 from pgsnap import archive
+from pgsnap.config import resolve
+from pgsnap.connection import apply_session_settings, connect
+from pgsnap.restore.staged import remove_orphans
 
 ACCOUNTS = """
 CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL, pad text NOT NULL);
@@ -247,3 +250,25 @@ def test_parallel_dump_to_stdout_and_stream_load(db: TestDB, tmp_path: Path) -> 
     )
     assert loaded.returncode == 0, loaded.stderr
     assert content_md5(target.dsn, "accounts") == content_md5(db.dsn, "accounts")
+
+
+def test_orphan_cleanup_leaves_the_partitions_of_a_running_load_alone(db: TestDB) -> None:
+    """A staged partitioned load names its partitions after its staging table; the next
+    load's cleanup must take only unlocked staging tables, never their partitions."""
+    db.execute(
+        "CREATE TABLE pgsnap_stage_0a0a0a0a (id int) PARTITION BY RANGE (id);"
+        "CREATE TABLE pgsnap_stage_0a0a0a0a_p1 PARTITION OF pgsnap_stage_0a0a0a0a "
+        "FOR VALUES FROM (0) TO (10);"
+        "CREATE TABLE pgsnap_stage_0b0b0b0b (id int)"  # an orphan: nobody holds its lock
+    )
+    with db.connect() as running:  # the running load's session holds its table's lock
+        running.execute(
+            "SELECT pg_advisory_lock(%s, hashtext('public.pgsnap_stage_0a0a0a0a'))",
+            (0x70677370,),
+        )
+        with connect(resolve(db.dsn), autocommit=True) as conn:
+            apply_session_settings(conn)
+            removed = remove_orphans(conn, lambda _event: None)
+    assert removed == ["public.pgsnap_stage_0b0b0b0b"]
+    left = db.execute("SELECT relname FROM pg_class WHERE relname LIKE 'pgsnap_stage%' ORDER BY 1")
+    assert left == [("pgsnap_stage_0a0a0a0a",), ("pgsnap_stage_0a0a0a0a_p1",)]

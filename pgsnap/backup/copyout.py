@@ -7,45 +7,16 @@ from typing import Any
 
 import psycopg
 import psycopg.errors
-from psycopg import pq, sql
+from psycopg import pq
 
-from pgsnap import archive, connection
-from pgsnap.backup.chunks import Chunk
+from pgsnap import connection
+from pgsnap.archive.frames import FRAME_TARGET_BYTES
 from pgsnap.connection import Conn
-from pgsnap.model import TableSpec
 
-COPY_BLOCK_TARGET = archive.FRAME_TARGET_BYTES
-
-
-def copy_out_statement(
-    spec: TableSpec, chunk: Chunk | None = None, relation: str | None = None
-) -> sql.Composed:
-    """COPY of the whole table, or of one ctid range of it (ONLY: never inheritance children);
-    `relation` reads one partition of a partitioned table instead."""
-    cols = spec.copy_columns
-    target = sql.Identifier(spec.schema, relation or spec.name)
-    col_list = sql.SQL(", ").join(sql.Identifier(c) for c in cols)
-    if spec.where is not None:  # checked by ddl.statements.check_where and planned by the server
-        conditions = [f"({spec.where})"] + (
-            [chunk.predicate()] if chunk and chunk.predicate() else []
-        )
-        return sql.SQL("COPY (SELECT {} FROM ONLY {} WHERE {}) TO STDOUT").format(
-            col_list, target, sql.SQL(" AND ".join(conditions))
-        )
-    if chunk is None or chunk.whole_table:
-        if not cols:
-            return sql.SQL("COPY {} TO STDOUT").format(target)
-        return sql.SQL("COPY {} ({}) TO STDOUT").format(target, col_list)
-    return sql.SQL("COPY (SELECT {} FROM ONLY {} WHERE {}) TO STDOUT").format(
-        col_list,
-        target,
-        sql.SQL(chunk.predicate()),  # the predicate holds only integers
-    )
+COPY_BLOCK_TARGET = FRAME_TARGET_BYTES
 
 
-def copy_out(
-    conn: Conn, statement: sql.Composed | bytes, emit: Callable[[bytearray, int], None]
-) -> int:
+def copy_out(conn: Conn, statement: str | bytes, emit: Callable[[bytearray, int], None]) -> int:
     """Run COPY … TO STDOUT and hand rows to `emit` in blocks of about COPY_BLOCK_TARGET bytes,
     cut at row boundaries.  Returns the number of rows.
 
@@ -54,7 +25,7 @@ def copy_out(
     rows, 1.5 s against 3.3 s for psycopg's Copy.read() loop, and 7 s when the rows were kept
     as separate objects until the block was joined.
     """
-    query = statement if isinstance(statement, bytes) else statement.as_bytes(conn)
+    query = statement if isinstance(statement, bytes) else statement.encode()
     shown = query.decode("utf-8", "replace")
     pg = conn.pgconn
     with connection.statement_errors(shown):

@@ -1,7 +1,10 @@
 """Orchestrate a dump: snapshot, catalog, DDL, COPY rows into frames, write the archive.
 
-One worker for now.  The leader holds a REPEATABLE READ snapshot and ACCESS SHARE locks for
-the whole dump and exports the snapshot, so parallel workers can join it (design §3).
+The leader holds a REPEATABLE READ snapshot and ACCESS SHARE locks for the whole dump and
+exports the snapshot, so parallel workers can join it (design §3).  Data flow:
+
+    catalog (catalog/) -> DDL (ddl/table.py) -> chunks (chunks.py)
+    -> the leader's COPY, or workers (parallel.py) -> the archive (archive/writer.py)
 """
 
 from __future__ import annotations
@@ -11,27 +14,30 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import psycopg
-import psycopg.errors
 from psycopg import sql
 
-from pgsnap import archive, connection, workers
+from pgsnap import connection, workers
+from pgsnap.archive.codec import CODECS, codec_for_path
 from pgsnap.archive.inventory import DEFAULT_WARN_AFTER, backup_warning
 from pgsnap.archive.manifest import Header, header_to_json, manifest_to_json
+from pgsnap.archive.writer import ArchiveWriter
 from pgsnap.backup.chunks import MIN_CHUNK_PAGES, ReadPlan, read_plan
-from pgsnap.backup.copyout import copy_out, copy_out_statement
+from pgsnap.backup.copyout import copy_out
+from pgsnap.backup.options import DumpOptions, Selection
 from pgsnap.backup.output import final_path, open_output
-from pgsnap.backup.parallel import dump_rows_parallel, dump_worker
+from pgsnap.backup.parallel import WorkerSetup, dump_rows_parallel, dump_worker
 from pgsnap.catalog import dependencies, privileges
 from pgsnap.catalog import tables as catalog
+from pgsnap.catalog.values import DatabaseFacts
 from pgsnap.config import ConnSource, resolve
 from pgsnap.connection import Conn
 from pgsnap.ddl import script
 from pgsnap.ddl import table as ddl
+from pgsnap.ddl.copy import copy_to
 from pgsnap.errors import PgsnapError, UsageError
-from pgsnap.model import TableSpec
+from pgsnap.model import Dependency, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
 from pgsnap.version import __version__
 
@@ -49,13 +55,13 @@ class DumpResult:
 
 
 @dataclass(frozen=True, slots=True)
-class Selection:
-    """Which tables a dump takes: named ones, whole schemas or all, minus patterns."""
+class Snapshot:
+    """What the leader read in its snapshot: the tables, the database, what they need."""
 
-    names: tuple[str, ...] = ()
-    schemas: tuple[str, ...] = ()
-    all_tables: bool = False
-    exclude: tuple[str, ...] = ()
+    id: str  # pg_export_snapshot(), for the workers
+    specs: tuple[TableSpec, ...]
+    facts: DatabaseFacts
+    dependencies: tuple[Dependency, ...]
 
 
 def dump(
@@ -96,181 +102,162 @@ def dump(
     `with_privileges` keeps the owners and GRANTs of the tables and their sequences (left
     out by default), at the end of the post-data.
     """
-    names = [tables] if isinstance(tables, str) else list(tables)
-    if not (names or schemas or all_tables):
-        raise UsageError("name a table to dump, or use --schema or --all")
-    selection = Selection(tuple(names), tuple(schemas), all_tables, tuple(exclude))
-    codec = _choose_codec(output, compress)  # bad options fail before connecting
-    if jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, not {jobs}")
-    contents = _contents(schema_only, data_only)
-    if with_privileges and data_only:
-        raise UsageError("--with-privileges goes with the DDL; --data-only leaves it out")
     if where is not None:
         from pgsnap.ddl.statements import check_where  # pglast: loaded only when needed
 
         where = check_where(where)
-        if len(names) != 1 or schemas or all_tables or schema_only:
-            raise UsageError("--where filters the rows of one table; name exactly one")
-    if chunk_pages is not None and chunk_pages < 1:
-        raise UsageError(f"chunk pages must be at least 1, not {chunk_pages}")
-    if worker_kind not in workers.WORKER_KINDS:
-        raise UsageError(f"unknown worker kind {worker_kind!r}; choose process or thread")
+    options = DumpOptions(
+        selection=Selection(
+            tuple([tables] if isinstance(tables, str) else tables),
+            tuple(schemas),
+            all_tables,
+            tuple(exclude),
+        ),
+        codec=_choose_codec(output, compress),  # bad options fail before connecting
+        output=None if output is None else os.fspath(output),
+        output_dir=None if output_dir is None else os.fspath(output_dir),
+        level=level,
+        force=force,
+        jobs=jobs,
+        snapshot=snapshot,
+        where=where,
+        contents=_contents(schema_only, data_only),
+        with_privileges=with_privileges,
+        chunk_pages=MIN_CHUNK_PAGES if chunk_pages is None else chunk_pages,
+        warn_after=warn_after,
+        worker_kind=worker_kind,
+    )
+    return run(options, source=resolve(dsn), progress=progress)
+
+
+def run(options: DumpOptions, *, source: ConnSource, progress: ProgressFn) -> DumpResult:
+    """The dump of `options`, connecting to `source`."""
     started = time.monotonic()
-    source = resolve(dsn)
     conn = connection.connect(source, autocommit=True)
     try:
-        specs, facts = _snapshot_and_catalog(conn, selection, snapshot, with_privileges)
-        if where is not None:
-            specs = [replace(specs[0], where=where)]
-            _check_where_on_server(conn, specs[0])
-        path = final_path(output, output_dir, _file_stem(specs, selection, facts), codec)
-        with open_output(path, force) as out:
-            writer = archive.ArchiveWriter(out.stream, codec=codec, level=level)
-            job = _Job(
-                source,
-                facts["snapshot"],
-                codec,
-                level,
-                jobs,
-                worker_kind,
-                facts["block_size"],
-                facts["server_version_num"],
-                chunk_pages or MIN_CHUNK_PAGES,
-                contents,
-            )
-            rows = _write_archive(conn, writer, specs, facts, job, progress)
-            out.commit()
+        search_path = connection.user_search_path(conn)
+        connection.apply_session_settings(conn)
+        with connection.transaction(conn, read_only=True, snapshot=options.snapshot):
+            snap = _read_snapshot(conn, options, search_path)
+            stem = _file_stem(snap, options.selection)
+            path = final_path(options.output, options.output_dir, stem, options.codec)
+            with open_output(path, options.force) as out:
+                writer = ArchiveWriter(out.stream, codec=options.codec, level=options.level)
+                rows = _write_archive(conn, writer, snap, options, source, progress)
+                out.commit()
     finally:
         conn.close()
-    warnings = _retention_warnings(path, specs, warn_after, str(facts["database"]))
     return DumpResult(
-        warnings=warnings,
+        warnings=_retention_warnings(path, snap, options.warn_after),
         path=str(path),
-        tables=tuple(s.qname.display() for s in specs),
+        tables=tuple(s.qname.display() for s in snap.specs),
         rows=sum(rows),
-        table_bytes=sum(s.stats.table_bytes for s in specs),
+        table_bytes=sum(s.stats.table_bytes for s in snap.specs),
         file_bytes=writer.bytes_written,
         seconds=time.monotonic() - started,
         source=source.describe(),
     )
 
 
-def _snapshot_and_catalog(
-    conn: Conn, selection: Selection, snapshot_id: str | None, with_privileges: bool = False
-) -> tuple[list[TableSpec], dict[str, Any]]:
-    """Open (or join) the snapshot, lock the tables, read the catalog.  The transaction stays
-    open until the rows are read."""
-    path = connection.user_search_path(conn)
-    connection.apply_session_settings(conn)
+def _read_snapshot(conn: Conn, o: DumpOptions, search_path: list[str]) -> Snapshot:
+    """Lock the tables, export the snapshot, read the catalog (in the open transaction)."""
+    s = o.selection
     with connection.statement_errors():
-        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        if snapshot_id is not None:
-            conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot_id)))
         found = catalog.select_tables(
             conn,
-            list(selection.names),
-            path,
-            schemas=list(selection.schemas),
-            all_tables=selection.all_tables,
-            exclude=list(selection.exclude),
+            list(s.names),
+            search_path,
+            schemas=list(s.schemas),
+            all_tables=s.all_tables,
+            exclude=list(s.exclude),
         )
         for _, schema, name in found:
             conn.execute(
                 sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(sql.Identifier(schema, name))
             )
-        snapshot = conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()
+        row = conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()
         unique = list(dict.fromkeys(found))
         specs = ddl.parents_first([ddl.table_spec(catalog.read_table(conn, *f)) for f in unique])
-        if with_privileges:
-            specs = [privileges.with_privileges(conn, s) for s in specs]
-        facts = catalog.database_facts(conn)
+        if o.with_privileges:
+            specs = [privileges.with_privileges(conn, spec) for spec in specs]
+        if o.where is not None:
+            specs = [replace(specs[0], where=o.where)]
+            _check_where_on_server(conn, specs[0])
         deps = [d for f in unique for d in dependencies.read_dependencies(conn, f[0])]
-    facts["dependencies"] = list({(d.kind, d.identity): d for d in deps}.values())
-    facts["snapshot"] = snapshot[0] if snapshot else None
-    return specs, facts
+        facts = catalog.database_facts(conn)
+    unique_deps = tuple({(d.kind, d.identity): d for d in deps}.values())
+    return Snapshot(str(row[0]) if row else "", tuple(specs), facts, unique_deps)
 
 
 def _choose_codec(output: str | os.PathLike[str] | None, compress: str | None) -> str:
-    if compress is not None and compress not in archive.CODECS:
+    if compress is not None and compress not in CODECS:
         raise UsageError(f"unknown compression {compress!r}; choose zstd or gzip")
     if output is None or str(output) == "-":
         return compress or "zstd"
-    codec = archive.codec_for_path(str(output))
+    codec = codec_for_path(str(output))
     if compress is not None and compress != codec:
         raise UsageError(f'--compress {compress} contradicts the file name "{output}"')
     return codec
 
 
-def _file_stem(specs: list[TableSpec], selection: Selection, facts: dict[str, Any]) -> str:
+def _file_stem(snap: Snapshot, selection: Selection) -> str:
     """The table's name (its schema too, unless public); for several tables, the schema's
     name (one --schema) or the database's."""
-    if len(specs) == 1:
-        spec = specs[0]
+    if len(snap.specs) == 1:
+        spec = snap.specs[0]
         return spec.name if spec.schema == "public" else f"{spec.schema}.{spec.name}"
     if len(selection.schemas) == 1 and not selection.all_tables:
         return selection.schemas[0]
-    return str(facts["database"])
-
-
-@dataclass(frozen=True, slots=True)
-class _Job:
-    """How the rows are read: by the leader alone, or by a pool of workers."""
-
-    source: ConnSource
-    snapshot: str
-    codec: str
-    level: int | None
-    jobs: int
-    worker_kind: str
-    block_size: int
-    server_version: int
-    chunk_pages: int
-    contents: str  # all | schema | data
+    return snap.facts.database
 
 
 def _write_archive(
     conn: Conn,
-    writer: archive.ArchiveWriter,
-    specs: list[TableSpec],
-    facts: dict[str, Any],
-    job: _Job,
+    writer: ArchiveWriter,
+    snap: Snapshot,
+    o: DumpOptions,
+    source: ConnSource,
     progress: ProgressFn,
 ) -> list[int]:
-    header = _header(specs, facts, job.codec, job.contents)
-    sql_text = script.header_sql(specs, job.contents, header.dependencies)
-    writer.write_header(header_to_json(header), sql_text)
-    plans = [
-        read_plan(
-            s,
-            jobs=job.jobs,
-            block_size=job.block_size,
-            server_version=job.server_version,
-            chunk_pages=job.chunk_pages,
-        )
-        for s in specs
-    ]
+    """Header, each table's rows, the post-data, the manifest; the rows per table."""
+    header = _header(snap, o)
+    specs = list(snap.specs)
+    writer.write_header(
+        header_to_json(header), script.header_sql(specs, o.contents, snap.dependencies)
+    )
+    rows = (
+        [0] * len(specs)
+        if o.contents == "schema"
+        else _write_rows(conn, writer, snap, o, source, progress)
+    )
+    writer.write_sql(script.end_sql(specs, o.contents))
+    writer.finish(manifest_to_json(header, rows, _now_iso()))
+    return rows
+
+
+def _write_rows(
+    conn: Conn,
+    writer: ArchiveWriter,
+    snap: Snapshot,
+    o: DumpOptions,
+    source: ConnSource,
+    progress: ProgressFn,
+) -> list[int]:
+    """Every table's COPY section: read by the leader, or by workers where it splits."""
+    plans = [_read_plan(s, snap, o) for s in snap.specs]
     pool = None
-    if job.contents == "schema":
-        writer.write_sql(script.end_sql(specs, job.contents))
-        conn.execute("ROLLBACK")
-        writer.finish(manifest_to_json(header, [0] * len(specs), _now_iso()))
-        return [0] * len(specs)
-    if job.jobs > 1 and any(len(p.sources) > 1 for p in plans):
-        pool = workers.start_pool(
-            job.worker_kind, job.jobs, dump_worker, job.source, job.snapshot, job.codec, job.level
-        )
+    if o.jobs > 1 and any(len(p.sources) > 1 for p in plans):
+        setup = WorkerSetup(source, snap.id, o.codec, o.level)
+        pool = workers.start_pool(o.worker_kind, o.jobs, dump_worker, setup)
     rows: list[int] = []
     try:
-        for index, (spec, plan) in enumerate(zip(specs, plans, strict=True)):
+        for index, (spec, plan) in enumerate(zip(snap.specs, plans, strict=True)):
             if index:
                 writer.write_sql(script.between_sql(spec))
+            how = f"{o.jobs} workers, {plan.reason}" if o.jobs > 1 else ""
             progress(
                 Event(
-                    "start",
-                    spec.qname.display(),
-                    total_bytes=plan.total_bytes or None,
-                    message=f"{job.jobs} workers, {plan.reason}" if job.jobs > 1 else "",
+                    "start", spec.qname.display(), total_bytes=plan.total_bytes or None, message=how
                 )
             )
             if pool is not None and len(plan.sources) > 1:
@@ -282,22 +269,28 @@ def _write_archive(
             for _ in pool.workers:
                 pool.tasks.put(None)
             pool.stop()
-    writer.write_sql(script.end_sql(specs, job.contents))
-    conn.execute("ROLLBACK")  # read-only snapshot: nothing to commit; locks released
-    writer.finish(manifest_to_json(header, rows, _now_iso()))
     return rows
 
 
-def _retention_warnings(
-    path: str, specs: list[TableSpec], warn_after: int | None, database: str
-) -> tuple[str, ...]:
+def _read_plan(spec: TableSpec, snap: Snapshot, o: DumpOptions) -> ReadPlan:
+    return read_plan(
+        spec,
+        jobs=o.jobs,
+        block_size=snap.facts.block_size,
+        server_version=snap.facts.server_version_num,
+        chunk_pages=o.chunk_pages,
+    )
+
+
+def _retention_warnings(path: str, snap: Snapshot, warn_after: int | None) -> tuple[str, ...]:
     """More than `warn_after` backups of a table in the output directory: say so (the old
     tools warned past 5).  Never fails the dump that just succeeded."""
-    if warn_after is None or path == "-" or len(specs) != 1:
+    if warn_after is None or path == "-" or len(snap.specs) != 1:
         return ()
+    folder = os.path.dirname(path) or "."
     try:
         warning = backup_warning(
-            os.path.dirname(path) or ".", specs[0].qname, warn_after=warn_after, database=database
+            folder, snap.specs[0].qname, warn_after=warn_after, database=snap.facts.database
         )
     except PgsnapError:
         return ()
@@ -325,19 +318,20 @@ def _check_where_on_server(conn: Conn, spec: TableSpec) -> None:
             raise
 
 
-def _header(specs: list[TableSpec], facts: dict[str, Any], codec: str, contents: str) -> Header:
+def _header(snap: Snapshot, o: DumpOptions) -> Header:
+    f = snap.facts
     return Header(
-        contents=contents,
+        contents=o.contents,
         pgsnap_version=__version__,
         created_at=_now_iso(),
-        codec=codec,
-        server_version=facts["server_version"],
-        server_version_num=facts["server_version_num"],
-        database=facts["database"],
-        encoding=facts["encoding"],
-        database_bytes=facts["database_bytes"],
-        dependencies=tuple(facts["dependencies"]),
-        tables=tuple(specs),
+        codec=o.codec,
+        server_version=f.server_version,
+        server_version_num=f.server_version_num,
+        database=f.database,
+        encoding=f.encoding,
+        database_bytes=f.database_bytes,
+        dependencies=snap.dependencies,
+        tables=snap.specs,
     )
 
 
@@ -347,7 +341,7 @@ def _now_iso() -> str:
 
 def _dump_rows(
     conn: Conn,
-    writer: archive.ArchiveWriter,
+    writer: ArchiveWriter,
     index: int,
     spec: TableSpec,
     plan: ReadPlan,
@@ -363,6 +357,6 @@ def _dump_rows(
         progress(Event("rows", label, done["rows"], done["bytes"], plan.total_bytes or None))
 
     relations = dict.fromkeys(r for r, _ in plan.sources)  # one COPY per relation, in order
-    rows = sum(copy_out(conn, copy_out_statement(spec, None, r), emit) for r in relations)
+    rows = sum(copy_out(conn, copy_to(spec, relation=r), emit) for r in relations)
     progress(Event("done", label, rows, done["bytes"]))
     return rows

@@ -1,12 +1,21 @@
-"""Catalog SQL: the text of queries/*.sql, run with named parameters."""
+"""Catalog SQL: the text of queries/*.sql, run with named parameters, rows typed at fetch time.
+
+fetch_as() turns each row into a frozen value: the query aliases its columns to the fields of
+the value class (a column without a field, or a required field without a column, is a
+TypeError: a programming error, caught by any test that runs the query).  Arrays become
+tuples, arrays of arrays tuples of tuples.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
-from psycopg.rows import dict_row
+from psycopg import Cursor
+from psycopg.rows import RowMaker, dict_row
 
 from pgsnap.connection import Conn
 
@@ -23,3 +32,53 @@ def fetch(conn: Conn, query_name: str, /, **params: Any) -> list[dict[str, Any]]
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(query(query_name).encode(), params)
         return cur.fetchall()
+
+
+T = TypeVar("T")
+
+
+def fetch_as(conn: Conn, query_name: str, cls: type[T], /, **params: Any) -> list[T]:
+    """The rows of queries/<query_name>.sql as `cls` values."""
+    with conn.cursor(row_factory=value_row(cls)) as cur:
+        cur.execute(query(query_name).encode(), params)
+        return cur.fetchall()
+
+
+def fetch_by_relation(
+    conn: Conn, query_name: str, cls: type[T], oids: Sequence[int]
+) -> dict[int, list[T]]:
+    """The rows of a per-relation query (it takes %(oids)s and returns a first column relid)
+    as `cls` values, grouped by relation in the query's order: one round trip for any number
+    of relations."""
+    out: dict[int, list[T]] = {oid: [] for oid in oids}
+    with conn.cursor(row_factory=value_row(cls, skip_first=True)) as cur:
+        cur.execute(query(query_name).encode(), {"oids": list(oids)})
+        for relid, value in cur.fetchall():
+            out[int(relid)].append(value)
+    return out
+
+
+def value_row(cls: type[T], *, skip_first: bool = False) -> Callable[[Cursor[Any]], RowMaker[Any]]:
+    """A psycopg row factory making `cls` from the row's columns by name; with `skip_first`,
+    (first column, value) pairs."""
+
+    def factory(cursor: Cursor[Any]) -> RowMaker[Any]:
+        names = [c.name for c in cursor.description or ()]
+        fields = names[1:] if skip_first else names
+
+        def make(values: Sequence[Any]) -> Any:
+            row = values[1:] if skip_first else values
+            value = cls(**{n: _tuples(v) for n, v in zip(fields, row, strict=True)})
+            return (values[0], value) if skip_first else value
+
+        return make
+
+    assert dataclasses.is_dataclass(cls), cls
+    return factory
+
+
+def _tuples(value: Any) -> Any:
+    """Arrays as tuples, all the way down (the values are frozen)."""
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    return value

@@ -12,7 +12,7 @@ from typing import Any
 
 from psycopg import sql
 
-from pgsnap.catalog.fetch import fetch
+from pgsnap.catalog.fetch import fetch, fetch_as
 from pgsnap.catalog.values import (
     CatColumn,
     CatConstraint,
@@ -25,6 +25,7 @@ from pgsnap.catalog.values import (
     CatStatistics,
     CatTable,
     CatTrigger,
+    DatabaseFacts,
 )
 from pgsnap.connection import Conn
 from pgsnap.errors import TableNotFoundError, UsageError
@@ -398,5 +399,5 @@ def _rules(rows: list[dict[str, Any]]) -> list[CatRule]:
     ]
 
 
-def database_facts(conn: Conn) -> dict[str, Any]:
-    return fetch(conn, "database")[0]
+def database_facts(conn: Conn) -> DatabaseFacts:
+    return fetch_as(conn, "database", DatabaseFacts)[0]

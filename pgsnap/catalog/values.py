@@ -195,3 +195,15 @@ class RelationAcl:
     has_acl: bool  # False: relacl is NULL, the owner holds the default privileges
     owner_default: tuple[str, ...]  # acldefault(): what the owner holds by default
     items: tuple[AclItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseFacts:
+    """The source database, as the manifest records it (queries/database.sql)."""
+
+    database: str
+    encoding: str
+    server_version: str
+    server_version_num: int
+    block_size: int
+    database_bytes: int

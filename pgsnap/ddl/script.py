@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pgsnap.ddl.copy import copy_from
 from pgsnap.ddl.dependencies import archive_schemas, psql_guarded
 from pgsnap.model import Dependency, TableSpec
 from pgsnap.naming import ident
@@ -38,18 +39,10 @@ def statements(stmts: Sequence[str]) -> str:
     return "".join(s.rstrip().rstrip(";") + ";\n" for s in stmts)
 
 
-def copy_target(t: TableSpec) -> str:
-    """`"schema"."table" ("a", "b")`: the column list keeps the order of the rows."""
-    cols = t.copy_columns
-    target = ident(t.schema, t.name)
-    return f"{target} ({', '.join(ident(c) for c in cols)})" if cols else target
-
-
 def copy_from_stdin(t: TableSpec) -> str:
-    return f"COPY {copy_target(t)} FROM stdin;\n"
+    return copy_from(t) + ";\n"
 
 
-CONTENTS = ("all", "schema", "data")
 SETVAL_PREFIX = "SELECT pg_catalog.setval("
 
 
@@ -79,10 +72,8 @@ def end_sql(tables: Sequence[TableSpec], contents: str = "all") -> str:
     else:
         # foreign keys after every table's keys: tables may reference each other.  (pglast
         # is imported here, after the dump's workers were forked: each would map it again.)
-        from pgsnap.ddl.statements import is_foreign_key
+        from pgsnap.ddl.statements import post_data_in_order
 
-        stmts = [x for t in tables for x in t.post_data]
-        post = statements([x for x in stmts if not is_foreign_key(x)])
-        post += statements([x for x in stmts if is_foreign_key(x)])
+        post = statements(post_data_in_order(tables))
     end_copy = END_OF_COPY if tables and contents != "schema" else ""
     return end_copy + post + "COMMIT;\n"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from pgsnap.ddl.rename import rename_table
 from pgsnap.model import QualifiedName, TableSpec
 from pgsnap.naming import ident
@@ -11,9 +9,10 @@ from pgsnap.naming import ident
 STAGING_PREFIX = "pgsnap_stage_"
 
 
-def staging_spec(final: TableSpec) -> TableSpec:
-    """`final` renamed to a fresh pgsnap_stage_<hex> name in the same schema."""
-    name = QualifiedName(final.schema, STAGING_PREFIX + secrets.token_hex(4))
+def staging_spec(final: TableSpec, token: str) -> TableSpec:
+    """`final` renamed to pgsnap_stage_<token> in the same schema (the caller draws the token:
+    random hex, so that two loads never share a staging name)."""
+    name = QualifiedName(final.schema, STAGING_PREFIX + token)
     return rename_table(final, name, shorten_names=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pglast import ast, parse_sql
@@ -18,6 +19,7 @@ from pglast.stream import RawStream
 from pglast.visitors import Ancestor, Visitor
 
 from pgsnap.errors import UnsafeStatementError, UsageError
+from pgsnap.model import TableSpec
 
 # everything a SELECT can carry beyond its target list (pglast field names)
 SELECT_CLAUSES = (
@@ -192,3 +194,18 @@ def _key_index(stmt: Any, c: Any) -> str:
         nulls_not_distinct=bool(c.nulls_not_distinct),
     )
     return str(RawStream()(index))
+
+
+def post_data_in_order(specs: Sequence[TableSpec]) -> list[str]:
+    """Every table's post-data, foreign keys after every table's keys: each table's statements
+    up to its first foreign key, then, table by table, the rest (its foreign keys and what
+    follows them; a comment on a foreign key needs it).  So tables that reference each other
+    restore in any order, and one table's statements keep their order."""
+    head: list[str] = []
+    tail: list[str] = []
+    for spec in specs:
+        stmts = spec.post_data
+        first = next((i for i, s in enumerate(stmts) if is_foreign_key(s)), len(stmts))
+        head += stmts[:first]
+        tail += stmts[first:]
+    return head + tail

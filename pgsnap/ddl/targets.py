@@ -15,8 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from pgsnap.ddl.rename import rename_references, rename_table
 from pgsnap.errors import UsageError
-from pgsnap.model import QualifiedName, TableSpec
-from pgsnap.naming import parse_table_arg
+from pgsnap.model import QualifiedName, TableName, TableSpec
 
 
 def split_as_option(values: Iterable[str]) -> tuple[str | None, dict[str, str]]:
@@ -56,23 +55,32 @@ def _split_pair(value: str) -> tuple[str, str] | None:
     return None
 
 
-def find_table(specs: list[TableSpec], wanted: str) -> int:
-    """Index of the archive's table named `wanted` ([schema.]name).
+def parse_renames(as_names: Mapping[str, str]) -> tuple[tuple[TableName, TableName], ...]:
+    """{"[schema.]src": "[schema.]dest"} as parsed names, in the order given.
+
+    Raises UsageError for text that is not a table name.
+    """
+    return tuple((TableName.parse(src), TableName.parse(dest)) for src, dest in as_names.items())
+
+
+def find_table(specs: Sequence[TableSpec], wanted: TableName) -> int:
+    """Index of the archive's table named `wanted`.
 
     Raises UsageError naming it when no table, or more than one (unqualified), matches.
     """
-    schema, name = parse_table_arg(wanted)
-    hits = [i for i, s in enumerate(specs) if s.name == name and schema in (None, s.schema)]
+    hits = [i for i, s in enumerate(specs) if wanted.matches(s.qname)]
     if not hits:
         names = ", ".join(s.qname.display() for s in specs)
-        raise UsageError(f'the archive has no table "{wanted}"; it holds {names}')
+        raise UsageError(f'the archive has no table "{wanted.text}"; it holds {names}')
     if len(hits) > 1:
         names = ", ".join(specs[i].qname.display() for i in hits)
-        raise UsageError(f'"{wanted}" could be {names}; qualify it with the schema')
+        raise UsageError(f'"{wanted.text}" could be {names}; qualify it with the schema')
     return hits[0]
 
 
-def single_target(specs: list[TableSpec], index: int, as_names: Sequence[tuple[str, str]]) -> str:
+def single_target(
+    specs: Sequence[TableSpec], index: int, as_names: Sequence[tuple[TableName, TableName]]
+) -> TableName:
     """--as SRC=DEST when one table is loaded (the only one, or --table's): its DEST.
 
     Raises UsageError when an SRC is not in the archive or is not that table.
@@ -80,30 +88,31 @@ def single_target(specs: list[TableSpec], index: int, as_names: Sequence[tuple[s
     shown = specs[index].qname.display()
     for src, _ in as_names:
         if find_table(specs, src) != index:
-            raise UsageError(f'--as renames "{src}", but only table "{shown}" is loaded')
+            raise UsageError(f'--as renames "{src.text}", but only table "{shown}" is loaded')
     if len(as_names) > 1:
         raise UsageError(f'--as renames table "{shown}" twice')
     return as_names[0][1]
 
 
-def plan_targets(specs: list[TableSpec], as_names: Mapping[str, str]) -> dict[int, QualifiedName]:
+def plan_targets(
+    specs: Sequence[TableSpec], as_names: Sequence[tuple[TableName, TableName]]
+) -> dict[int, QualifiedName]:
     """{index of a renamed table: its new name}; DEST without a schema keeps the table's.
 
     Raises UsageError for an SRC not in the archive, a table renamed twice, or two tables
     that would end up with the same name (see check_collisions).
     """
     targets: dict[int, QualifiedName] = {}
-    for src, dest in as_names.items():
+    for src, dest in as_names:
         i = find_table(specs, src)
         if i in targets:
             raise UsageError(f'--as renames table "{specs[i].qname.display()}" twice')
-        schema, name = parse_table_arg(dest)
-        targets[i] = QualifiedName(schema or specs[i].schema, name)
+        targets[i] = dest.qualified(specs[i].schema)
     check_collisions(specs, targets)
     return targets
 
 
-def check_collisions(specs: list[TableSpec], targets: Mapping[int, QualifiedName]) -> None:
+def check_collisions(specs: Sequence[TableSpec], targets: Mapping[int, QualifiedName]) -> None:
     """Refuse two restored tables with one name, and a new name that is another restored
     table's name in the archive (chains and swaps would rename one reference twice)."""
     finals: dict[QualifiedName, int] = {}

@@ -1,10 +1,11 @@
 """Parallel restore into a staging table, then one short swap transaction.
 
 Workers cannot see a table that the leader has not committed, so the leader creates the
-table under a staging name (`pgsnap_stage_<hex>`) and commits.  N workers stream frames into
-it with COPY FROM STDIN, each in its own transaction; then the indexes are built in parallel
-connections, and one transaction renames the staging table (and everything it owns) to the
-final names, dropping the old table first for --replace/--drop-existing.
+table under a staging name (`pgsnap_stage_<hex>`, the plan's load_spec) and commits.  N
+workers stream frames into it with COPY FROM STDIN, each in its own transaction; then the
+indexes are built in parallel connections, and one transaction renames the staging table (and
+everything it owns) to the final names, dropping the old table first for --replace and
+--drop-existing.
 
 Until that swap nothing is visible under the final name.  On any failure the staging table is
 dropped.  If the leader is killed, a clearly named staging table remains; the leader held a
@@ -14,26 +15,56 @@ session advisory lock on it, so the next load can tell it is orphaned and remove
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import psycopg
-from psycopg import sql
 
-from pgsnap import archive, connection, workers
+from pgsnap import connection, workers
+from pgsnap.archive.reader import ArchiveReader
+from pgsnap.catalog.fetch import fetch
 from pgsnap.config import ConnSource
-from pgsnap.ddl.staging import STAGING_PREFIX, swap_statements
+from pgsnap.connection import Conn
+from pgsnap.ddl.copy import copy_from
+from pgsnap.ddl.staging import STAGING_PREFIX
 from pgsnap.ddl.statements import split_key_constraint
-from pgsnap.errors import VerifyError
+from pgsnap.errors import PgsnapError
 from pgsnap.model import Dependency, QualifiedName, TableSpec
 from pgsnap.naming import ident
 from pgsnap.progress import Event, ProgressFn
-from pgsnap.restore import dependencies
+from pgsnap.restore import dependencies, ops
+from pgsnap.restore.plan import TablePlan
 
-Conn = psycopg.Connection[Any]
 ADVISORY_CLASS = 0x70677370  # "pgsp": first key of pgsnap's advisory locks
-MAINTENANCE_WORK_MEM = "512MB"  # index builds after the load sort in memory, not on disk
 INDEX_PREFIXES = ("CREATE INDEX", "CREATE UNIQUE INDEX")
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One table loaded by parallel workers, as the plan says."""
+
+    source: ConnSource
+    reader: ArchiveReader
+    plan: TablePlan  # plan.load_spec is the staging table, plan.spec the final one
+    dependencies: tuple[Dependency, ...]
+    schemas: Sequence[str]  # the archive's schemas to create when missing
+    jobs: int
+    worker_kind: str
+
+
+class FrameLoaded(NamedTuple):
+    """A worker wrote one frame into its COPY (for progress)."""
+
+    raw_size: int
+    rows: int
+
+
+class WorkerDone(NamedTuple):
+    """A worker committed its COPY: the rows it loaded."""
+
+    rows: int
 
 
 def _lock_key(conn: Conn, name: QualifiedName) -> int:
@@ -44,58 +75,44 @@ def _lock_key(conn: Conn, name: QualifiedName) -> int:
 
 def remove_orphans(conn: Conn, progress: ProgressFn) -> list[str]:
     """Drop staging tables left by killed loads: those whose advisory lock nobody holds."""
-    rows = conn.execute(
-        "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
-        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE c.relkind = 'r' AND c.relname LIKE %s",
-        (STAGING_PREFIX.replace("_", "\\_") + "%",),
-    ).fetchall()
+    pattern = STAGING_PREFIX.replace("_", "\\_") + "%"
     removed = []
-    for schema, name in rows:
-        key = _lock_key(conn, QualifiedName(schema, name))
+    for r in fetch(conn, "staging_tables", pattern=pattern):
+        name = QualifiedName(r["schema"], r["name"])
+        key = _lock_key(conn, name)
         got = conn.execute("SELECT pg_catalog.pg_try_advisory_lock(%s, %s)", (ADVISORY_CLASS, key))
         if not got.fetchone()[0]:  # type: ignore[index]
             continue  # a running load holds it
         try:
-            stmt = sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(schema, name))
-            with connection.statement_errors(stmt.as_string(conn)):
-                conn.execute(stmt)
-            shown = QualifiedName(schema, name).display()
-            removed.append(shown)
-            progress(Event("step", shown, message=f"removed {shown}, left by an interrupted load"))
+            ops.drop_tables(conn, [name], cascade=True, if_exists=True)
+            removed.append(name.display())
+            progress(
+                Event(
+                    "step",
+                    name.display(),
+                    message=f"removed {name.display()}, left by an interrupted load",
+                )
+            )
         finally:
             conn.execute("SELECT pg_catalog.pg_advisory_unlock(%s, %s)", (ADVISORY_CLASS, key))
     return removed
 
 
-def run_parallel(
-    conn: Conn,
-    source: ConnSource,
-    reader: archive.ArchiveReader,
-    index: int,
-    final: TableSpec,
-    staged: TableSpec,
-    *,
-    drop_existing: bool,
-    cascade: bool,
-    jobs: int,
-    worker_kind: str,
-    progress: ProgressFn,
-    deps: list[Dependency],
-    schemas: list[str],
-) -> int:
-    """Load table `index` of `reader` as `final` through the staging table `staged`."""
-    key = _lock_key(conn, staged.qname)
+def run_parallel(conn: Conn, job: Job, *, cascade: bool, progress: ProgressFn) -> int:
+    """Load the plan's table through its staging table; the rows loaded."""
+    plan = job.plan
+    key = _lock_key(conn, plan.load_spec.qname)
     conn.execute("SELECT pg_catalog.pg_advisory_lock(%s, %s)", (ADVISORY_CLASS, key))
     try:
-        created = _create(conn, staged, deps, schemas)
+        created = _create(conn, job)
         try:
-            rows = _copy_parallel(source, reader, index, final, staged, jobs, worker_kind, progress)
-            check_rows(final, rows, reader.manifest.rows[index])
-            _post_data(conn, source, staged, jobs)
-            _swap(conn, staged, final, drop_existing, cascade)
+            rows = _copy_parallel(job, progress)
+            ops.check_rows(plan.spec, rows, job.reader.manifest.rows[plan.index])
+            _post_data(conn, job)
+            with connection.transaction(conn):
+                ops.swap_into_place(conn, plan, cascade=cascade)
         except BaseException:
-            _drop_staging(conn, staged)
+            _drop_staging(conn, plan.load_spec)
             dependencies.drop_created(conn, created)
             raise
     finally:
@@ -104,78 +121,38 @@ def run_parallel(
     return rows
 
 
-def check_rows(spec: TableSpec, loaded: int, expected: int) -> None:
-    """The load's row count must equal the archive's: anything else is an error."""
-    if loaded != expected:
-        raise VerifyError(
-            f'table "{spec.qname.display()}": loaded {loaded} rows, the archive holds {expected}'
-        )
-
-
-def _create(
-    conn: Conn, staged: TableSpec, deps: list[Dependency], schemas: list[str]
-) -> list[Dependency]:
+def _create(conn: Conn, job: Job) -> list[Dependency]:
     """Create the missing schemas, dependencies and the staging table, and commit: workers
     need it.  (A created schema stays if the load fails later; it is empty.)"""
-    with connection.statement_errors():
-        conn.execute("BEGIN")
-    try:
-        dependencies.ensure_schemas(conn, schemas)
-        created = dependencies.ensure(conn, deps)
-        for stmt in staged.pre_data:
+    with connection.transaction(conn):
+        dependencies.ensure_schemas(conn, job.schemas)
+        created = dependencies.ensure(conn, job.dependencies)
+        for stmt in job.plan.load_spec.pre_data:
             connection.run(conn, stmt)
-        conn.execute("COMMIT")
-        return created
-    except BaseException:
-        with contextlib.suppress(psycopg.Error):
-            conn.execute("ROLLBACK")
-        raise
+    return created
 
 
 def _drop_staging(conn: Conn, staged: TableSpec) -> None:
-    if conn.closed:
-        return
-    with contextlib.suppress(psycopg.Error):
-        conn.execute("ROLLBACK")
-    with contextlib.suppress(psycopg.Error):
-        conn.execute(
-            sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(
-                sql.Identifier(staged.schema, staged.name)
-            )
-        )
+    connection.rollback(conn)
+    with contextlib.suppress(psycopg.Error, PgsnapError):
+        ops.drop_tables(conn, [staged.qname], cascade=True, if_exists=True)
 
 
-def copy_in_statement(spec: TableSpec) -> bytes:
-    cols = spec.copy_columns
-    target = sql.Identifier(spec.schema, spec.name)
-    if not cols:
-        return sql.SQL("COPY {} FROM STDIN").format(target).as_bytes(None)
-    col_list = sql.SQL(", ").join(sql.Identifier(c) for c in cols)
-    return sql.SQL("COPY {} ({}) FROM STDIN").format(target, col_list).as_bytes(None)
-
-
-def _copy_parallel(
-    source: ConnSource,
-    reader: archive.ArchiveReader,
-    index: int,
-    final: TableSpec,
-    staged: TableSpec,
-    jobs: int,
-    worker_kind: str,
-    progress: ProgressFn,
-) -> int:
-    frames = [i for i, f in enumerate(reader.frames) if f.kind == "data" and f.table == index]
-    label = final.qname.display()
+def _copy_parallel(job: Job, progress: ProgressFn) -> int:
+    plan, reader = job.plan, job.reader
+    frames = reader.manifest.table_frames(plan.index)
+    label = plan.spec.qname.display()
     total_bytes = sum(reader.frames[i].raw_size for i in frames)
     progress(Event("start", label, total_bytes=total_bytes or None))
-    nworkers = max(1, min(jobs, len(frames)))
+    nworkers = max(1, min(job.jobs, len(frames)))
+    statement = copy_from(plan.load_spec).encode()
     pool = workers.start_pool(
-        worker_kind,
+        job.worker_kind,
         nworkers,
         _load_worker,
-        source,
-        str(reader.path),
-        copy_in_statement(staged),
+        job.source,
+        reader.path,
+        statement,
         leader_thread=True,
     )
     try:
@@ -183,19 +160,27 @@ def _copy_parallel(
             pool.tasks.put(i)
         for _ in range(nworkers):
             pool.tasks.put(None)
-        rows = done_bytes = done_rows = finished = 0
-        while finished < nworkers:
-            msg = workers.next_result(pool)
-            if msg[0] == "frame":
-                done_bytes += msg[1]
-                done_rows += msg[2]
-                progress(Event("rows", label, done_rows, done_bytes, total_bytes))
-            elif msg[0] == "rows":
-                rows += msg[1]
-                finished += 1
+        rows = _collect(pool, nworkers, label, total_bytes, progress)
     finally:
         pool.stop()
     progress(Event("done", label, rows=rows, bytes=total_bytes))
+    return rows
+
+
+def _collect(
+    pool: workers.Pool, nworkers: int, label: str, total_bytes: int, progress: ProgressFn
+) -> int:
+    """The workers' messages until each has committed: the rows they loaded."""
+    rows = done_bytes = done_rows = finished = 0
+    while finished < nworkers:
+        msg = workers.next_result(pool)
+        if isinstance(msg, FrameLoaded):
+            done_bytes += msg.raw_size
+            done_rows += msg.rows
+            progress(Event("rows", label, done_rows, done_bytes, total_bytes))
+        elif isinstance(msg, WorkerDone):
+            rows += msg.rows
+            finished += 1
     return rows
 
 
@@ -213,34 +198,32 @@ def _load_worker(
         conn = connection.connect(source, autocommit=True)
         try:
             connection.apply_session_settings(conn)
-            with archive.ArchiveReader.open(path) as reader:
-                conn.execute("BEGIN")
-                with conn.cursor() as cur:
-                    with (
-                        connection.statement_errors(statement.decode()),
-                        cur.copy(statement) as copy,
-                    ):
-                        while (task := workers.next_task(tasks, parent_pid)) is not None:
-                            raw = reader.read_frame(task)
-                            copy.write(raw)
-                            workers.put_result(
-                                results, ("frame", len(raw), raw.count(b"\n")), parent_pid
-                            )
-                    rows = cur.rowcount
-                with connection.statement_errors():
-                    conn.execute("COMMIT")
-            workers.put_result(results, ("rows", rows), parent_pid)
+            with ArchiveReader.open(path) as reader, connection.transaction(conn):
+                rows = _copy_frames(conn, reader, statement, tasks, results, parent_pid)
+            workers.put_result(results, WorkerDone(rows), parent_pid)
         finally:
             conn.close()
     except BaseException as exc:  # reported to the leader, which drops the staging table
         workers.report_error(results, exc, parent_pid)
 
 
+def _copy_frames(
+    conn: Conn, reader: ArchiveReader, statement: bytes, tasks: Any, results: Any, parent: int
+) -> int:
+    with conn.cursor() as cur:
+        with connection.statement_errors(statement.decode()), cur.copy(statement) as copy:
+            while (task := workers.next_task(tasks, parent)) is not None:
+                raw = reader.read_frame(task)
+                copy.write(raw)
+                workers.put_result(results, FrameLoaded(len(raw), raw.count(b"\n")), parent)
+        return cur.rowcount
+
+
 def split_post_data(stmts: tuple[str, ...]) -> tuple[list[str], list[str], list[str]]:
     """(before, indexes, after): the CREATE INDEX statements can run side by side.
 
-    ddl.post_data orders keys, then foreign keys and late checks, then plain indexes, then
-    the rest; the keys' ACCESS EXCLUSIVE locks would serialise anyway.
+    ddl.table.post_data orders keys, then foreign keys and late checks, then plain indexes,
+    then the rest; the keys' ACCESS EXCLUSIVE locks would serialise anyway.
     """
     first = next((i for i, s in enumerate(stmts) if s.startswith(INDEX_PREFIXES)), len(stmts))
     last = first
@@ -249,8 +232,9 @@ def split_post_data(stmts: tuple[str, ...]) -> tuple[list[str], list[str], list[
     return list(stmts[:first]), list(stmts[first:last]), list(stmts[last:])
 
 
-def _post_data(conn: Conn, source: ConnSource, staged: TableSpec, jobs: int) -> None:
+def _post_data(conn: Conn, job: Job) -> None:
     """Keys and indexes built side by side, then keys attached, then the rest in order."""
+    staged = job.plan.load_spec
     analyze = f"ANALYZE {ident(staged.schema, staged.name)}"
     if staged.kind == "p":  # partition keys and indexes attach to the parent's, in order
         for stmt in [*staged.post_data, analyze]:
@@ -266,12 +250,10 @@ def _post_data(conn: Conn, source: ConnSource, staged: TableSpec, jobs: int) -> 
         else:
             indexes.insert(len(attach), split[0])
             attach.append(split[1])
-    conn.execute(
-        "SELECT pg_catalog.set_config('maintenance_work_mem', %s, false)", (MAINTENANCE_WORK_MEM,)
-    )
+    _set_index_memory(conn)
     # ANALYZE (SHARE UPDATE EXCLUSIVE) runs beside the index builds (SHARE): neither waits
-    if jobs > 1:
-        _parallel_statements(source, [*indexes, analyze], jobs)
+    if job.jobs > 1:
+        _parallel_statements(job.source, [*indexes, analyze], job.jobs)
     else:
         for stmt in [*indexes, analyze]:
             connection.run(conn, stmt)
@@ -279,38 +261,18 @@ def _post_data(conn: Conn, source: ConnSource, staged: TableSpec, jobs: int) -> 
         connection.run(conn, stmt)
 
 
+def _set_index_memory(conn: Conn) -> None:
+    for name, value in ops.INDEX_BUILD_SETTINGS:
+        conn.execute("SELECT pg_catalog.set_config(%s, %s, false)", (name, value))
+
+
 def _parallel_statements(source: ConnSource, stmts: list[str], jobs: int) -> None:
     def one(stmt: str) -> None:
         with connection.connect(source, autocommit=True) as c:
             connection.apply_session_settings(c)
-            c.execute(
-                "SELECT pg_catalog.set_config('maintenance_work_mem', %s, false)",
-                (MAINTENANCE_WORK_MEM,),
-            )
+            _set_index_memory(c)
             connection.run(c, stmt)
 
     with ThreadPoolExecutor(max_workers=min(jobs, len(stmts))) as pool:
         for future in [pool.submit(one, s) for s in stmts]:
             future.result()
-
-
-def _swap(
-    conn: Conn, staged: TableSpec, final: TableSpec, drop_existing: bool, cascade: bool
-) -> None:
-    with connection.statement_errors():
-        conn.execute("BEGIN")
-    try:
-        if drop_existing:
-            stmt = sql.SQL("DROP TABLE IF EXISTS {}{}").format(
-                sql.Identifier(final.schema, final.name), sql.SQL(" CASCADE" if cascade else "")
-            )
-            with connection.statement_errors(stmt.as_string(conn)):
-                conn.execute(stmt)
-        for stmt_text in swap_statements(staged, final):
-            connection.run(conn, stmt_text)
-        with connection.statement_errors():
-            conn.execute("COMMIT")
-    except BaseException:
-        with contextlib.suppress(psycopg.Error):
-            conn.execute("ROLLBACK")
-        raise

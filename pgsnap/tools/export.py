@@ -25,10 +25,10 @@ from typing import BinaryIO
 
 from pgsnap import archive
 from pgsnap.errors import TargetExistsError, UsageError
-from pgsnap.model import TableSpec
+from pgsnap.model import TableName, TableSpec
 from pgsnap.naming import safe_filename
 from pgsnap.progress import Event, ProgressFn, no_progress
-from pgsnap.restore.load import pick_table
+from pgsnap.restore.plan import pick_table
 
 CSV_SUFFIX = ".csv"
 _NULL = b"\\N"
@@ -77,10 +77,11 @@ def export(
     TargetExistsError when a CSV file exists and `force` is not given, UsageError for an
     unknown table or an unusable directory.
     """
+    pick = None if table is None else TableName.parse(table)
     folder = _folder(csv_dir)
     with archive.ArchiveReader.open(file) as reader:
         specs = list(reader.header.tables)
-        wanted = range(len(specs)) if table is None else [pick_table(specs, table)]
+        wanted = range(len(specs)) if table is None else [pick_table(specs, pick)]
         targets = _targets(folder, [specs[i] for i in wanted], force)
         files = [
             _export_table(reader, i, specs[i], path, progress)

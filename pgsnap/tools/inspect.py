@@ -18,18 +18,20 @@ from pglast.stream import RawStream
 from pglast.visitors import Ancestor, Visitor
 
 from pgsnap import archive
-from pgsnap.ddl.targets import plan_targets, renamed_specs, single_target
+from pgsnap.ddl.targets import parse_renames
 from pgsnap.errors import UsageError
 from pgsnap.model import (
     Column,
     Dependency,
     OwnedSequence,
     QualifiedName,
+    TableName,
     TableSpec,
     TableStats,
 )
 from pgsnap.naming import split_qualified
-from pgsnap.restore.load import pick_table, target_spec
+from pgsnap.restore.options import LoadOptions
+from pgsnap.restore.plan import selected
 
 CONSTRAINT_KINDS = {
     "p": "primary key",
@@ -153,12 +155,17 @@ def inspect(
     FileNotFoundError_, the ArchiveError subclasses for a bad file, UsageError for an
     unknown table, NameTooLongError / RenameError when the rename cannot be done.
     """
+    options = LoadOptions(
+        table=None if table is None else TableName.parse(table),
+        as_name=None if as_name is None else TableName.parse(as_name),
+        as_names=parse_renames(as_names or {}),
+        shorten_names=shorten_names,
+    )
     with archive.ArchiveReader.open(file) as reader:
         h, m = reader.header, reader.manifest
         specs = list(h.tables)
-        wanted = _selected(specs, table, as_name)
-        finals = _finals(specs, wanted, table, as_name, as_names or {}, shorten_names)
-        tables = tuple(_table_info(reader, i, finals[i], specs[i]) for i in wanted)
+        chosen = selected(specs, options)  # as pgsnap.load would name them
+        tables = tuple(_table_info(reader, i, final, specs[i]) for i, final in chosen)
         return ArchiveInfo(
             path=reader.path,
             file_bytes=reader.size,
@@ -176,36 +183,6 @@ def inspect(
             carried=h.dependencies,
             contents=h.contents,
         )
-
-
-def _finals(
-    specs: list[TableSpec],
-    wanted: list[int],
-    table: str | None,
-    as_name: str | None,
-    as_names: Mapping[str, str],
-    shorten_names: bool,
-) -> dict[int, TableSpec]:
-    """The wanted specs renamed as a load would rename them (see pgsnap.load)."""
-    if as_names and as_name is not None:
-        raise UsageError("--as NEW and --as SRC=DEST cannot be combined")
-    if as_names and table is None:  # every table, foreign keys following the renamed ones
-        return dict(
-            enumerate(
-                renamed_specs(specs, plan_targets(specs, as_names), shorten_names=shorten_names)
-            )
-        )
-    if as_names:
-        as_name = single_target(specs, wanted[0], list(as_names.items()))
-    return {i: target_spec(specs[i], as_name, shorten_names) for i in wanted}
-
-
-def _selected(specs: list[TableSpec], table: str | None, as_name: str | None) -> list[int]:
-    if table is None and as_name is None:
-        return list(range(len(specs)))
-    if not specs:
-        raise UsageError("the archive holds no tables")
-    return [pick_table(specs, table)]
 
 
 def _table_info(
@@ -402,7 +379,24 @@ def _split_literal(text: str) -> QualifiedName | None:
     return QualifiedName(parts[0], parts[1]) if len(parts) == 2 else None
 
 
-def dependencies(spec: TableSpec) -> Dependencies:
+@dataclass(frozen=True, slots=True)
+class Outside:
+    """What a table's stored DDL names outside the table and its own objects."""
+
+    tables: frozenset[QualifiedName]  # referenced by foreign keys, policies, …
+    sequences: frozenset[QualifiedName]  # nextval('other_seq') defaults
+    types: tuple[str, ...]
+    functions: tuple[str, ...]
+    collations: tuple[str, ...]
+    operator_classes: tuple[str, ...]
+
+    @property
+    def others(self) -> bool:
+        """It names a type, function, collation or operator class outside pg_catalog."""
+        return bool(self.types or self.functions or self.collations or self.operator_classes)
+
+
+def outside(spec: TableSpec) -> Outside:
     """What the table's stored DDL names outside the table and its own objects.
 
     The dump writes every name schema-qualified, so a name with no schema is a built-in
@@ -413,9 +407,9 @@ def dependencies(spec: TableSpec) -> Dependencies:
         refs(stmt)
     own = {spec.qname} | {QualifiedName(s.schema, s.name) for s in spec.owned.sequences}
     own |= {QualifiedName(spec.schema, i) for i in spec.owned.indexes}
-    return Dependencies(
-        tables=_shown(refs.relations - own - refs.sequences),
-        sequences=_shown(refs.sequences - own),
+    return Outside(
+        tables=frozenset(refs.relations - own - refs.sequences),
+        sequences=frozenset(refs.sequences - own),
         types=tuple(sorted(refs.types)),
         functions=tuple(sorted(refs.functions)),
         collations=tuple(sorted(refs.collations)),
@@ -423,7 +417,20 @@ def dependencies(spec: TableSpec) -> Dependencies:
     )
 
 
-def _shown(names: set[QualifiedName]) -> tuple[str, ...]:
+def dependencies(spec: TableSpec) -> Dependencies:
+    """outside(), as inspect shows it: names as text."""
+    o = outside(spec)
+    return Dependencies(
+        tables=_shown(o.tables),
+        sequences=_shown(o.sequences),
+        types=o.types,
+        functions=o.functions,
+        collations=o.collations,
+        operator_classes=o.operator_classes,
+    )
+
+
+def _shown(names: frozenset[QualifiedName]) -> tuple[str, ...]:
     return tuple(sorted(n.display() for n in names))
 
 

@@ -34,20 +34,22 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from pgsnap import archive, connection
-from pgsnap.backup.copyout import copy_out, copy_out_statement
+from pgsnap.backup.copyout import copy_out
 from pgsnap.catalog import fetch as catalog
 from pgsnap.config import ConnSource, resolve
+from pgsnap.ddl.copy import copy_to
 from pgsnap.errors import (
     PermissionDeniedError,
     TableNotFoundError,
     UsageError,
     VerifyError,
 )
-from pgsnap.model import QualifiedName, TableSpec
-from pgsnap.naming import ident, parse_table_arg, quote_ident_if_needed
+from pgsnap.model import QualifiedName, TableName, TableSpec
+from pgsnap.naming import ident, quote_ident_if_needed
 from pgsnap.progress import Event, ProgressFn, no_progress
-from pgsnap.restore.load import load, pick_table
-from pgsnap.tools.inspect import dependencies
+from pgsnap.restore.load import load
+from pgsnap.restore.plan import pick_table
+from pgsnap.tools.inspect import outside
 
 Conn = psycopg.Connection[Any]
 CHECKSUM_BITS = 64
@@ -157,13 +159,15 @@ def verify(
     missing, and the connection errors of pgsnap.load.
     """
     compare_live = live or (dsn is not None and not restore_test)
-    _check_options(compare_live, as_name, jobs)
+    live_name = None if as_name is None else TableName.parse(as_name)
+    wanted = None if table is None else TableName.parse(table)
+    _check_options(compare_live, live_name, jobs)
     started = time.monotonic()
     source = resolve(dsn) if compare_live or restore_test else None  # a bad DSN fails first
-    read = _check_file(file, table, as_name, compare_live, restore_test, progress)
+    read = _check_file(file, wanted, live_name, compare_live, restore_test, progress)
     checks = read.checks
     if compare_live and source is not None:
-        checks = _compare_live(source, read.chosen, checks, as_name, progress)
+        checks = _compare_live(source, read.chosen, checks, live_name, progress)
     place = None
     if restore_test and source is not None:
         place, checks = _restore_test(str(file), source, read, checks, jobs, progress)
@@ -197,8 +201,8 @@ class _FileRead:
 
 def _check_file(
     file: str | os.PathLike[str],
-    table: str | None,
-    as_name: str | None,
+    table: TableName | None,
+    as_name: TableName | None,
     compare_live: bool,
     restore_test: bool,
     progress: ProgressFn,
@@ -225,7 +229,7 @@ def _check_file(
         )
 
 
-def _check_options(compare_live: bool, as_name: str | None, jobs: int) -> None:
+def _check_options(compare_live: bool, as_name: TableName | None, jobs: int) -> None:
     if as_name is not None and not compare_live:
         raise UsageError("--as names the live table to compare with: give --dsn or --live too")
     if jobs < 1:
@@ -273,7 +277,7 @@ def _compare_live(
     source: ConnSource,
     specs: list[TableSpec],
     checks: list[TableCheck],
-    as_name: str | None,
+    as_name: TableName | None,
     progress: ProgressFn,
 ) -> list[TableCheck]:
     targets = [_live_name(s, as_name) for s in specs]
@@ -288,11 +292,8 @@ def _compare_live(
     return out
 
 
-def _live_name(spec: TableSpec, as_name: str | None) -> QualifiedName:
-    if as_name is None:
-        return spec.qname
-    schema, name = parse_table_arg(as_name)
-    return QualifiedName(schema or spec.schema, name)
+def _live_name(spec: TableSpec, as_name: TableName | None) -> QualifiedName:
+    return spec.qname if as_name is None else as_name.qualified(spec.schema)
 
 
 @contextlib.contextmanager
@@ -323,10 +324,10 @@ def _live_checksum(conn: Conn, spec: TableSpec, target: QualifiedName) -> Checks
     return acc.value()
 
 
-def _select_statement(spec: TableSpec, target: QualifiedName) -> sql.Composed:
+def _select_statement(spec: TableSpec, target: QualifiedName) -> str:
     """The dump's own COPY statement (its columns, in its order, and its --where filter),
     pointed at `target`."""
-    return copy_out_statement(replace(spec, schema=target.schema, name=target.name))
+    return copy_to(replace(spec, schema=target.schema, name=target.name))
 
 
 def _table_facts(conn: Conn, target: QualifiedName) -> dict[str, Any]:
@@ -443,20 +444,10 @@ def _self_contained(chosen: list[TableSpec], loaded: list[TableSpec]) -> bool:
     tables = {s.qname for s in loaded}
     sequences = {QualifiedName(q.schema, q.name) for s in loaded for q in s.owned.sequences}
     for spec in chosen:
-        deps = dependencies(spec)
-        if deps.types or deps.functions or deps.collations or deps.operator_classes:
-            return False
-        outside = {_parse_qualified(t) for t in deps.tables} - tables
-        outside |= {_parse_qualified(q) for q in deps.sequences} - sequences
-        if outside:
+        needs = outside(spec)
+        if needs.others or needs.tables - tables or needs.sequences - sequences:
             return False
     return True
-
-
-def _parse_qualified(shown: str) -> QualifiedName:
-    """schema.name as QualifiedName.display() shows it, back into its parts."""
-    schema, name = parse_table_arg(shown)
-    return QualifiedName(schema or "public", name)
 
 
 def _load_and_check(

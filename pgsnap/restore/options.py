@@ -1,0 +1,47 @@
+"""How a load treats its target: pgsnap.load()'s keywords, checked once and typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pgsnap.errors import UsageError
+from pgsnap.model import TableName
+from pgsnap.workers import WORKER_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class LoadOptions:
+    """Built once by keyword from pgsnap.load()'s arguments and passed to every stage.
+
+    Raises UsageError (in __post_init__) for options that contradict each other.
+    """
+
+    table: TableName | None = None  # which table of a multi-table archive
+    as_name: TableName | None = None  # --as NEW: the one table loaded, renamed
+    as_names: tuple[tuple[TableName, TableName], ...] = ()  # --as SRC=DEST, in the order given
+    drop_existing: bool = False
+    cascade: bool = False
+    append: bool = False
+    replace: bool = False
+    shorten_names: bool = False
+    jobs: int = 1
+    worker_kind: str = "process"
+    schema_only: bool = False
+    data_only: bool = False
+    no_privileges: bool = False
+
+    def __post_init__(self) -> None:
+        modes = [("--append", self.append), ("--drop-existing", self.drop_existing)]
+        chosen = [name for name, on in [*modes, ("--replace", self.replace)] if on]
+        if len(chosen) > 1:
+            raise UsageError(f"{' and '.join(chosen)} cannot be combined; choose one")
+        if self.cascade and not (self.drop_existing or self.replace):
+            raise UsageError("--cascade goes with --drop-existing or --replace")
+        if self.schema_only and (self.data_only or self.append):
+            raise UsageError("--schema-only cannot be combined with --data-only or --append")
+        if isinstance(self.jobs, bool) or self.jobs < 1:
+            raise UsageError(f"--jobs must be at least 1, not {self.jobs}")
+        if self.as_name is not None and self.as_names:
+            raise UsageError("--as NEW and --as SRC=DEST cannot be combined")
+        if self.worker_kind not in WORKER_KINDS:
+            raise UsageError(f"unknown worker kind {self.worker_kind!r}; choose process or thread")
