@@ -6,20 +6,52 @@ Each function is the twin of a CLI command (README.md lists them):
     pgsnap.load("papers_….sql.zst", as_name="papers_test")  # pgsnap load FILE --as papers_test
     pgsnap.verify("papers_….sql.zst", dsn=…)              # pgsnap verify FILE --dsn …
 
-The functions share their modules' names (pgsnap.dump is the function; the module is
-imported as pgsnap.dump only through `import pgsnap.dump`), so they are imported eagerly.
+The names are imported when first used (PEP 562), so that `import pgsnap` and a command
+that needs little (pgsnap list) do not load the whole package, psycopg and pglast.  The code
+is organised by stage: archive/, catalog/, ddl/, backup/, restore/, tools/, cli/ (README:
+"How the code is organised").
 """
 
 from __future__ import annotations
 
-from pgsnap.archive.inventory import BackupEntry, PruneResult, count_backups, list_backups, prune
-from pgsnap.backup.dump import DumpResult, dump
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from pgsnap.errors import PgsnapError
-from pgsnap.restore.load import LoadResult, load
-from pgsnap.tools.export import ExportResult, export
-from pgsnap.tools.inspect import ArchiveInfo, inspect
-from pgsnap.tools.verify import VerifyResult, verify
 from pgsnap.version import __version__
+
+if TYPE_CHECKING:
+    from pgsnap.archive.inventory import (
+        BackupEntry,
+        PruneResult,
+        count_backups,
+        list_backups,
+        prune,
+    )
+    from pgsnap.backup.dump import DumpResult, dump
+    from pgsnap.restore.load import LoadResult, load
+    from pgsnap.tools.export import ExportResult, export
+    from pgsnap.tools.inspect import ArchiveInfo, inspect
+    from pgsnap.tools.verify import VerifyResult, verify
+
+# public name -> the module that defines it
+_HOMES = {
+    "ArchiveInfo": "pgsnap.tools.inspect",
+    "BackupEntry": "pgsnap.archive.inventory",
+    "DumpResult": "pgsnap.backup.dump",
+    "ExportResult": "pgsnap.tools.export",
+    "LoadResult": "pgsnap.restore.load",
+    "PruneResult": "pgsnap.archive.inventory",
+    "VerifyResult": "pgsnap.tools.verify",
+    "count_backups": "pgsnap.archive.inventory",
+    "dump": "pgsnap.backup.dump",
+    "export": "pgsnap.tools.export",
+    "inspect": "pgsnap.tools.inspect",
+    "list_backups": "pgsnap.archive.inventory",
+    "load": "pgsnap.restore.load",
+    "prune": "pgsnap.archive.inventory",
+    "verify": "pgsnap.tools.verify",
+}
 
 __all__ = [
     "ArchiveInfo",
@@ -40,3 +72,18 @@ __all__ = [
     "prune",
     "verify",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "demo":  # pgsnap.demo.run(): a module, as README shows it
+        return importlib.import_module("pgsnap.demo")
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'pgsnap' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # once found, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -21,27 +21,28 @@ EXIT_INTERRUPTED = 130
 
 
 class PgsnapError(Exception):
-    """Root of every error pgsnap raises on purpose."""
+    """Root of every error pgsnap raises on purpose.  A subclass names its exit code:
+    ``class UsageError(PgsnapError, exit_code=EXIT_USAGE)``; without one it keeps its
+    parent's."""
 
     exit_code = EXIT_ERROR
 
+    def __init_subclass__(cls, *, exit_code: int | None = None, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if exit_code is not None:
+            cls.exit_code = exit_code
 
-class UsageError(PgsnapError):
+
+class UsageError(PgsnapError, exit_code=EXIT_USAGE):
     """Options that contradict each other or a value that cannot be used."""
 
-    exit_code = EXIT_USAGE
 
-
-class ConnectError(PgsnapError):
+class ConnectError(PgsnapError, exit_code=EXIT_CONNECT):
     """The server could not be reached or refused the login."""
 
-    exit_code = EXIT_CONNECT
 
-
-class NotFoundError(PgsnapError):
+class NotFoundError(PgsnapError, exit_code=EXIT_NOT_FOUND):
     """A table, schema or file that was named does not exist."""
-
-    exit_code = EXIT_NOT_FOUND
 
 
 class TableNotFoundError(NotFoundError):
@@ -52,10 +53,8 @@ class FileNotFoundError_(NotFoundError):
     pass
 
 
-class ArchiveError(PgsnapError):
+class ArchiveError(PgsnapError, exit_code=EXIT_BAD_ARCHIVE):
     """The file is not a pgsnap archive, or it is truncated or corrupt."""
-
-    exit_code = EXIT_BAD_ARCHIVE
 
 
 class NotAnArchiveError(ArchiveError):
@@ -79,18 +78,16 @@ class UnsupportedFormatError(ArchiveError):
     """The archive was written by a newer pgsnap with a format this one cannot read."""
 
 
-class TargetExistsError(PgsnapError):
-    exit_code = EXIT_TARGET_EXISTS
+class TargetExistsError(PgsnapError, exit_code=EXIT_TARGET_EXISTS):
+    pass
 
 
-class PermissionDeniedError(PgsnapError):
-    exit_code = EXIT_PERMISSION
+class PermissionDeniedError(PgsnapError, exit_code=EXIT_PERMISSION):
+    pass
 
 
-class SQLError(PgsnapError):
+class SQLError(PgsnapError, exit_code=EXIT_SQL):
     """A statement failed on the server; the message shows the statement."""
-
-    exit_code = EXIT_SQL
 
 
 class NameTooLongError(UsageError):
@@ -109,11 +106,9 @@ class UnsafeStatementError(ArchiveError):
     """The archive holds a statement that pgsnap does not write: refused before any change."""
 
 
-class VerifyError(PgsnapError):
+class VerifyError(PgsnapError, exit_code=EXIT_VERIFY):
     """Row counts or checksums after a load do not match the archive."""
 
-    exit_code = EXIT_VERIFY
 
-
-class InterruptedError_(PgsnapError):
-    exit_code = EXIT_INTERRUPTED
+class InterruptedError_(PgsnapError, exit_code=EXIT_INTERRUPTED):
+    pass

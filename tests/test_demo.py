@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from helpers import cli
 
+from pgsnap.demo import run
 from pgsnap.errors import UsageError
-from pgsnap.tools.demo import run
 
 
 def _leftovers() -> set[Path]:

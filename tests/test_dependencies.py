@@ -14,6 +14,7 @@ from test_allowlist import Mutation, rewrite
 
 import pgsnap
 from pgsnap import archive
+from pgsnap.catalog.values import CollationRow
 from pgsnap.ddl.allowlist import check_statements
 from pgsnap.ddl.dependencies import collation_definition
 from pgsnap.errors import UnsafeStatementError
@@ -347,20 +348,15 @@ def test_icu_rules_are_written_and_allowed() -> None:
     """ICU rules (PG16+) as pg_dump writes them.  Neither test server has both ICU and PG16+,
     so the catalog row is the one PG16+ returns for such a collation; the DDL must pass the
     load's allow-list (PostgreSQL's own grammar, via pglast)."""
-    row = {
-        "collprovider": "i",
-        "collisdeterministic": True,
-        "collcollate": None,
-        "collctype": None,
-        "locale": "und",
-        "rules": "&a < g",
-    }
+    row = CollationRow(
+        provider="i", deterministic=True, collate=None, ctype=None, locale="und", rules="&a < g"
+    )
     ddl, fingerprint = collation_definition(row, '"app"."ruled"')
     assert (
         ddl
         == "CREATE COLLATION \"app\".\"ruled\" (provider = icu, locale = 'und', rules = '&a < g')"
     )
-    assert fingerprint != collation_definition({**row, "rules": None}, '"app"."ruled"')[1]
+    assert fingerprint != collation_definition(replace(row, rules=None), '"app"."ruled"')[1]
     dep = Dependency("collation", "app", "ruled", '"app"."ruled"', ddl, fingerprint)
     check_statements(TableSpec("app", "t", ()), [dep])  # raises if refused
     with pytest.raises(UnsafeStatementError, match="refusing the archive"):

@@ -87,47 +87,44 @@ def dump(
     worker_kind: str = "process",
     progress: ProgressFn = no_progress,
 ) -> DumpResult:
-    """Dump one table (or several) into one archive file.
+    """Dump one table (or several: `schemas`, `all_tables`, minus `exclude`) into one file.
 
-    `output` "-" streams to stdout.  Without `output`, the file is
-    `<table>_<YYYYMMDD>_<HHMMSS>.sql.zst` in `output_dir` (default: the current directory).
-    The file appears at its final path only when complete; on any error, or Ctrl-C, the
-    partial file is removed.  Raises PgsnapError subclasses (see errors.py).
-
-    `jobs` > 1 splits big tables into ctid ranges (about `chunk_pages` heap pages each) that
-    worker processes read under the leader's exported snapshot.  `snapshot` joins a snapshot
-    exported by another session (pg_export_snapshot()) instead of taking a new one.
-    `where` dumps only the rows of one table that match it (recorded in the archive, whose
-    load then appends); `schema_only` / `data_only` leave out the rows / the DDL.
-    `with_privileges` keeps the owners and GRANTs of the tables and their sequences (left
-    out by default), at the end of the post-data.
+    Without `output` ("-" is stdout) the file is `<table>_<YYYYMMDD>_<HHMMSS>.sql.zst` in
+    `output_dir`; it appears only when complete, and on any error or Ctrl-C the partial file
+    is removed.  `jobs` > 1 splits big tables into ctid ranges (of about `chunk_pages` heap
+    pages) that workers read in the leader's exported snapshot, or in `snapshot`.  `where`
+    keeps only the matching rows of one table; `schema_only` / `data_only` leave out the rows
+    / the DDL; `with_privileges` keeps owners and GRANTs.  Raises PgsnapError subclasses.
     """
-    if where is not None:
-        from pgsnap.ddl.statements import check_where  # pglast: loaded only when needed
-
-        where = check_where(where)
+    # fmt: off
     options = DumpOptions(
-        selection=Selection(
-            tuple([tables] if isinstance(tables, str) else tables),
-            tuple(schemas),
-            all_tables,
-            tuple(exclude),
-        ),
+        selection=Selection(_names(tables), tuple(schemas), all_tables, tuple(exclude)),
         codec=_choose_codec(output, compress),  # bad options fail before connecting
-        output=None if output is None else os.fspath(output),
-        output_dir=None if output_dir is None else os.fspath(output_dir),
-        level=level,
-        force=force,
-        jobs=jobs,
-        snapshot=snapshot,
-        where=where,
-        contents=_contents(schema_only, data_only),
-        with_privileges=with_privileges,
+        output=_path(output), output_dir=_path(output_dir), level=level, force=force,
+        jobs=jobs, snapshot=snapshot, where=_checked_where(where),
+        contents=_contents(schema_only, data_only), with_privileges=with_privileges,
         chunk_pages=MIN_CHUNK_PAGES if chunk_pages is None else chunk_pages,
-        warn_after=warn_after,
-        worker_kind=worker_kind,
+        warn_after=warn_after, worker_kind=worker_kind,
     )
+    # fmt: on
     return run(options, source=resolve(dsn), progress=progress)
+
+
+def _names(tables: str | Sequence[str]) -> tuple[str, ...]:
+    return (tables,) if isinstance(tables, str) else tuple(tables)
+
+
+def _path(path: str | os.PathLike[str] | None) -> str | None:
+    return None if path is None else os.fspath(path)
+
+
+def _checked_where(where: str | None) -> str | None:
+    """The --where condition, once pglast has seen it is one boolean expression."""
+    if where is None:
+        return None
+    from pgsnap.ddl.statements import check_where  # pglast: loaded only when needed
+
+    return check_where(where)
 
 
 def run(options: DumpOptions, *, source: ConnSource, progress: ProgressFn) -> DumpResult:
@@ -143,7 +140,7 @@ def run(options: DumpOptions, *, source: ConnSource, progress: ProgressFn) -> Du
             path = final_path(options.output, options.output_dir, stem, options.codec)
             with open_output(path, options.force) as out:
                 writer = ArchiveWriter(out.stream, codec=options.codec, level=options.level)
-                rows = _write_archive(conn, writer, snap, options, source, progress)
+                rows = _Writing(conn, writer, snap, options, source, progress).archive()
                 out.commit()
     finally:
         conn.close()
@@ -211,65 +208,72 @@ def _file_stem(snap: Snapshot, selection: Selection) -> str:
     return snap.facts.database
 
 
-def _write_archive(
-    conn: Conn,
-    writer: ArchiveWriter,
-    snap: Snapshot,
-    o: DumpOptions,
-    source: ConnSource,
-    progress: ProgressFn,
-) -> list[int]:
-    """Header, each table's rows, the post-data, the manifest; the rows per table."""
-    header = _header(snap, o)
-    specs = list(snap.specs)
-    writer.write_header(
-        header_to_json(header), script.header_sql(specs, o.contents, snap.dependencies)
-    )
-    rows = (
-        [0] * len(specs)
-        if o.contents == "schema"
-        else _write_rows(conn, writer, snap, o, source, progress)
-    )
-    writer.write_sql(script.end_sql(specs, o.contents))
-    writer.finish(manifest_to_json(header, rows, _now_iso()))
-    return rows
+@dataclass(frozen=True, slots=True)
+class _Writing:
+    """An archive being written from the leader's snapshot."""
 
+    conn: Conn
+    writer: ArchiveWriter
+    snap: Snapshot
+    options: DumpOptions
+    source: ConnSource
+    progress: ProgressFn
 
-def _write_rows(
-    conn: Conn,
-    writer: ArchiveWriter,
-    snap: Snapshot,
-    o: DumpOptions,
-    source: ConnSource,
-    progress: ProgressFn,
-) -> list[int]:
-    """Every table's COPY section: read by the leader, or by workers where it splits."""
-    plans = [_read_plan(s, snap, o) for s in snap.specs]
-    pool = None
-    if o.jobs > 1 and any(len(p.sources) > 1 for p in plans):
-        setup = WorkerSetup(source, snap.id, o.codec, o.level)
-        pool = workers.start_pool(o.worker_kind, o.jobs, dump_worker, setup)
-    rows: list[int] = []
-    try:
-        for index, (spec, plan) in enumerate(zip(snap.specs, plans, strict=True)):
-            if index:
-                writer.write_sql(script.between_sql(spec))
-            how = f"{o.jobs} workers, {plan.reason}" if o.jobs > 1 else ""
-            progress(
-                Event(
-                    "start", spec.qname.display(), total_bytes=plan.total_bytes or None, message=how
-                )
-            )
-            if pool is not None and len(plan.sources) > 1:
-                rows.append(dump_rows_parallel(pool, writer, index, spec, plan, progress))
-            else:
-                rows.append(_dump_rows(conn, writer, index, spec, plan, progress))
-    finally:
-        if pool is not None:
-            for _ in pool.workers:
-                pool.tasks.put(None)
-            pool.stop()
-    return rows
+    def archive(self) -> list[int]:
+        """Header, each table's rows, the post-data, the manifest; the rows per table."""
+        header = _header(self.snap, self.options)
+        specs, contents = list(self.snap.specs), self.options.contents
+        pre = script.header_sql(specs, contents, self.snap.dependencies)
+        self.writer.write_header(header_to_json(header), pre)
+        rows = [0] * len(specs) if contents == "schema" else self.rows()
+        self.writer.write_sql(script.end_sql(specs, contents))
+        self.writer.finish(manifest_to_json(header, rows, _now_iso()))
+        return rows
+
+    def rows(self) -> list[int]:
+        """Every table's COPY section: read by the leader, or by workers where it splits."""
+        o, snap = self.options, self.snap
+        plans = [_read_plan(s, snap, o) for s in snap.specs]
+        pool = None
+        if o.jobs > 1 and any(len(p.sources) > 1 for p in plans):
+            setup = WorkerSetup(self.source, snap.id, o.codec, o.level)
+            pool = workers.start_pool(o.worker_kind, o.jobs, dump_worker, setup)
+        rows: list[int] = []
+        try:
+            for index, (spec, plan) in enumerate(zip(snap.specs, plans, strict=True)):
+                if index:
+                    self.writer.write_sql(script.between_sql(spec))
+                how = f"{o.jobs} workers, {plan.reason}" if o.jobs > 1 else ""
+                total = plan.total_bytes or None
+                self.progress(Event("start", spec.qname.display(), total_bytes=total, message=how))
+                if pool is not None and len(plan.sources) > 1:
+                    args = (pool, self.writer, index, spec, plan, self.progress)
+                    rows.append(dump_rows_parallel(*args))
+                else:
+                    rows.append(self.leader_rows(index, spec, plan))
+        finally:
+            if pool is not None:
+                for _ in pool.workers:
+                    pool.tasks.put(None)
+                pool.stop()
+        return rows
+
+    def leader_rows(self, index: int, spec: TableSpec, plan: ReadPlan) -> int:
+        """The table's rows read by the leader, relation by relation."""
+        label = spec.qname.display()
+        done = {"rows": 0, "bytes": 0}
+
+        def emit(raw: bytearray, rows: int) -> None:
+            self.writer.write_data(index, raw, rows)
+            done["rows"] += rows
+            done["bytes"] += len(raw)
+            total = plan.total_bytes or None
+            self.progress(Event("rows", label, done["rows"], done["bytes"], total))
+
+        relations = dict.fromkeys(r for r, _ in plan.sources)  # one COPY per relation, in order
+        rows = sum(copy_out(self.conn, copy_to(spec, relation=r), emit) for r in relations)
+        self.progress(Event("done", label, rows, done["bytes"]))
+        return rows
 
 
 def _read_plan(spec: TableSpec, snap: Snapshot, o: DumpOptions) -> ReadPlan:
@@ -337,26 +341,3 @@ def _header(snap: Snapshot, o: DumpOptions) -> Header:
 
 def _now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def _dump_rows(
-    conn: Conn,
-    writer: ArchiveWriter,
-    index: int,
-    spec: TableSpec,
-    plan: ReadPlan,
-    progress: ProgressFn,
-) -> int:
-    label = spec.qname.display()
-    done = {"rows": 0, "bytes": 0}
-
-    def emit(raw: bytearray, rows: int) -> None:
-        writer.write_data(index, raw, rows)
-        done["rows"] += rows
-        done["bytes"] += len(raw)
-        progress(Event("rows", label, done["rows"], done["bytes"], plan.total_bytes or None))
-
-    relations = dict.fromkeys(r for r, _ in plan.sources)  # one COPY per relation, in order
-    rows = sum(copy_out(conn, copy_to(spec, relation=r), emit) for r in relations)
-    progress(Event("done", label, rows, done["bytes"]))
-    return rows

@@ -1,48 +1,54 @@
-"""The extensions, collations, types and functions a table needs, read from the catalog, and
-their DDL.
+"""The extensions, collations, types and functions a table needs, read from the catalog.
 
 `pg_dump -t` leaves these out, so its restore fails on a fresh database.  pgsnap carries
-them in the archive and, on load, creates the missing ones, refuses an existing one whose
-definition differs, and runs CREATE EXTENSION IF NOT EXISTS (design notes/anchors.md §1).
+them in the archive (as Dependency values, DDL rendered by pgsnap.ddl.dependencies) and, on
+load, creates the missing ones (pgsnap.restore.dependencies).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from pgsnap.catalog.fetch import fetch
+from pgsnap.catalog.fetch import fetch_as, fetch_column
+from pgsnap.catalog.values import (
+    Attribute,
+    CollationRow,
+    DepRelation,
+    DomainConstraint,
+    ExtensionRow,
+    FunctionRow,
+    TypeRow,
+)
 from pgsnap.connection import Conn
-from pgsnap.ddl.dependencies import collation_definition, fingerprint_of, normalize
+from pgsnap.ddl.dependencies import (
+    collation_definition,
+    composite_definition,
+    domain_definition,
+    enum_definition,
+    extension_dependency,
+    function_dependency,
+    range_definition,
+)
 from pgsnap.model import Dependency
-from pgsnap.naming import ident, literal
+from pgsnap.naming import ident
 
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
 RECREATABLE_TYPES = {"e": "enum", "d": "domain", "c": "composite", "r": "range"}
-
-
-# -- reading (inside the dump's snapshot) -------------------------------------------------
 
 
 def read_dependencies(conn: Conn, table_oid: int) -> list[Dependency]:
     """Extensions first, then types and functions, each after what it is built from.  A
     partitioned table's partitions count: each has its own triggers, defaults and indexes."""
     walker = _Walker(conn)
-    relations = fetch(conn, "dep_relations", oid=table_oid)
-    oids = [int(r["oid"]) for r in relations]
+    relations = fetch_as(conn, "dep_relations", DepRelation, oid=table_oid)
+    oids = [r.oid for r in relations]
     for rel in relations:
-        walker.visit_type(int(rel["reloftype"]))
-    for (type_oid,) in conn.execute(
-        "SELECT atttypid FROM pg_catalog.pg_attribute "
-        "WHERE attrelid = ANY (%s::pg_catalog.oid[]) AND attnum > 0 AND NOT attisdropped "
-        "ORDER BY attrelid <> %s, attrelid, attnum",
-        (oids, table_oid),
-    ).fetchall():
-        walker.visit_type(int(type_oid))
-    for c in fetch(conn, "dep_table_collations", oids=oids):
-        walker.visit_collation(int(c["oid"]))
-    for f in fetch(conn, "dep_functions", oids=oids):
+        walker.visit_type(rel.of_type)
+    for type_oid in fetch_column(conn, "dep_column_types", int, oids=oids, table=table_oid):
+        walker.visit_type(type_oid)
+    for collation in fetch_column(conn, "dep_table_collations", int, oids=oids):
+        walker.visit_collation(collation)
+    for f in _functions(conn, fetch_column(conn, "dep_functions", int, oids=oids)):
         walker.visit_function(f)
-    walker.extensions.update(r["extname"] for r in fetch(conn, "dep_index_extensions", oids=oids))
+    walker.extensions.update(fetch_column(conn, "dep_index_extensions", str, oids=oids))
     return [_extension(conn, name) for name in sorted(walker.extensions)] + walker.ordered
 
 
@@ -59,145 +65,100 @@ class _Walker:
         if ("t", oid) in self.seen or oid == 0:
             return
         self.seen.add(("t", oid))
-        rows = fetch(self.conn, "dep_types", oid=oid)
-        if not rows:
+        t = type_row(self.conn, oid)
+        if t is None:
             return
-        t = rows[0]
-        if t["extension"]:
-            self.extensions.add(t["extension"])
+        if t.extension:
+            self.extensions.add(t.extension)
             return
-        if t["typcategory"] == "A" and t["typelem"]:
-            self.visit_type(int(t["typelem"]))  # an array comes with its element type
+        if t.category == "A" and t.element:
+            self.visit_type(t.element)  # an array comes with its element type
             return
-        if t["nspname"] in SYSTEM_SCHEMAS or t["typtype"] not in RECREATABLE_TYPES:
+        if t.schema in SYSTEM_SCHEMAS or t.kind not in RECREATABLE_TYPES:
             return
         self._visit_type_parts(t)
-        for c in fetch(self.conn, "dep_type_collations", oid=oid):
-            self.visit_collation(int(c["oid"]))
-        self.ordered.append(_type(self.conn, t))
+        for collation in fetch_column(self.conn, "dep_type_collations", int, oid=oid):
+            self.visit_collation(collation)
+        name = ident(t.schema, t.name)
+        ddl, fingerprint = type_definition(self.conn, t, name)
+        self.ordered.append(Dependency("type", t.schema, t.name, name, ddl, fingerprint))
 
-    def _visit_type_parts(self, t: dict[str, Any]) -> None:
-        if t["typtype"] == "d":
-            self.visit_type(int(t["typbasetype"]))
-            for f in fetch(self.conn, "dep_domain_functions", oid=t["oid"]):
+    def _visit_type_parts(self, t: TypeRow) -> None:
+        if t.kind == "d":
+            self.visit_type(t.base)
+            oids = fetch_column(self.conn, "dep_domain_functions", int, oid=t.oid)
+            for f in _functions(self.conn, oids):
                 self.visit_function(f)
-        elif t["typtype"] == "r":
-            self.visit_type(int(t["rngsubtype"]))
-        elif t["typtype"] == "c":
-            for a in fetch(self.conn, "dep_composite_attributes", relid=t["typrelid"]):
-                self.visit_type(int(a["atttypid"]))
+        elif t.kind == "r" and t.range_subtype is not None:
+            self.visit_type(t.range_subtype)
+        elif t.kind == "c":
+            for a in fetch_as(self.conn, "dep_composite_attributes", Attribute, relid=t.relid):
+                self.visit_type(a.type_oid)
 
-    def visit_function(self, f: dict[str, Any]) -> None:
-        if ("f", f["oid"]) in self.seen:
+    def visit_function(self, f: FunctionRow) -> None:
+        if ("f", f.oid) in self.seen:
             return
-        self.seen.add(("f", f["oid"]))
-        if f["extension"]:
-            self.extensions.add(f["extension"])
+        self.seen.add(("f", f.oid))
+        if f.extension:
+            self.extensions.add(f.extension)
             return
-        for t in [f["prorettype"], *f["argtypes"]]:
-            self.visit_type(int(t))
-        self.ordered.append(_function(self.conn, f))
+        for t in [f.rettype, *f.argtypes]:
+            self.visit_type(t)
+        self.ordered.append(function_dependency(f, function_definition(self.conn, f.oid)))
 
     def visit_collation(self, oid: int) -> None:
         if ("c", oid) in self.seen:
             return
         self.seen.add(("c", oid))
-        rows = fetch(self.conn, "dep_collation", oid=oid)
-        if not rows or rows[0]["nspname"] in SYSTEM_SCHEMAS:
+        c = collation_row(self.conn, oid)
+        if c is None or c.schema in SYSTEM_SCHEMAS:
             return
-        if rows[0]["extension"]:
-            self.extensions.add(rows[0]["extension"])
+        if c.extension:
+            self.extensions.add(c.extension)
             return
-        self.ordered.append(_collation(rows[0]))
+        name = ident(c.schema, c.name)
+        ddl, fingerprint = collation_definition(c, name)
+        self.ordered.append(Dependency("collation", c.schema, c.name, name, ddl, fingerprint))
+
+
+def _functions(conn: Conn, oids: list[int]) -> list[FunctionRow]:
+    return fetch_as(conn, "functions", FunctionRow, oids=oids) if oids else []
+
+
+def type_row(conn: Conn, oid: int) -> TypeRow | None:
+    rows = fetch_as(conn, "dep_types", TypeRow, oid=oid)
+    return rows[0] if rows else None
+
+
+def collation_row(conn: Conn, oid: int) -> CollationRow | None:
+    rows = fetch_as(conn, "dep_collation", CollationRow, oid=oid)
+    return rows[0] if rows else None
+
+
+def extension_row(conn: Conn, name: str) -> ExtensionRow | None:
+    rows = fetch_as(conn, "dep_extension", ExtensionRow, name=name)
+    return rows[0] if rows else None
+
+
+def function_definition(conn: Conn, oid: int) -> str:
+    return fetch_column(conn, "dep_function_def", str, oid=oid)[0]
 
 
 def _extension(conn: Conn, name: str) -> Dependency:
-    row = fetch(conn, "dep_extension", name=name)[0]
-    ddl = f"CREATE EXTENSION IF NOT EXISTS {ident(name)} WITH SCHEMA {ident(row['nspname'])}"
-    return Dependency("extension", row["nspname"], name, name, ddl, name)
+    row = extension_row(conn, name)
+    assert row is not None, name  # read in the same snapshot that found it
+    return extension_dependency(row)
 
 
-def _type(conn: Conn, t: dict[str, Any]) -> Dependency:
-    name = ident(t["nspname"], t["typname"])
-    ddl, fingerprint = type_definition(conn, t, name)
-    return Dependency("type", t["nspname"], t["typname"], name, ddl, fingerprint)
-
-
-def type_definition(conn: Conn, t: dict[str, Any], name: str) -> tuple[str, str]:
+def type_definition(conn: Conn, t: TypeRow, name: str) -> tuple[str, str]:
     """(CREATE statement, fingerprint) of an enum, domain, composite or range type."""
-    kind = t["typtype"]
-    if kind == "e":
-        labels = [r["enumlabel"] for r in fetch(conn, "dep_enum_labels", oid=t["oid"])]
-        return (
-            f"CREATE TYPE {name} AS ENUM ({', '.join(literal(x) for x in labels)})",
-            fingerprint_of("enum", labels),
-        )
-    if kind == "d":
-        return _domain(conn, t, name)
-    if kind == "c":
-        attrs = [
-            (a["attname"], a["type"])
-            for a in fetch(conn, "dep_composite_attributes", relid=t["typrelid"])
-        ]
-        body = ", ".join(f"{ident(a)} {ty}" for a, ty in attrs)
-        return f"CREATE TYPE {name} AS ({body})", fingerprint_of("composite", attrs)
-    options = [f"SUBTYPE = {t['subtype']}"]
-    for key, column in (
-        ("SUBTYPE_OPCLASS", "subtype_opclass"),
-        ("COLLATION", "collation"),
-        ("CANONICAL", "canonical"),
-        ("SUBTYPE_DIFF", "subtype_diff"),
-    ):
-        if t[column]:
-            options.append(f"{key} = {t[column]}")
-    return f"CREATE TYPE {name} AS RANGE ({', '.join(options)})", fingerprint_of("range", options)
-
-
-def _domain(conn: Conn, t: dict[str, Any], name: str) -> tuple[str, str]:
-    constraints = fetch(conn, "dep_domain_constraints", oid=t["oid"])
-    parts = [f"CREATE DOMAIN {name} AS {t['basetype']}"]
-    if t["collation"]:
-        parts.append(f"COLLATE {t['collation']}")
-    if t["typdefault"] is not None:
-        parts.append(f"DEFAULT {t['typdefault']}")
-    named_not_null = [c for c in constraints if c["contype"] == "n"]
-    if named_not_null:
-        parts.append(f"CONSTRAINT {ident(named_not_null[0]['conname'])} NOT NULL")
-    elif t["typnotnull"]:
-        parts.append("NOT NULL")
-    checks = [c for c in constraints if c["contype"] == "c"]
-    parts += [f"CONSTRAINT {ident(c['conname'])} {c['def']}" for c in checks]
-    # names of NOT NULL constraints differ between server versions: not part of the identity
-    fingerprint = fingerprint_of(
-        "domain",
-        [
-            t["basetype"],
-            t["collation"],
-            t["typdefault"],
-            bool(named_not_null or t["typnotnull"]),
-            sorted(c["def"] for c in checks),
-        ],
-    )
-    return " ".join(parts), fingerprint
-
-
-def _collation(c: dict[str, Any]) -> Dependency:
-    name = ident(c["nspname"], c["collname"])
-    ddl, fingerprint = collation_definition(c, name)
-    return Dependency("collation", c["nspname"], c["collname"], name, ddl, fingerprint)
-
-
-def _function(conn: Conn, f: dict[str, Any]) -> Dependency:
-    definition = fetch(conn, "dep_function_def", oid=f["oid"])[0]["def"]
-    ident_text = f["signature"]
-    return Dependency(
-        "function",
-        f["nspname"],
-        f["proname"],
-        ident_text,
-        definition.strip(),
-        fingerprint_of("function", normalize(definition)),
-    )
-
-
-# -- applying (on load, inside the restore's transaction) -----------------------------------
+    if t.kind == "e":
+        labels = fetch_column(conn, "dep_enum_labels", str, oid=t.oid)
+        return enum_definition(name, labels)
+    if t.kind == "d":
+        constraints = fetch_as(conn, "dep_domain_constraints", DomainConstraint, oid=t.oid)
+        return domain_definition(name, t, constraints)
+    if t.kind == "c":
+        attrs = fetch_as(conn, "dep_composite_attributes", Attribute, relid=t.relid)
+        return composite_definition(name, attrs)
+    return range_definition(name, t)

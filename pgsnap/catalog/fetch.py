@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Any, TypeVar
 
 from psycopg import Cursor
-from psycopg.rows import RowMaker, dict_row
+from psycopg.rows import RowMaker
 
 from pgsnap.connection import Conn
 
@@ -28,12 +28,6 @@ def query(name: str) -> str:
     )
 
 
-def fetch(conn: Conn, query_name: str, /, **params: Any) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(query(query_name).encode(), params)
-        return cur.fetchall()
-
-
 T = TypeVar("T")
 
 
@@ -42,6 +36,17 @@ def fetch_as(conn: Conn, query_name: str, cls: type[T], /, **params: Any) -> lis
     with conn.cursor(row_factory=value_row(cls)) as cur:
         cur.execute(query(query_name).encode(), params)
         return cur.fetchall()
+
+
+def fetch_column(conn: Conn, query_name: str, kind: type[T], /, **params: Any) -> list[T]:
+    """The first column of queries/<query_name>.sql, each value checked to be a `kind`."""
+    with conn.cursor() as cur:
+        cur.execute(query(query_name).encode(), params)
+        values = [row[0] for row in cur.fetchall()]
+    for value in values:
+        if not isinstance(value, kind):
+            raise TypeError(f"{query_name}.sql gave {value!r}, not a {kind.__name__}")
+    return values
 
 
 def fetch_by_relation(

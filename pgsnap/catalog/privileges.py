@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pgsnap.catalog.fetch import fetch
-from pgsnap.catalog.values import AclItem, RelationAcl
+from pgsnap.catalog.fetch import fetch_as
+from pgsnap.catalog.values import AclHead, AclItem, RelationAcl
 from pgsnap.connection import Conn
 from pgsnap.ddl.privileges import statements
 from pgsnap.model import TableSpec
@@ -19,22 +19,9 @@ from pgsnap.naming import ident
 def read_acl(conn: Conn, kind: str, schema: str, name: str) -> RelationAcl:
     """Owner and ACLs of one relation.  Call inside the dump's snapshot."""
     relation = ident(schema, name)
-    head = fetch(conn, "acl_relation", relation=relation)[0]
-    items = tuple(
-        AclItem(
-            r["grantor"], r["grantee"], r["privilege_type"], r["is_grantable"], r["column_name"]
-        )
-        for r in fetch(conn, "acl_items", relation=relation)
-    )
-    return RelationAcl(
-        kind,
-        schema,
-        name,
-        head["owner"],
-        head["has_acl"],
-        tuple(head["owner_default"]),
-        items,
-    )
+    head = fetch_as(conn, "acl_relation", AclHead, relation=relation)[0]
+    items = tuple(fetch_as(conn, "acl_items", AclItem, relation=relation))
+    return RelationAcl(kind, schema, name, head.owner, head.has_acl, head.owner_default, items)
 
 
 def read_acls(conn: Conn, spec: TableSpec) -> list[RelationAcl]:
@@ -49,9 +36,3 @@ def with_privileges(conn: Conn, spec: TableSpec) -> TableSpec:
     """`spec` with its owners and GRANTs appended to its post-data, and recorded as such."""
     stmts = [s for acl in read_acls(conn, spec) for s in statements(acl)]
     return replace(spec, post_data=spec.post_data + tuple(stmts), with_privileges=True)
-
-
-# --------------------------------------------------------------------------- rendering (pure)
-
-
-# --------------------------------------------------------------------------- load

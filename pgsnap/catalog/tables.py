@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-from typing import Any
+from dataclasses import replace
 
 from psycopg import sql
 
-from pgsnap.catalog.fetch import fetch, fetch_as
+from pgsnap.catalog.fetch import fetch_as, fetch_by_relation
 from pgsnap.catalog.values import (
     CatColumn,
     CatConstraint,
@@ -26,10 +26,10 @@ from pgsnap.catalog.values import (
     CatTable,
     CatTrigger,
     DatabaseFacts,
+    Relation,
 )
 from pgsnap.connection import Conn
 from pgsnap.errors import TableNotFoundError, UsageError
-from pgsnap.model import QualifiedName
 from pgsnap.naming import parse_table_arg
 
 SUPPORTED_KINDS = {"r": "table", "p": "partitioned table"}
@@ -54,24 +54,21 @@ def resolve_table(conn: Conn, text: str, path: list[str]) -> tuple[int, str, str
 
     Raises TableNotFoundError with close names, or UsageError for a non-table relation.
     """
-    candidates = _name_candidates(text)
-    rows: list[dict[str, Any]] = []
-    for schema, name in candidates:
-        rows = fetch(conn, "resolve_table", schema=schema, name=name, path=path)
-        if rows:
+    found: list[Relation] = []
+    for schema, name in _name_candidates(text):
+        found = fetch_as(conn, "resolve_table", Relation, schema=schema, name=name, path=path)
+        if found:
             break
-    if not rows:
+    if not found:
         raise TableNotFoundError(_not_found_message(conn, text))
-    row = rows[0]
-    kind = row["relkind"]
-    if kind not in SUPPORTED_KINDS:
-        qn = QualifiedName(row["nspname"], row["relname"]).display()
-        what = KIND_NAMES.get(kind, f"relation of kind {kind!r}")
-        raise UsageError(f"{qn} is a {what}, not a table")
-    if row["relispartition"]:
-        qn = QualifiedName(row["nspname"], row["relname"]).display()
-        raise UsageError(f"{qn} is a partition of {row['parent']}; dump {row['parent']} instead")
-    return int(row["oid"]), str(row["nspname"]), str(row["relname"])
+    rel = found[0]
+    if rel.kind not in SUPPORTED_KINDS:
+        what = KIND_NAMES.get(rel.kind, f"relation of kind {rel.kind!r}")
+        raise UsageError(f"{rel.qname.display()} is a {what}, not a table")
+    if rel.is_partition:
+        shown = rel.qname.display()
+        raise UsageError(f"{shown} is a partition of {rel.parent}; dump {rel.parent} instead")
+    return rel.oid, rel.schema, rel.name
 
 
 def select_tables(
@@ -92,18 +89,18 @@ def select_tables(
     """
     found = [resolve_table(conn, n, path) for n in names]
     if schemas or all_tables:
-        rows = fetch(conn, "schema_tables", schemas=schemas or None)
+        rels = fetch_as(conn, "schema_tables", Relation, schemas=schemas or None)
         if schemas:
-            present = {r["nspname"] for r in rows}
+            present = {r.schema for r in rels}
             missing = [s for s in schemas if s not in present]
             if missing:
                 raise TableNotFoundError(f'schema "{missing[0]}" does not exist or has no tables')
-        for r in rows:
-            if _excluded(r["nspname"], r["relname"], exclude or []):
+        for r in rels:
+            if _excluded(r.schema, r.name, exclude or []):
                 continue
-            if r["relispartition"]:
+            if r.is_partition:
                 continue  # it comes with the partitioned table above it
-            found.append((int(r["oid"]), r["nspname"], r["relname"]))
+            found.append((r.oid, r.schema, r.name))
     found = [f for f in dict.fromkeys(found) if not _excluded(f[1], f[2], exclude or [])]
     if not found:
         raise UsageError("nothing to dump: the selection holds no table")
@@ -132,7 +129,8 @@ def _name_candidates(text: str) -> list[tuple[str | None, str]]:
 
 
 def _not_found_message(conn: Conn, shown: str) -> str:
-    names = [f"{r['nspname']}.{r['relname']}" for r in fetch(conn, "list_tables")]
+    tables = fetch_as(conn, "schema_tables", Relation, schemas=None)
+    names = [f"{t.schema}.{t.name}" for t in tables]
     pool = names + [n.split(".", 1)[1] for n in names]
     close = difflib.get_close_matches(shown, pool, n=SUGGESTIONS, cutoff=0.6)
     message = f'table "{shown}" does not exist'
@@ -143,259 +141,58 @@ def _not_found_message(conn: Conn, shown: str) -> str:
 
 def read_table(conn: Conn, oid: int, schema: str, name: str) -> CatTable:
     """Read the table and what belongs to it.  Call inside the dump's snapshot."""
-    return _read_tables(conn, [(oid, schema, name)], with_partitions=True)[0]
+    return _read_tables(conn, [oid], with_partitions=True)[0]
 
 
-# per-relation queries: each takes an array of relation oids and returns a relid column, so a
-# table with hundreds of partitions is read in one round trip per query, not one per partition
-RELATION_QUERIES = (
-    "columns",
-    "constraints",
-    "indexes",
-    "sequences",
-    "triggers",
-    "policies",
-    "statistics",
-    "rules",
-)
-
-
-def _by_relation(conn: Conn, query_name: str, oids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """The rows of a per-relation query, grouped by relation, in the query's order."""
-    out: dict[int, list[dict[str, Any]]] = {oid: [] for oid in oids}
-    for r in fetch(conn, query_name, oids=oids):
-        out[int(r["relid"])].append(r)
-    return out
-
-
-def _read_tables(
-    conn: Conn, relations: list[tuple[int, str, str]], *, with_partitions: bool
-) -> list[CatTable]:
-    oids = [oid for oid, _, _ in relations]
-    tables = _by_relation(conn, "table", oids)
-    rows = {name: _by_relation(conn, name, oids) for name in RELATION_QUERIES}
-    return [
-        _cat_table(
-            conn,
-            oid,
-            schema,
-            name,
-            tables[oid][0],
-            {k: v[oid] for k, v in rows.items()},
-            with_partitions=with_partitions,
-        )
-        for oid, schema, name in relations
-    ]
-
-
-def _cat_table(
-    conn: Conn,
-    oid: int,
-    schema: str,
-    name: str,
-    t: dict[str, Any],
-    rows: dict[str, list[dict[str, Any]]],
-    *,
-    with_partitions: bool,
-) -> CatTable:
-    partitions = t["relkind"] == "p" and with_partitions
-    return CatTable(
-        oid=oid,
-        schema=schema,
-        name=name,
-        kind=t["relkind"],
-        persistence=t["relpersistence"],
-        reloptions=tuple(t["reloptions"] or ()),
-        toast_options=tuple(t["toast_options"] or ()),
-        row_security=t["relrowsecurity"],
-        force_row_security=t["relforcerowsecurity"],
-        replica_identity=t["relreplident"],
-        comment=t["comment"],
-        table_bytes=t["table_bytes"],
-        total_bytes=t["total_bytes"],
-        est_rows=t["est_rows"],
-        index_bytes=t["index_bytes"],
-        server_version=int(conn.info.server_version),
-        columns=tuple(_columns(rows["columns"])),
-        constraints=tuple(_constraints(rows["constraints"])),
-        indexes=tuple(_indexes(rows["indexes"])),
-        sequences=tuple(_sequences(conn, rows["sequences"])),
-        triggers=tuple(_triggers(rows["triggers"])),
-        policies=tuple(_policies(rows["policies"])),
-        partkey=t["partkey"],
-        partitions=tuple(_partitions(conn, oid)) if partitions else (),
-        of_type=t["of_type"],
-        parents=tuple(QualifiedName(s, n) for s, n in t["parents"]),
-        is_partition=t["relispartition"],
-        statistics=tuple(_statistics(rows["statistics"])),
-        rules=tuple(_rules(rows["rules"])),
-    )
-
-
-def _columns(rows: list[dict[str, Any]]) -> list[CatColumn]:
-    return [
-        CatColumn(
-            name=r["attname"],
-            type=r["type"],
-            not_null=r["attnotnull"],
-            identity=r["attidentity"],
-            generated=r["attgenerated"],
-            default=r["default_expr"],
-            collation=r["collation"],
-            comment=r["comment"],
-            stattarget=r["stattarget"],
-            storage=r["storage"],
-            compression=r["compression"],
-            options=tuple(r["attoptions"] or ()),
-            local=r["attislocal"],
-            inherited_default=r["inherited_default"],
-            inherited_not_null=r["inherited_not_null"],
-            attnum=r["attnum"],
-        )
-        for r in rows
-    ]
-
-
-def _constraints(rows: list[dict[str, Any]]) -> list[CatConstraint]:
-    return [
-        CatConstraint(
-            name=r["conname"],
-            type=r["contype"],
-            definition=r["def"],
-            validated=r["convalidated"],
-            columns=tuple(r["conkey"] or ()),
-            uses_index=r["uses_index"],
-            comment=r["comment"],
-            no_inherit=r["connoinherit"],
-        )
-        for r in rows
-    ]
-
-
-def _indexes(rows: list[dict[str, Any]]) -> list[CatIndex]:
-    return [
-        CatIndex(
-            name=r["relname"],
-            definition=r["def"],
-            backs_constraint=r["backs_constraint"],
-            replica_identity=r["indisreplident"],
-            clustered=r["indisclustered"],
-            comment=r["comment"],
-            reloptions=tuple(r["reloptions"] or ()),
-            stattargets=tuple(
-                (int(a), int(b)) for a, b in (x.split() for x in r["stattargets"] or ())
-            ),
-        )
-        for r in rows
-    ]
-
-
-def _sequences(conn: Conn, rows: list[dict[str, Any]]) -> list[CatSequence]:
+def _read_tables(conn: Conn, oids: list[int], *, with_partitions: bool) -> list[CatTable]:
+    """The tables of `oids` and what belongs to them.  Each per-relation query takes an array
+    of relation oids and returns a relid column, so a table with hundreds of partitions is
+    read in one round trip per query, not one per partition."""
+    tables = fetch_by_relation(conn, "table", CatTable, oids)
+    columns = fetch_by_relation(conn, "columns", CatColumn, oids)
+    constraints = fetch_by_relation(conn, "constraints", CatConstraint, oids)
+    indexes = fetch_by_relation(conn, "indexes", CatIndex, oids)
+    sequences = fetch_by_relation(conn, "sequences", CatSequence, oids)
+    triggers = fetch_by_relation(conn, "triggers", CatTrigger, oids)
+    policies = fetch_by_relation(conn, "policies", CatPolicy, oids)
+    statistics = fetch_by_relation(conn, "statistics", CatStatistics, oids)
+    rules = fetch_by_relation(conn, "rules", CatRule, oids)
     out = []
-    for r in rows:
-        state = conn.execute(
-            sql.SQL("SELECT last_value, is_called FROM {}").format(
-                sql.Identifier(r["nspname"], r["relname"])
-            )
-        ).fetchone()
-        assert state is not None
-        out.append(
-            CatSequence(
-                schema=r["nspname"],
-                name=r["relname"],
-                column=r["attname"],
-                identity=r["is_identity"],
-                type=r["seqtype"],
-                start=r["seqstart"],
-                increment=r["seqincrement"],
-                min=r["seqmin"],
-                max=r["seqmax"],
-                cache=r["seqcache"],
-                cycle=r["seqcycle"],
-                last_value=int(state[0]),
-                is_called=bool(state[1]),
-                unlogged=bool(r["unlogged"]),
-                comment=r["comment"],
-            )
+    for oid in oids:
+        t = replace(
+            tables[oid][0],
+            columns=tuple(columns[oid]),
+            constraints=tuple(constraints[oid]),
+            indexes=tuple(indexes[oid]),
+            sequences=tuple(_with_state(conn, s) for s in sequences[oid]),
+            triggers=tuple(triggers[oid]),
+            policies=tuple(policies[oid]),
+            statistics=tuple(statistics[oid]),
+            rules=tuple(rules[oid]),
         )
+        if t.kind == "p" and with_partitions:
+            t = replace(t, partitions=tuple(_partitions(conn, oid)))
+        out.append(t)
     return out
+
+
+def _with_state(conn: Conn, s: CatSequence) -> CatSequence:
+    """The sequence with its last value, read from the sequence itself."""
+    state = conn.execute(
+        sql.SQL("SELECT last_value, is_called FROM {}").format(sql.Identifier(s.schema, s.name))
+    ).fetchone()
+    assert state is not None
+    return replace(s, last_value=int(state[0]), is_called=bool(state[1]))
 
 
 def _partitions(conn: Conn, oid: int) -> list[CatPartition]:
-    rows = fetch(conn, "partitions", oid=oid)
-    oids = [int(r["oid"]) for r in rows]
-    indexes = _by_relation(conn, "partition_indexes", oids)
-    own = _read_tables(
-        conn, [(int(r["oid"]), r["nspname"], r["relname"]) for r in rows], with_partitions=False
-    )
+    partitions = fetch_as(conn, "partitions", CatPartition, oid=oid)
+    oids = [p.oid for p in partitions]
+    indexes = fetch_by_relation(conn, "partition_indexes", CatPartitionIndex, oids)
+    own = _read_tables(conn, oids, with_partitions=False)
     return [
-        CatPartition(
-            schema=r["nspname"],
-            name=r["relname"],
-            parent_schema=r["parent_schema"],
-            parent_name=r["parent_name"],
-            kind=r["relkind"],
-            bound=r["bound"],
-            partkey=r["partkey"],
-            table_bytes=r["table_bytes"],
-            indexes=tuple(
-                CatPartitionIndex(
-                    i["relname"], i["def"], i["parent_index"], i["conname"], i["condef"]
-                )
-                for i in indexes[int(r["oid"])]
-            ),
-            own=mine,
-        )
-        for r, mine in zip(rows, own, strict=True)
-    ]
-
-
-def _triggers(rows: list[dict[str, Any]]) -> list[CatTrigger]:
-    return [
-        CatTrigger(
-            name=r["tgname"], definition=r["def"], enabled=r["tgenabled"], comment=r["comment"]
-        )
-        for r in rows
-    ]
-
-
-def _policies(rows: list[dict[str, Any]]) -> list[CatPolicy]:
-    return [
-        CatPolicy(
-            name=r["polname"],
-            permissive=r["polpermissive"],
-            command=r["polcmd"],
-            roles=tuple(r["roles"]),
-            qual=r["qual"],
-            with_check=r["with_check"],
-            comment=r["comment"],
-        )
-        for r in rows
-    ]
-
-
-def _statistics(rows: list[dict[str, Any]]) -> list[CatStatistics]:
-    return [
-        CatStatistics(
-            schema=r["nspname"],
-            name=r["stxname"],
-            definition=r["def"],
-            target=r["stattarget"],
-            comment=r["comment"],
-        )
-        for r in rows
-    ]
-
-
-def _rules(rows: list[dict[str, Any]]) -> list[CatRule]:
-    return [
-        CatRule(
-            name=r["rulename"],
-            definition=r["def"].rstrip().removesuffix(";"),
-            enabled=r["ev_enabled"],
-            comment=r["comment"],
-        )
-        for r in rows
+        replace(p, indexes=tuple(indexes[p.oid]), own=mine)
+        for p, mine in zip(partitions, own, strict=True)
     ]
 
 

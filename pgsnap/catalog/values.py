@@ -11,6 +11,22 @@ from pgsnap.model import QualifiedName
 
 
 @dataclass(frozen=True, slots=True)
+class Relation:
+    """A relation a user named, or one of a schema (resolve_table.sql, schema_tables.sql)."""
+
+    oid: int
+    schema: str
+    name: str
+    kind: str  # pg_class.relkind
+    is_partition: bool
+    parent: str | None  # a partition's parent, as regclass text
+
+    @property
+    def qname(self) -> QualifiedName:
+        return QualifiedName(self.schema, self.name)
+
+
+@dataclass(frozen=True, slots=True)
 class CatColumn:
     name: str
     type: str
@@ -67,10 +83,10 @@ class CatSequence:
     max: int
     cache: int
     cycle: bool
-    last_value: int
-    is_called: bool
     unlogged: bool = False
     comment: str | None = None
+    last_value: int = 0  # read from the sequence itself, after the catalog row
+    is_called: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +140,7 @@ class CatPartitionIndex:
 
 @dataclass(frozen=True, slots=True)
 class CatPartition:
+    oid: int
     schema: str
     name: str
     parent_schema: str
@@ -132,13 +149,14 @@ class CatPartition:
     bound: str
     partkey: str | None
     table_bytes: int
-    indexes: tuple[CatPartitionIndex, ...]
+    indexes: tuple[CatPartitionIndex, ...] = ()
     own: CatTable | None = None  # what the partition has of its own (options, indexes, triggers…)
 
 
 @dataclass(frozen=True, slots=True)
 class CatTable:
-    """Everything the DDL renderer needs about one table."""
+    """Everything the DDL renderer needs about one table (queries/table.sql, then what
+    belongs to it from the per-relation queries)."""
 
     oid: int
     schema: str
@@ -156,19 +174,26 @@ class CatTable:
     est_rows: int
     server_version: int
     index_bytes: int
-    columns: tuple[CatColumn, ...]
-    constraints: tuple[CatConstraint, ...]
-    indexes: tuple[CatIndex, ...]
-    sequences: tuple[CatSequence, ...]
-    triggers: tuple[CatTrigger, ...]
-    policies: tuple[CatPolicy, ...]
     partkey: str | None = None
-    partitions: tuple[CatPartition, ...] = ()
     of_type: str | None = None  # CREATE TABLE … OF this composite type
     parents: tuple[QualifiedName, ...] = ()  # INHERITS (…), in order; never a partition's parent
     is_partition: bool = False
+    columns: tuple[CatColumn, ...] = ()
+    constraints: tuple[CatConstraint, ...] = ()
+    indexes: tuple[CatIndex, ...] = ()
+    sequences: tuple[CatSequence, ...] = ()
+    triggers: tuple[CatTrigger, ...] = ()
+    policies: tuple[CatPolicy, ...] = ()
+    partitions: tuple[CatPartition, ...] = ()
     statistics: tuple[CatStatistics, ...] = ()
     rules: tuple[CatRule, ...] = ()
+
+    def __post_init__(self) -> None:
+        # the catalog gives the parents as (schema, name) pairs
+        parents = tuple(
+            p if isinstance(p, QualifiedName) else QualifiedName(*p) for p in self.parents
+        )
+        object.__setattr__(self, "parents", parents)
 
     @property
     def qname(self) -> QualifiedName:
@@ -187,6 +212,15 @@ class AclItem:
 
 
 @dataclass(frozen=True, slots=True)
+class AclHead:
+    """A relation's owner, and whether it has an ACL of its own (queries/acl_relation.sql)."""
+
+    owner: str
+    has_acl: bool  # False: relacl is NULL, the owner holds the default privileges
+    owner_default: tuple[str, ...]  # acldefault(): what the owner holds by default
+
+
+@dataclass(frozen=True, slots=True)
 class RelationAcl:
     kind: str  # TABLE | SEQUENCE: the keyword in ALTER … OWNER and GRANT … ON
     schema: str
@@ -195,6 +229,26 @@ class RelationAcl:
     has_acl: bool  # False: relacl is NULL, the owner holds the default privileges
     owner_default: tuple[str, ...]  # acldefault(): what the owner holds by default
     items: tuple[AclItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveTable:
+    """A live table for verify: its stored columns and its indexes (queries/verify_table.sql)."""
+
+    oid: int
+    kind: str
+    columns: tuple[str, ...]
+    indexes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MayCreate:
+    """What the current role may create (queries/verify_privileges.sql)."""
+
+    may_create_database: bool
+    may_create_schema: bool
+    database: str
+    role: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,3 +261,91 @@ class DatabaseFacts:
     server_version_num: int
     block_size: int
     database_bytes: int
+
+
+# -- what a table needs outside itself (catalog/dependencies.py) ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TypeRow:
+    """One type (queries/dep_types.sql): what it is, and what it is built from."""
+
+    oid: int
+    kind: str  # pg_type.typtype: e(num), d(omain), c(omposite), r(ange), b(ase), …
+    category: str  # typcategory: "A" for an array
+    schema: str
+    name: str
+    element: int  # typelem: an array's element type
+    base: int  # typbasetype: a domain's base type
+    relid: int  # typrelid: a composite type's attributes
+    basetype: str | None
+    not_null: bool
+    default: str | None
+    collation: str | None
+    range_subtype: int | None
+    subtype: str | None
+    subtype_opclass: str | None
+    canonical: str | None
+    subtype_diff: str | None
+    extension: str | None  # the extension it belongs to
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionRow:
+    """One function a table (or a domain) calls (queries/dep_functions.sql)."""
+
+    oid: int
+    schema: str
+    name: str
+    signature: str  # regprocedure text, quoted
+    rettype: int
+    argtypes: tuple[int, ...]
+    kind: str  # prokind
+    extension: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CollationRow:
+    """One collation (queries/dep_collation.sql)."""
+
+    provider: str  # c(libc), i(cu), b(uiltin)
+    deterministic: bool
+    collate: str | None
+    ctype: str | None
+    locale: str | None  # ICU and builtin (PG15/16 colliculocale, PG17+ colllocale)
+    rules: str | None  # ICU rules (PG16+)
+    oid: int = 0
+    schema: str = ""
+    name: str = ""
+    extension: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    """An attribute of a composite type."""
+
+    name: str
+    type: str
+    type_oid: int
+
+
+@dataclass(frozen=True, slots=True)
+class DomainConstraint:
+    name: str
+    type: str  # c(heck), n(ot null; PG17+ names it)
+    definition: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionRow:
+    name: str
+    schema: str
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class DepRelation:
+    """The table, or a partition under it, and its composite type (a typed table)."""
+
+    oid: int
+    of_type: int

@@ -37,13 +37,18 @@ dsn_option = click.option(
 )
 
 
-jobs_option = click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Parallel workers, each with its own connection.",
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def count_option(*names: str, minimum: int, default: int, help: str) -> Callable[[F], F]:
+    """An integer option of at least `minimum`, its default shown in --help."""
+    return click.option(
+        *names, type=click.IntRange(min=minimum), default=default, show_default=True, help=help
+    )
+
+
+jobs_option = count_option(
+    "-j", "--jobs", minimum=1, default=1, help="Parallel workers, each with its own connection."
 )
 
 

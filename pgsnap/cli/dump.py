@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from pgsnap.cli.common import call, dsn_option, jobs_option, quiet_option
+from pgsnap.cli.common import call, count_option, dsn_option, jobs_option, quiet_option
 from pgsnap.cli.display import Display
 from pgsnap.progress import human_bytes, rows_text
 
@@ -57,34 +59,14 @@ from pgsnap.progress import human_bytes, rows_text
     is_flag=True,
     help="Keep owners and GRANTs of the tables and their sequences (left out by default).",
 )
-@click.option(
+@count_option(
     "--warn-after",
-    type=click.IntRange(min=0),
+    minimum=0,
     default=5,
-    show_default=True,
     help="Warn when the directory holds more backups of the table than this.",
 )
 @quiet_option
-def dump(
-    tables: tuple[str, ...],
-    schemas: tuple[str, ...],
-    all_tables: bool,
-    exclude: tuple[str, ...],
-    dsn: str | None,
-    output: str | None,
-    output_dir: str | None,
-    compress: str | None,
-    level: int | None,
-    force: bool,
-    jobs: int,
-    snapshot: str | None,
-    where: str | None,
-    schema_only: bool,
-    data_only: bool,
-    with_privileges: bool,
-    warn_after: int,
-    quiet: bool,
-) -> None:
+def dump(tables: tuple[str, ...], quiet: bool, **options: Any) -> None:
     """Dump TABLE(S) (or --schema / --all) into one compressed archive that is also a psql script.
 
     Python: pgsnap.dump(tables, ...).
@@ -92,27 +74,8 @@ def dump(
     from pgsnap.backup.dump import dump as dump_fn
 
     display = Display(verb="dumping", quiet=quiet)
-    result = call(
-        dump_fn,
-        list(tables),
-        schemas=schemas,
-        all_tables=all_tables,
-        exclude=exclude,
-        dsn=dsn,
-        output=output,
-        output_dir=output_dir,
-        compress=compress,
-        level=level,
-        force=force,
-        jobs=jobs,
-        snapshot=snapshot,
-        where=where,
-        schema_only=schema_only,
-        data_only=data_only,
-        with_privileges=with_privileges,
-        warn_after=warn_after,
-        progress=display,
-    )
+    # every option is one of pgsnap.dump's keywords, by the same name (tests/test_docs.py)
+    result = call(dump_fn, list(tables), progress=display, **options)
     for warning in result.warnings:
         display.info(f"warning: {warning}")
     display.info(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -45,23 +46,7 @@ from pgsnap.progress import rows_text
     "--no-privileges", is_flag=True, help="Skip the owners and GRANTs the archive carries."
 )
 @quiet_option
-def load(
-    file: str,
-    dsn: str | None,
-    as_name: tuple[str, ...],
-    table: str | None,
-    drop_existing: bool,
-    cascade: bool,
-    append: bool,
-    yes: bool,
-    replace: bool,
-    shorten_names: bool,
-    jobs: int,
-    schema_only: bool,
-    data_only: bool,
-    no_privileges: bool,
-    quiet: bool,
-) -> None:
+def load(file: str, as_name: tuple[str, ...], yes: bool, quiet: bool, **options: Any) -> None:
     """Restore a table from FILE (- reads stdin).  Atomic: on any error nothing changes.
 
     Python: pgsnap.load(file, ...).
@@ -70,27 +55,11 @@ def load(
     from pgsnap.restore.load import load as load_fn
 
     new_name, as_names = call(split_as_option, as_name)
-    if append and not yes:
+    if options["append"] and not yes:
         _confirm_append(new_name or ", ".join(as_names.values()) or "the table")
     display = Display(verb="loading", quiet=quiet)
-    result = call(
-        load_fn,
-        file,
-        dsn=dsn,
-        as_name=new_name,
-        as_names=as_names,
-        table=table,
-        drop_existing=drop_existing,
-        cascade=cascade,
-        append=append,
-        replace=replace,
-        shorten_names=shorten_names,
-        jobs=jobs,
-        schema_only=schema_only,
-        data_only=data_only,
-        no_privileges=no_privileges,
-        progress=display,
-    )
+    # every other option is one of pgsnap.load's keywords, by the same name (tests/test_docs.py)
+    result = call(load_fn, file, as_name=new_name, as_names=as_names, progress=display, **options)
     display.info(
         f"{result.mode} {result.table}: {rows_text(result.rows)} in {result.seconds:.1f} s, "
         f"row count verified (target {result.source})"

@@ -4,38 +4,112 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from pgsnap.catalog.values import (
+    Attribute,
+    CollationRow,
+    DomainConstraint,
+    ExtensionRow,
+    FunctionRow,
+    TypeRow,
+)
 from pgsnap.errors import SQLError
 from pgsnap.model import Dependency
-from pgsnap.naming import literal
+from pgsnap.naming import ident, literal
 
 COLLATION_PROVIDERS = {"c": "libc", "i": "icu", "b": "builtin"}
 
 
-def collation_definition(c: dict[str, Any], name: str) -> tuple[str, str]:
+def collation_definition(c: CollationRow, name: str) -> tuple[str, str]:
     """(CREATE COLLATION as pg_dump writes it, fingerprint): provider, determinism, locales
     and ICU rules."""
-    provider = COLLATION_PROVIDERS.get(c["collprovider"], c["collprovider"])
+    provider = COLLATION_PROVIDERS.get(c.provider, c.provider)
     options = [f"provider = {provider}"]
-    if not c["collisdeterministic"]:
+    if not c.deterministic:
         options.append("deterministic = false")
     if provider == "libc":
         locales: list[tuple[str, str | None]] = (
-            [("locale", c["collcollate"])]
-            if c["collcollate"] == c["collctype"]
-            else [("lc_collate", c["collcollate"]), ("lc_ctype", c["collctype"])]
+            [("locale", c.collate)]
+            if c.collate == c.ctype
+            else [("lc_collate", c.collate), ("lc_ctype", c.ctype)]
         )
     else:  # icu and builtin: the locale (PG15/16 colliculocale, PG17+ colllocale)
-        locales = [("locale", c["locale"])]
-        if c["rules"] is not None:
-            locales.append(("rules", c["rules"]))
+        locales = [("locale", c.locale)]
+        if c.rules is not None:
+            locales.append(("rules", c.rules))
     options += [f"{key} = {literal(value or '')}" for key, value in locales]
     fingerprint = fingerprint_of(
-        "collation", [provider, bool(c["collisdeterministic"]), [list(x) for x in locales]]
+        "collation", [provider, bool(c.deterministic), [list(x) for x in locales]]
     )
     return f"CREATE COLLATION {name} ({', '.join(options)})", fingerprint
+
+
+def enum_definition(name: str, labels: Sequence[str]) -> tuple[str, str]:
+    return (
+        f"CREATE TYPE {name} AS ENUM ({', '.join(literal(x) for x in labels)})",
+        fingerprint_of("enum", list(labels)),
+    )
+
+
+def composite_definition(name: str, attrs: Sequence[Attribute]) -> tuple[str, str]:
+    pairs = [(a.name, a.type) for a in attrs]
+    body = ", ".join(f"{ident(a)} {ty}" for a, ty in pairs)
+    return f"CREATE TYPE {name} AS ({body})", fingerprint_of("composite", pairs)
+
+
+def range_definition(name: str, t: TypeRow) -> tuple[str, str]:
+    options = [f"SUBTYPE = {t.subtype}"]
+    for key, value in (
+        ("SUBTYPE_OPCLASS", t.subtype_opclass),
+        ("COLLATION", t.collation),
+        ("CANONICAL", t.canonical),
+        ("SUBTYPE_DIFF", t.subtype_diff),
+    ):
+        if value:
+            options.append(f"{key} = {value}")
+    return f"CREATE TYPE {name} AS RANGE ({', '.join(options)})", fingerprint_of("range", options)
+
+
+def domain_definition(
+    name: str, t: TypeRow, constraints: Sequence[DomainConstraint]
+) -> tuple[str, str]:
+    parts = [f"CREATE DOMAIN {name} AS {t.basetype}"]
+    if t.collation:
+        parts.append(f"COLLATE {t.collation}")
+    if t.default is not None:
+        parts.append(f"DEFAULT {t.default}")
+    named_not_null = [c for c in constraints if c.type == "n"]
+    if named_not_null:
+        parts.append(f"CONSTRAINT {ident(named_not_null[0].name)} NOT NULL")
+    elif t.not_null:
+        parts.append("NOT NULL")
+    checks = [c for c in constraints if c.type == "c"]
+    parts += [f"CONSTRAINT {ident(c.name)} {c.definition}" for c in checks]
+    # names of NOT NULL constraints differ between server versions: not part of the identity
+    identity = [
+        t.basetype,
+        t.collation,
+        t.default,
+        bool(named_not_null or t.not_null),
+        sorted(c.definition for c in checks),
+    ]
+    return " ".join(parts), fingerprint_of("domain", identity)
+
+
+def function_dependency(f: FunctionRow, definition: str) -> Dependency:
+    fingerprint = function_fingerprint(definition)
+    return Dependency("function", f.schema, f.name, f.signature, definition.strip(), fingerprint)
+
+
+def function_fingerprint(definition: str) -> str:
+    return fingerprint_of("function", normalize(definition))
+
+
+def extension_dependency(e: ExtensionRow) -> Dependency:
+    ddl = f"CREATE EXTENSION IF NOT EXISTS {ident(e.name)} WITH SCHEMA {ident(e.schema)}"
+    return Dependency("extension", e.schema, e.name, e.name, ddl, e.name)
 
 
 def fingerprint_of(kind: str, value: Any) -> str:

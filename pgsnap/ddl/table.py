@@ -479,33 +479,20 @@ def _create_policy(t: CatTable, i: int) -> str:
 
 
 def _post_comments(t: CatTable) -> list[str]:
+    """COMMENT ON the objects post-data creates: (object as COMMENT ON names it, comment)."""
     table = ident(t.schema, t.name)
-    out = [
-        f"COMMENT ON CONSTRAINT {ident(c.name)} ON {table} IS {literal(c.comment)}"
-        for c in t.constraints
-        if c.comment is not None
+    commented: list[tuple[str, str | None]] = [
+        *((f"CONSTRAINT {ident(c.name)} ON {table}", c.comment) for c in t.constraints),
+        *(
+            (f"INDEX {ident(t.schema, i.name)}", i.comment)
+            for i in t.indexes
+            if not i.backs_constraint  # the constraint's comment is the one shown
+        ),
+        *((f"SEQUENCE {ident(s.schema, s.name)}", s.comment) for s in t.sequences),
+        *((f"TRIGGER {ident(tr.name)} ON {table}", tr.comment) for tr in t.triggers),
+        *((f"POLICY {ident(p.name)} ON {table}", p.comment) for p in t.policies),
     ]
-    out += [
-        f"COMMENT ON INDEX {ident(t.schema, i.name)} IS {literal(i.comment)}"
-        for i in t.indexes
-        if i.comment is not None and not i.backs_constraint
-    ]
-    out += [
-        f"COMMENT ON SEQUENCE {ident(s.schema, s.name)} IS {literal(s.comment)}"
-        for s in t.sequences
-        if s.comment is not None
-    ]
-    out += [
-        f"COMMENT ON TRIGGER {ident(tr.name)} ON {table} IS {literal(tr.comment)}"
-        for tr in t.triggers
-        if tr.comment is not None
-    ]
-    out += [
-        f"COMMENT ON POLICY {ident(p.name)} ON {table} IS {literal(p.comment)}"
-        for p in t.policies
-        if p.comment is not None
-    ]
-    return out
+    return [f"COMMENT ON {what} IS {literal(text)}" for what, text in commented if text is not None]
 
 
 def _statistics(s: CatStatistics) -> list[str]:

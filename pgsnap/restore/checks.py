@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pgsnap.catalog.fetch import fetch
+from pgsnap.catalog.fetch import fetch_column
 from pgsnap.connection import Conn
 from pgsnap.errors import MissingRoleError
 from pgsnap.model import TableSpec
@@ -19,7 +19,7 @@ def check_roles(conn: Conn, specs: Sequence[TableSpec]) -> None:
     wanted = sorted({r for s in stmts for r in statement_roles(s)})
     if not wanted:
         return
-    missing = [r["name"] for r in fetch(conn, "missing_roles", roles=wanted)]
+    missing = fetch_column(conn, "missing_roles", str, roles=wanted)
     if len(missing) == 1:
         raise MissingRoleError(
             f'role "{missing[0]}" does not exist on the target; create it, '

@@ -10,19 +10,23 @@ from collections.abc import Iterable
 
 import psycopg
 
-from pgsnap.catalog.dependencies import RECREATABLE_TYPES, type_definition
-from pgsnap.catalog.fetch import fetch
+from pgsnap.catalog.dependencies import (
+    RECREATABLE_TYPES,
+    collation_row,
+    extension_row,
+    function_definition,
+    type_definition,
+    type_row,
+)
 from pgsnap.connection import Conn, run, statement_errors
-from pgsnap.ddl.dependencies import collation_definition, fingerprint_of, normalize
-from pgsnap.errors import PgsnapError
+from pgsnap.ddl.dependencies import collation_definition, function_fingerprint
+from pgsnap.errors import EXIT_SQL, PgsnapError
 from pgsnap.model import Dependency
 from pgsnap.naming import ident
 
 
-class DependencyError(PgsnapError):
+class DependencyError(PgsnapError, exit_code=EXIT_SQL):
     """A dependency exists with another definition, or an extension is not available."""
-
-    exit_code = 8
 
 
 def ensure_schemas(conn: Conn, schemas: Iterable[str]) -> list[str]:
@@ -77,7 +81,7 @@ def _check_extensions_available(conn: Conn, extensions: list[Dependency]) -> Non
 
 
 def _extension_installed(conn: Conn, name: str) -> bool:
-    return bool(fetch(conn, "dep_extension", name=name))
+    return extension_row(conn, name) is not None
 
 
 def target_fingerprint(conn: Conn, dep: Dependency) -> str | None:
@@ -89,23 +93,22 @@ def target_fingerprint(conn: Conn, dep: Dependency) -> str | None:
             row = conn.execute("SELECT pg_catalog.to_regtype(%s)::oid", (dep.identity,)).fetchone()
             if not row or row[0] is None:
                 return None
-            t = fetch(conn, "dep_types", oid=row[0])[0]
-            if t["typtype"] not in RECREATABLE_TYPES:
+            t = type_row(conn, int(row[0]))
+            if t is None or t.kind not in RECREATABLE_TYPES:
                 return "not-recreatable"
             return type_definition(conn, t, dep.identity)[1]
         row = conn.execute("SELECT pg_catalog.to_regprocedure(%s)::oid", (dep.identity,)).fetchone()
         if not row or row[0] is None:
             return None
-        definition = fetch(conn, "dep_function_def", oid=row[0])[0]["def"]
-        return fingerprint_of("function", normalize(definition))
+        return function_fingerprint(function_definition(conn, int(row[0])))
 
 
 def _collation_fingerprint(conn: Conn, dep: Dependency) -> str | None:
     row = conn.execute("SELECT pg_catalog.to_regcollation(%s)::oid", (dep.identity,)).fetchone()
     if not row or row[0] is None:
         return None
-    c = fetch(conn, "dep_collation", oid=row[0])[0]
-    return collation_definition(c, dep.identity)[1]
+    c = collation_row(conn, int(row[0]))
+    return None if c is None else collation_definition(c, dep.identity)[1]
 
 
 def drop_created(conn: Conn, created: list[Dependency]) -> None:

@@ -64,44 +64,34 @@ def load(
     progress: ProgressFn = no_progress,
     as_names: Mapping[str, str] | None = None,
 ) -> LoadResult:
-    """Restore a table from a pgsnap archive; `file` "-" reads the archive from stdin.
+    """Restore a table (or every table) of a pgsnap archive; `file` "-" reads stdin.
 
-    `as_name` restores the one table loaded under another name; `as_names` renames tables
-    of a multi-table archive, {"[schema.]src": "[schema.]dest"} (the CLI's --as SRC=DEST):
-    the others keep their names, and foreign keys between the archive's tables follow the
-    renamed tables.  Two tables that would get the same name raise UsageError first.
-
-    If the target exists, one of `drop_existing`, `replace` or `append` must be given, or
-    TargetExistsError is raised.  Raises PgsnapError subclasses; on any error, nothing changed.
-
-    With `jobs` > 1 (a file, not a stream; not `append`), workers load in parallel into a
-    staging table that is renamed into place at the end (see restore/staged.py).
-    `schema_only` creates the empty table; `data_only` adds the rows to an existing table.
-    Archives made with --where or --data-only append by default.
-    An archive dumped with privileges sets the owners and GRANTs of what it creates (a role
-    it names that does not exist is a MissingRoleError before any change); `no_privileges`
-    leaves them out.
+    `as_name` restores the one table loaded under another name; `as_names` renames tables of
+    a multi-table archive, {"[schema.]src": "[schema.]dest"}, foreign keys between them
+    following.  An existing target needs `drop_existing`, `replace` or `append`, or
+    TargetExistsError is raised.  `jobs` > 1 loads a file with parallel workers into a
+    staging table swapped into place at the end.  `schema_only` creates the empty table,
+    `data_only` adds rows to an existing one (as --where and --data-only archives do by
+    default); `no_privileges` skips an archive's owners and GRANTs.  Raises PgsnapError
+    subclasses, and then nothing changed (README: "Load").
     """
+    # fmt: off
     options = LoadOptions(
-        table=None if table is None else TableName.parse(table),
-        as_name=None if as_name is None else TableName.parse(as_name),
-        as_names=parse_renames(as_names or {}),
-        drop_existing=drop_existing,
-        cascade=cascade,
-        append=append,
-        replace=replace,
-        shorten_names=shorten_names,
-        jobs=jobs,
-        worker_kind=worker_kind,
-        schema_only=schema_only,
-        data_only=data_only,
-        no_privileges=no_privileges,
+        table=_name(table), as_name=_name(as_name), as_names=parse_renames(as_names or {}),
+        drop_existing=drop_existing, cascade=cascade, append=append, replace=replace,
+        shorten_names=shorten_names, jobs=jobs, worker_kind=worker_kind,
+        schema_only=schema_only, data_only=data_only, no_privileges=no_privileges,
     )
+    # fmt: on
     started = time.monotonic()
     conn_source = resolve(dsn)
     with _opened(file) as source:
         name, rows, mode = restore(source, conn_source, options, progress)
     return LoadResult(name, rows, time.monotonic() - started, mode, conn_source.describe())
+
+
+def _name(text: str | None) -> TableName | None:
+    return None if text is None else TableName.parse(text)
 
 
 @contextlib.contextmanager

@@ -24,7 +24,7 @@ import psycopg
 
 from pgsnap import connection, workers
 from pgsnap.archive.reader import ArchiveReader
-from pgsnap.catalog.fetch import fetch
+from pgsnap.catalog.fetch import fetch_as
 from pgsnap.config import ConnSource
 from pgsnap.connection import Conn
 from pgsnap.ddl.copy import copy_from
@@ -77,8 +77,7 @@ def remove_orphans(conn: Conn, progress: ProgressFn) -> list[str]:
     """Drop staging tables left by killed loads: those whose advisory lock nobody holds."""
     pattern = STAGING_PREFIX.replace("_", "\\_") + "%"
     removed = []
-    for r in fetch(conn, "staging_tables", pattern=pattern):
-        name = QualifiedName(r["schema"], r["name"])
+    for name in fetch_as(conn, "staging_tables", QualifiedName, pattern=pattern):
         key = _lock_key(conn, name)
         got = conn.execute("SELECT pg_catalog.pg_try_advisory_lock(%s, %s)", (ADVISORY_CLASS, key))
         if not got.fetchone()[0]:  # type: ignore[index]

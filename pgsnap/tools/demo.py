@@ -70,12 +70,6 @@ def run(
     than one row."""
     if rows < 1:
         raise UsageError(f"the demo needs at least one row, not {rows}")
-    import psycopg
-    from psycopg import sql
-
-    from pgsnap.backup.dump import dump
-    from pgsnap.restore.load import load
-
     workdir = Path(tempfile.mkdtemp(prefix="pgsnap-demo-"))
     server = None
     try:
@@ -84,34 +78,11 @@ def run(
         server = start_embedded(workdir / "pgdata")
         dsn = server.get_uri()
         figures: dict[str, Any] = {"start_s": time.monotonic() - t0, "rows": rows}
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            echo(f"creating papers with {rows:,} rows...")
-            conn.execute(PAPERS_DDL)
-            conn.execute(PAPERS_ROWS, {"rows": rows})
-            conn.execute("ANALYZE papers")
+        _create_papers(dsn, rows, echo)
         out = workdir / "backups"
         out.mkdir()
-        zst = dump("papers", dsn=dsn, output_dir=out)
-        figures.update(dump_s=zst.seconds, zstd_bytes=zst.file_bytes, table_bytes=zst.table_bytes)
-        name = Path(zst.path).name
-        echo(f"dumped papers -> {name}: {human_bytes(zst.file_bytes)} in {zst.seconds:.2f} s")
-        gz = dump("papers", dsn=dsn, output=out / "papers.sql.gz")
-        figures.update(dump_gzip_s=gz.seconds, gzip_bytes=gz.file_bytes)
-        echo(f"dumped papers -> papers.sql.gz: {human_bytes(gz.file_bytes)} in {gz.seconds:.2f} s")
-        loaded = load(zst.path, dsn=dsn, as_name="papers_test")
-        figures["load_s"] = loaded.seconds
-        echo(f"loaded {name} as papers_test: {loaded.rows:,} rows in {loaded.seconds:.2f} s")
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            a = conn.execute(sql.SQL(CONTENT_MD5).format(sql.Identifier("papers"))).fetchone()
-            b = conn.execute(sql.SQL(CONTENT_MD5).format(sql.Identifier("papers_test"))).fetchone()
-            idx = conn.execute(
-                "SELECT indexname FROM pg_indexes WHERE tablename = 'papers_test' ORDER BY 1"
-            ).fetchall()
-        if a != b:
-            raise VerifyError(f"papers_test differs from papers: {b} != {a}")
-        figures["indexes"] = [r[0] for r in idx]
-        echo(f"verified: {a[0]:,} rows, content md5 {a[1]} on both tables" if a else "verified")
-        echo("papers_test indexes: " + ", ".join(figures["indexes"]))
+        figures.update(_dump_and_load(dsn, out, echo))
+        figures["indexes"] = _verify(dsn, echo)
         _summary(figures, echo)
         if keep:
             echo(f"kept the backups in {out}")
@@ -121,6 +92,57 @@ def run(
             server.cleanup()
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _create_papers(dsn: str, rows: int, echo: Callable[[str], None]) -> None:
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        echo(f"creating papers with {rows:,} rows...")
+        conn.execute(PAPERS_DDL)
+        conn.execute(PAPERS_ROWS, {"rows": rows})
+        conn.execute("ANALYZE papers")
+
+
+def _dump_and_load(dsn: str, out: Path, echo: Callable[[str], None]) -> dict[str, Any]:
+    """papers dumped with zstd and gzip, and the zstd file loaded as papers_test."""
+    from pgsnap.backup.dump import dump
+    from pgsnap.restore.load import load
+
+    zst = dump("papers", dsn=dsn, output_dir=out)
+    name = Path(zst.path).name
+    echo(f"dumped papers -> {name}: {human_bytes(zst.file_bytes)} in {zst.seconds:.2f} s")
+    gz = dump("papers", dsn=dsn, output=out / "papers.sql.gz")
+    echo(f"dumped papers -> papers.sql.gz: {human_bytes(gz.file_bytes)} in {gz.seconds:.2f} s")
+    loaded = load(zst.path, dsn=dsn, as_name="papers_test")
+    echo(f"loaded {name} as papers_test: {loaded.rows:,} rows in {loaded.seconds:.2f} s")
+    return {
+        "dump_s": zst.seconds,
+        "zstd_bytes": zst.file_bytes,
+        "table_bytes": zst.table_bytes,
+        "dump_gzip_s": gz.seconds,
+        "gzip_bytes": gz.file_bytes,
+        "load_s": loaded.seconds,
+    }
+
+
+def _verify(dsn: str, echo: Callable[[str], None]) -> list[str]:
+    """papers_test holds what papers holds (md5 of the sorted rows); its index names."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        a = conn.execute(sql.SQL(CONTENT_MD5).format(sql.Identifier("papers"))).fetchone()
+        b = conn.execute(sql.SQL(CONTENT_MD5).format(sql.Identifier("papers_test"))).fetchone()
+        idx = conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'papers_test' ORDER BY 1"
+        ).fetchall()
+    if a != b:
+        raise VerifyError(f"papers_test differs from papers: {b} != {a}")
+    indexes = [r[0] for r in idx]
+    echo(f"verified: {a[0]:,} rows, content md5 {a[1]} on both tables" if a else "verified")
+    echo("papers_test indexes: " + ", ".join(indexes))
+    return indexes
 
 
 def _summary(f: dict[str, Any], echo: Callable[[str], None]) -> None:

@@ -27,7 +27,6 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -35,8 +34,10 @@ from psycopg.conninfo import make_conninfo
 
 from pgsnap import archive, connection
 from pgsnap.backup.copyout import copy_out
-from pgsnap.catalog import fetch as catalog
+from pgsnap.catalog.fetch import fetch_as
+from pgsnap.catalog.values import LiveTable, MayCreate
 from pgsnap.config import ConnSource, resolve
+from pgsnap.connection import Conn
 from pgsnap.ddl.copy import copy_to
 from pgsnap.errors import (
     PermissionDeniedError,
@@ -51,7 +52,6 @@ from pgsnap.restore.load import load
 from pgsnap.restore.plan import pick_table
 from pgsnap.tools.inspect import outside
 
-Conn = psycopg.Connection[Any]
 CHECKSUM_BITS = 64
 _MASK = (1 << CHECKSUM_BITS) - 1
 _ROW_HASH = functools.partial(hashlib.blake2b, digest_size=CHECKSUM_BITS // 8)
@@ -330,15 +330,15 @@ def _select_statement(spec: TableSpec, target: QualifiedName) -> str:
     return copy_to(replace(spec, schema=target.schema, name=target.name))
 
 
-def _table_facts(conn: Conn, target: QualifiedName) -> dict[str, Any]:
-    rows = catalog.fetch(conn, "verify_table", name=ident(target.schema, target.name))
+def _table_facts(conn: Conn, target: QualifiedName) -> LiveTable:
+    rows = fetch_as(conn, "verify_table", LiveTable, name=ident(target.schema, target.name))
     if not rows:
         raise TableNotFoundError(f'table "{target.display()}" does not exist')
     return rows[0]
 
 
 def _check_columns(conn: Conn, spec: TableSpec, target: QualifiedName) -> None:
-    live = set(_table_facts(conn, target)["columns"])
+    live = set(_table_facts(conn, target).columns)
     missing = [c for c in spec.copy_columns if c not in live]
     if missing:
         raise VerifyError(
@@ -407,8 +407,8 @@ def _restore_test(
 
 def _create_place(conn: Conn, name: str, *, self_contained: bool) -> str:
     """Creates the temporary database (preferred) or schema; returns which."""
-    may = catalog.fetch(conn, "verify_privileges")[0]
-    if may["may_create_database"] and self_contained:
+    may = fetch_as(conn, "verify_privileges", MayCreate)[0]
+    if may.may_create_database and self_contained:
         stmt = sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(
             sql.Identifier(name)
         )
@@ -417,10 +417,10 @@ def _create_place(conn: Conn, name: str, *, self_contained: bool) -> str:
             return "database"
         except psycopg.Error:
             pass  # e.g. a locale that cannot hold UTF8: a schema will do
-    if not may["may_create_schema"]:
+    if not may.may_create_schema:
         raise PermissionDeniedError(
-            f'role "{may["role"]}" may create neither a database nor a schema in '
-            f'"{may["database"]}": the restore test needs one of them'
+            f'role "{may.role}" may create neither a database nor a schema in '
+            f'"{may.database}": the restore test needs one of them'
         )
     stmt = sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name))
     with connection.statement_errors(stmt.as_string(conn)):
@@ -500,7 +500,7 @@ def _restored(
     conn: Conn, specs: list[TableSpec], targets: list[QualifiedName]
 ) -> list[tuple[Checksum, tuple[str, ...]]]:
     sums = _checksums(conn, specs, targets)
-    indexes = [tuple(_table_facts(conn, t)["indexes"]) for t in targets]
+    indexes = [_table_facts(conn, t).indexes for t in targets]
     return list(zip(sums, indexes, strict=True))
 
 

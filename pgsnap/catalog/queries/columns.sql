@@ -2,16 +2,17 @@
 -- and the per-column settings pg_dump restores (statistics target, storage, compression, options);
 -- for a child or a partition: whether the column is its own, and the default and NOT NULL that
 -- its parents give it.
-SELECT a.attrelid AS relid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
-       a.attnotnull, a.attidentity, a.attgenerated,
-       pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS default_expr,
+SELECT a.attrelid AS relid, a.attnum, a.attname AS name,
+       pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
+       a.attnotnull AS not_null, a.attidentity::text AS identity, a.attgenerated::text AS generated,
+       pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS default,
        CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0
             THEN pg_catalog.format('%%I.%%I', cn.nspname, co.collname) END AS collation,
        pg_catalog.col_description(a.attrelid, a.attnum) AS comment,
        NULLIF(a.attstattarget::int, -1) AS stattarget,
        CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage END AS storage,
        NULLIF(a.attcompression::text, '') AS compression,
-       a.attoptions, a.attislocal,
+       COALESCE(a.attoptions, '{}') AS options, a.attislocal AS local,
        (SELECT pg_catalog.pg_get_expr(pd.adbin, pd.adrelid)
         FROM pg_catalog.pg_inherits h
         JOIN pg_catalog.pg_attribute pa ON pa.attrelid = h.inhparent AND pa.attname = a.attname

@@ -1,6 +1,7 @@
 -- Constraints of the table (PG18 NOT NULL constraints included, as contype 'n').
-SELECT con.conrelid AS relid, con.conname, con.contype, pg_catalog.pg_get_constraintdef(con.oid) AS def,
-       con.convalidated, con.conkey, con.connoinherit,
+SELECT con.conrelid AS relid, con.conname AS name, con.contype::text AS type,
+       pg_catalog.pg_get_constraintdef(con.oid) AS definition, con.convalidated AS validated,
+       COALESCE(con.conkey, '{}') AS columns, con.connoinherit AS no_inherit,
        con.conindid <> 0 AND con.contype IN ('p', 'u', 'x') AS uses_index,
        pg_catalog.obj_description(con.oid, 'pg_constraint') AS comment
 FROM pg_catalog.pg_constraint con

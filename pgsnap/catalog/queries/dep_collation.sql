@@ -1,8 +1,8 @@
 -- One collation: provider, locales, determinism and ICU rules, on every supported server.
 -- PG15 has colliculocale, PG16 adds collicurules, PG17 renames colliculocale to colllocale:
 -- the row as JSON reads whichever the server has.
-SELECT c.oid, n.nspname, c.collname, c.collprovider, c.collisdeterministic,
-       c.collcollate, c.collctype,
+SELECT c.oid, n.nspname AS schema, c.collname AS name, c.collprovider::text AS provider,
+       c.collisdeterministic AS deterministic, c.collcollate AS collate, c.collctype AS ctype,
        COALESCE(pg_catalog.to_jsonb(c) ->> 'colllocale',
                 pg_catalog.to_jsonb(c) ->> 'colliculocale') AS locale,
        pg_catalog.to_jsonb(c) ->> 'collicurules' AS rules,

@@ -1,9 +1,5 @@
 -- Functions that a domain's constraints call (they must exist before the domain).
-SELECT DISTINCT p.oid, n.nspname, p.proname, p.oid::pg_catalog.regprocedure::text AS signature,
-       p.prorettype, p.proargtypes::pg_catalog.oid[] AS argtypes, p.prokind,
-       (SELECT e.extname FROM pg_catalog.pg_depend d2 JOIN pg_catalog.pg_extension e ON e.oid = d2.refobjid
-         WHERE d2.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d2.objid = p.oid
-           AND d2.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d2.deptype = 'e') AS extension
+SELECT DISTINCT p.oid
 FROM pg_catalog.pg_constraint c
 JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass
      AND d.objid = c.oid AND d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass

@@ -1,1 +1,1 @@
-SELECT pg_catalog.pg_get_functiondef(%(oid)s) AS def
+SELECT pg_catalog.pg_get_functiondef(%(oid)s) AS definition

@@ -1,5 +1,5 @@
 -- Extensions whose operator classes the table's indexes (and exclusion constraints) use.
-SELECT DISTINCT e.extname
+SELECT DISTINCT e.extname AS name
 FROM pg_catalog.pg_index i
 CROSS JOIN LATERAL pg_catalog.unnest(i.indclass::pg_catalog.oid[]) AS opc(oid)
 JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_opclass'::pg_catalog.regclass

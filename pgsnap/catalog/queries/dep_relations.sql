@@ -8,6 +8,6 @@ WITH RECURSIVE tree AS (
     JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
     WHERE c.relispartition
 )
-SELECT t.oid, c.reloftype
+SELECT t.oid, c.reloftype AS of_type
 FROM tree t JOIN pg_catalog.pg_class c ON c.oid = t.oid
 ORDER BY t.depth, t.oid

@@ -1,10 +1,12 @@
 -- One user-defined type: kind, name, and what it is built from (element, base, subtype, attributes).
-SELECT t.oid, t.typtype, t.typcategory, n.nspname, t.typname, t.typelem, t.typbasetype, t.typrelid,
-       pg_catalog.format_type(t.typbasetype, t.typtypmod) AS basetype, t.typnotnull, t.typdefault,
+SELECT t.oid, t.typtype::text AS kind, t.typcategory::text AS category, n.nspname AS schema,
+       t.typname AS name, t.typelem AS element, t.typbasetype AS base, t.typrelid AS relid,
+       pg_catalog.format_type(t.typbasetype, t.typtypmod) AS basetype, t.typnotnull AS not_null,
+       t.typdefault AS default,
        CASE WHEN t.typcollation <> 0 AND t.typcollation <> bt.typcollation
               OR r.rngcollation <> 0 AND r.rngcollation <> st.typcollation
             THEN pg_catalog.format('%%I.%%I', cn.nspname, co.collname) END AS collation,
-       r.rngsubtype, pg_catalog.format_type(r.rngsubtype, NULL) AS subtype,
+       r.rngsubtype AS range_subtype, pg_catalog.format_type(r.rngsubtype, NULL) AS subtype,
        CASE WHEN r.rngsubopc IS NOT NULL AND NOT opc.opcdefault
             THEN pg_catalog.format('%%I.%%I', opcn.nspname, opc.opcname) END AS subtype_opclass,
        CASE WHEN r.rngcanonical <> 0 THEN r.rngcanonical::pg_catalog.regproc::text END AS canonical,

@@ -1,12 +1,13 @@
 -- Indexes of the table; those that back a constraint are created by the constraint.  A
 -- partition's indexes that are attached to its parent's are read with the parent
 -- (partition_indexes.sql).
-SELECT i.indrelid AS relid, ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid) AS def, ic.reloptions,
+SELECT i.indrelid AS relid, ic.relname AS name, pg_catalog.pg_get_indexdef(i.indexrelid) AS definition,
+       COALESCE(ic.reloptions, '{}') AS reloptions,
        EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
                WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid
                  AND c.contype IN ('p', 'u', 'x')) AS backs_constraint,
-       i.indisreplident, i.indisclustered,
-       ARRAY(SELECT pg_catalog.format('%%s %%s', a.attnum, a.attstattarget)
+       i.indisreplident AS replica_identity, i.indisclustered AS clustered,
+       ARRAY(SELECT ARRAY[a.attnum::pg_catalog.int4, a.attstattarget::pg_catalog.int4]
              FROM pg_catalog.pg_attribute a
              WHERE a.attrelid = i.indexrelid AND a.attstattarget::int > 0
              ORDER BY a.attnum) AS stattargets,

@@ -7,8 +7,9 @@ WITH RECURSIVE tree AS (
     SELECT i.inhrelid, i.inhparent, t.depth + 1
     FROM pg_catalog.pg_inherits i JOIN tree t ON i.inhparent = t.oid
 )
-SELECT c.oid, n.nspname, c.relname, pn.nspname AS parent_schema, pc.relname AS parent_name,
-       c.relkind, pg_catalog.pg_get_expr(c.relpartbound, c.oid) AS bound,
+SELECT c.oid, n.nspname AS schema, c.relname AS name, pn.nspname AS parent_schema,
+       pc.relname AS parent_name, c.relkind::text AS kind,
+       pg_catalog.pg_get_expr(c.relpartbound, c.oid) AS bound,
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,
        pg_catalog.pg_relation_size(c.oid) AS table_bytes
 FROM tree t

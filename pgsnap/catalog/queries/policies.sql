@@ -1,5 +1,5 @@
 -- Row-security policies, with their roles by name (0 means PUBLIC).
-SELECT p.polrelid AS relid, p.polname, p.polpermissive, p.polcmd,
+SELECT p.polrelid AS relid, p.polname AS name, p.polpermissive AS permissive, p.polcmd::text AS command,
        ARRAY(SELECT CASE WHEN r = 0 THEN 'public'
                          ELSE (SELECT pg_catalog.quote_ident(rolname) FROM pg_catalog.pg_roles
                                WHERE oid = r) END

@@ -1,5 +1,6 @@
 -- Find a relation by (optional) schema and name; unqualified names follow the caller's search path.
-SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition,
+SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
+       c.relispartition AS is_partition,
        (SELECT pg_catalog.string_agg(i.inhparent::pg_catalog.regclass::text, ', ')
           FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid) AS parent
 FROM pg_catalog.pg_class c

@@ -1,6 +1,7 @@
 -- The tables of the given schemas (every user schema when none is given), with what a
 -- selection must know: the kind, and whether the table is a partition.
-SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition
+SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
+       c.relispartition AS is_partition, NULL::text AS parent
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p')

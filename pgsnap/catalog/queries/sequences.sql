@@ -1,7 +1,8 @@
 -- Sequences owned by the table's columns: serial (deptype 'a') and identity (deptype 'i').
-SELECT d.refobjid AS relid, sn.nspname, sc.relname, a.attname, d.deptype = 'i' AS is_identity,
-       pg_catalog.format_type(s.seqtypid, NULL) AS seqtype,
-       s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
+SELECT d.refobjid AS relid, sn.nspname AS schema, sc.relname AS name, a.attname AS column,
+       d.deptype = 'i' AS identity, pg_catalog.format_type(s.seqtypid, NULL) AS type,
+       s.seqstart AS start, s.seqincrement AS increment, s.seqmin AS min, s.seqmax AS max,
+       s.seqcache AS cache, s.seqcycle AS cycle,
        sc.relpersistence = 'u' AS unlogged,
        pg_catalog.obj_description(sc.oid, 'pg_class') AS comment
 FROM pg_catalog.pg_depend d

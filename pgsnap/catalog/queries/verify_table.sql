@@ -1,7 +1,7 @@
 -- A live table for `pgsnap verify`: its stored columns and its indexes, or no row when
 -- %(name)s (a fully quoted schema.table) names no table.
 SELECT c.oid,
-       c.relkind,
+       c.relkind::text AS kind,
        ARRAY(SELECT a.attname::text
              FROM pg_catalog.pg_attribute a
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
