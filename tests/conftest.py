@@ -1,10 +1,15 @@
 """Real servers for the tests (design.md §7): every test that takes `server` or `db` runs once
-per server this machine can start (ids pg18, pg15…), or against PGSNAP_TEST_DSN alone."""
+per server this machine can start (ids pg18, pg15…), or against PGSNAP_TEST_DSN alone.
+
+`all_servers` (the cross-version tests) has one server of every major 14 to 18: the session's
+own where it has that major, the others started on first use from the pinned PyPI wheels
+(pypi_postgres.py) and stopped at the end of the session."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pgservers import (
@@ -18,6 +23,7 @@ from pgservers import (
     start_clusters,
     stop_clusters,
 )
+from pypi_postgres import CROSS_VERSION_MAJORS, bindir_for_major
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -56,3 +62,20 @@ def db(server: Server) -> Iterator[TestDB]:
         yield scratch.create()
     finally:
         scratch.drop_all()
+
+
+@pytest.fixture(scope="session")
+def all_servers(servers: list[Server]) -> Iterator[dict[int, Server]]:
+    """A server of every major in CROSS_VERSION_MAJORS, by major.  Those the session lacks are
+    downloaded (once, cached) and started, in parallel; a failure is an error, never a skip."""
+    have = {s.major: s for s in servers if s.label == f"pg{s.major}"}  # not an external server
+    missing = [m for m in CROSS_VERSION_MAJORS if m not in have]
+    with ThreadPoolExecutor(max_workers=max(1, len(missing))) as pool:
+        bindirs = list(pool.map(bindir_for_major, missing))
+    clusters = start_clusters([(f"pg{m}", b) for m, b in zip(missing, bindirs, strict=True)])
+    try:
+        started = {c.server.major: c.server for c in clusters}
+        assert sorted(started) == missing, f"asked for {missing}, started {sorted(started)}"
+        yield {m: have.get(m) or started[m] for m in CROSS_VERSION_MAJORS}
+    finally:
+        stop_clusters(clusters)
