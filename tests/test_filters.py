@@ -35,7 +35,9 @@ def test_where_dumps_matching_rows_and_loads_append(db: TestDB, tmp_path: Path) 
     assert res.exit_code == 0, res.output
     assert "6 rows" in res.stderr
     with archive.ArchiveReader.open(out) as reader:
-        assert reader.manifest_json["tables"][0]["where"] == "created_at > now() - interval '7 days'"
+        assert (
+            reader.manifest_json["tables"][0]["where"] == "created_at > now() - interval '7 days'"
+        )
         assert reader.manifest_json["rows"] == [6]
     target = db.make_db()
     assert cli("load", str(out), "--dsn", target.dsn).exit_code == 0  # new table: created

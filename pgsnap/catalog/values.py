@@ -349,3 +349,12 @@ class DepRelation:
 
     oid: int
     of_type: int
+
+
+@dataclass(frozen=True, slots=True)
+class NotNull:
+    """A NOT NULL constraint of a table or partition (queries/not_null_constraints.sql)."""
+
+    relation: str  # the table's or partition's name, in the table's schema
+    name: str
+    column: str

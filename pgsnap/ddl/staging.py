@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from pgsnap.catalog.values import NotNull
 from pgsnap.ddl.rename import rename_table
 from pgsnap.model import QualifiedName, TableSpec
-from pgsnap.naming import ident
+from pgsnap.naming import MAX_IDENT_BYTES, ident
 
 STAGING_PREFIX = "pgsnap_stage_"
+NOT_NULL_LABEL = "not_null"  # PostgreSQL 18 names NOT NULL constraints <table>_<column>_not_null
 
 
 def staging_spec(final: TableSpec, token: str) -> TableSpec:
@@ -16,38 +20,67 @@ def staging_spec(final: TableSpec, token: str) -> TableSpec:
     return rename_table(final, name, shorten_names=True)
 
 
-def swap_statements(staged: TableSpec, final: TableSpec) -> list[str]:
-    """Pure: ALTER … RENAME statements that turn `staged` names into `final` ones.
+def swap_statements(
+    staged: TableSpec,
+    final: TableSpec,
+    *,
+    not_null_constraints: bool,
+    found: Sequence[NotNull] = (),
+) -> list[str]:
+    """ALTER … RENAME statements that turn `staged` names into `final` ones.
 
     Both specs come from the same archive spec, so their owned-object tuples pair up by
-    position.  Renaming an index also renames the constraint it backs.
+    position.  Renaming an index also renames the constraint it backs.  A target without
+    NOT NULL constraints (before PostgreSQL 18) has none to rename, whatever the archive
+    lists; on one with them, `found` (the staged table's, read from the target) may hold
+    NOT NULL constraints the archive does not list (it came from an older server), which the
+    server named after the staging table: they get the names it gives the final table.
     """
-    schema, table = final.schema, ident(final.schema, final.name)
+    return [
+        *_relation_renames(staged, final),
+        *_member_renames(staged, final, not_null_constraints),
+        *_unlisted_not_null_renames(staged, final, found),
+    ]
+
+
+def _relation_renames(staged: TableSpec, final: TableSpec) -> list[str]:
+    """The table, its partitions, indexes, sequences and statistics (schema-wide names)."""
+    schema, so, fo = final.schema, staged.owned, final.owned
     out = [f"ALTER TABLE {ident(staged.schema, staged.name)} RENAME TO {ident(final.name)}"]
     out += [
         f"ALTER TABLE {ident(schema, a.name)} RENAME TO {ident(b.name)}"
-        for a, b in zip(staged.owned.partitions, final.owned.partitions, strict=True)
+        for a, b in zip(so.partitions, fo.partitions, strict=True)
         if a.name != b.name
     ]
-    so, fo = staged.owned, final.owned
     out += [
         f"ALTER INDEX {ident(schema, a)} RENAME TO {ident(b)}"
         for a, b in zip(so.indexes, fo.indexes, strict=True)
         if a != b
     ]
-
-    def on(relation: str) -> str:  # after the renames above: the final names
-        return ident(schema, relation) if relation else table
-
-    out += [
-        f"ALTER TABLE {on(b.relation)} RENAME CONSTRAINT {ident(a.name)} TO {ident(b.name)}"
-        for a, b in zip(so.constraints, fo.constraints, strict=True)
-        if a.name != b.name and not a.uses_index
-    ]
     out += [
         f"ALTER SEQUENCE {ident(a.schema, a.name)} RENAME TO {ident(b.name)}"
         for a, b in zip(so.sequences, fo.sequences, strict=True)
         if a.name != b.name
+    ]
+    out += [  # each stays in its schema: staging does not move the table
+        f"ALTER STATISTICS {ident(a.schema, a.name)} RENAME TO {ident(b.name)}"
+        for a, b in zip(so.statistics, fo.statistics, strict=True)
+        if a.name != b.name
+    ]
+    return out
+
+
+def _member_renames(staged: TableSpec, final: TableSpec, not_null: bool) -> list[str]:
+    """Constraints, triggers and policies, on their relations' final names."""
+    so, fo = staged.owned, final.owned
+
+    def on(relation: str) -> str:  # after the relation renames: the final names
+        return ident(final.schema, relation) if relation else ident(final.schema, final.name)
+
+    out = [
+        f"ALTER TABLE {on(b.relation)} RENAME CONSTRAINT {ident(a.name)} TO {ident(b.name)}"
+        for a, b in zip(so.constraints, fo.constraints, strict=True)
+        if a.name != b.name and not a.uses_index and (not_null or a.type != "n")
     ]
     out += [
         f"ALTER TRIGGER {ident(a)} ON {on(fo.relation_of('trigger', i))} RENAME TO {ident(b)}"
@@ -59,9 +92,45 @@ def swap_statements(staged: TableSpec, final: TableSpec) -> list[str]:
         for i, (a, b) in enumerate(zip(so.policies, fo.policies, strict=True))
         if a != b
     ]
-    out += [  # each stays in its schema: staging does not move the table
-        f"ALTER STATISTICS {ident(a.schema, a.name)} RENAME TO {ident(b.name)}"
-        for a, b in zip(so.statistics, fo.statistics, strict=True)
-        if a.name != b.name
-    ]
     return out
+
+
+def _unlisted_not_null_renames(
+    staged: TableSpec, final: TableSpec, found: Sequence[NotNull]
+) -> list[str]:
+    """The server named a NOT NULL constraint the archive does not list after a staged
+    relation (the table, or the parent a partition inherits it from): name it after that
+    relation's final name instead, as the server would have."""
+    finals = {staged.name: final.name}
+    finals |= {
+        a.name: b.name for a, b in zip(staged.owned.partitions, final.owned.partitions, strict=True)
+    }
+    listed = {(c.relation or staged.name, c.name) for c in staged.owned.constraints}
+    out = []
+    for c in found:
+        if (c.relation, c.name) in listed or c.relation not in finals:
+            continue
+        for old, new in finals.items():
+            if c.name == object_name(old, c.column, NOT_NULL_LABEL):
+                on = ident(final.schema, finals[c.relation])
+                renamed = ident(object_name(new, c.column, NOT_NULL_LABEL))
+                out.append(f"ALTER TABLE {on} RENAME CONSTRAINT {ident(c.name)} TO {renamed}")
+                break
+    return out
+
+
+def object_name(name1: str, name2: str, label: str) -> str:
+    """The name PostgreSQL's makeObjectName() builds: name1_name2_label, name1 and name2
+    clipped (the longer first, at character boundaries) to fit in 63 bytes."""
+    room = MAX_IDENT_BYTES - len(label.encode()) - 2
+    one, two = len(name1.encode()), len(name2.encode())
+    while one + two > room:
+        if one > two:
+            one -= 1
+        else:
+            two -= 1
+    return f"{_clip(name1, one)}_{_clip(name2, two)}_{label}"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")

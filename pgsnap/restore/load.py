@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from pgsnap import connection
+from pgsnap.archive.manifest import Header
 from pgsnap.archive.reader import ArchiveReader
 from pgsnap.archive.sources import FileSource, RowSource, StreamSource
 from pgsnap.config import ConnSource, resolve
@@ -24,7 +25,7 @@ from pgsnap.connection import Conn
 from pgsnap.ddl.allowlist import check_statements
 from pgsnap.ddl.statements import post_data_in_order
 from pgsnap.ddl.targets import parse_renames
-from pgsnap.errors import TableNotFoundError
+from pgsnap.errors import SQLError, TableNotFoundError
 from pgsnap.model import QualifiedName, TableName, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
 from pgsnap.restore import ops, staged
@@ -117,19 +118,39 @@ def restore(
     conn = connection.connect(conn_source, autocommit=True)
     try:
         connection.apply_session_settings(conn)
-        plans = [_plan(conn, i, final, options, source, parallel) for i, final in tables]
-        _check_created(conn, plans)
-        schemas = schemas_to_create(plans, options, deps)
-        if isinstance(source, FileSource) and plans[0].parallel:
-            rows = _staged(conn, conn_source, source, plans[0], options, schemas, progress)
-        else:
-            _say_jobs_ignored(plans, parallel, progress)
-            rows = _in_one_transaction(conn, plans, source, options, schemas, progress)
+        with _older_target_said(source.header, conn):
+            plans = [_plan(conn, i, final, options, source, parallel) for i, final in tables]
+            _check_created(conn, plans)
+            schemas = schemas_to_create(plans, options, deps)
+            if isinstance(source, FileSource) and plans[0].parallel:
+                rows = _staged(conn, conn_source, source, plans[0], options, schemas, progress)
+            else:
+                _say_jobs_ignored(plans, parallel, progress)
+                rows = _in_one_transaction(conn, plans, source, options, schemas, progress)
     finally:
         conn.close()
     if len(plans) == 1:
         return plans[0].spec.qname.display(), rows, plans[0].mode
     return f"{len(plans)} tables", rows, "/".join(sorted({p.mode for p in plans}))
+
+
+@contextlib.contextmanager
+def _older_target_said(header: Header, conn: Conn) -> Iterator[None]:
+    """A statement that fails on a target older than the archive's source says so: the DDL
+    may use what the older server lacks (a VIRTUAL column on 16, say).  Loading into an
+    older major is allowed; when it works, nothing is said."""
+    target = connection.server_version(conn)
+    target_shown = conn.info.parameter_status("server_version") or str(target)
+    try:
+        yield
+    except SQLError as exc:
+        source = header.server_version_num or 0
+        if source // 10000 <= target // 10000:
+            raise
+        hint = (
+            f"archive dumped from PostgreSQL {header.server_version}; the target is {target_shown}"
+        )
+        raise type(exc)(f"{exc}; {hint}") from None
 
 
 def _plan(

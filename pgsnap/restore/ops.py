@@ -8,9 +8,12 @@ from psycopg import sql
 
 from pgsnap import connection
 from pgsnap.archive.sources import RowSource
+from pgsnap.catalog.fetch import fetch_as
+from pgsnap.catalog.values import NotNull
 from pgsnap.connection import Conn
 from pgsnap.ddl.copy import copy_from
 from pgsnap.ddl.staging import swap_statements
+from pgsnap.ddl.table import PG_NOT_NULL_CONSTRAINTS
 from pgsnap.errors import VerifyError
 from pgsnap.model import QualifiedName, TableSpec
 from pgsnap.naming import ident
@@ -86,5 +89,12 @@ def swap_into_place(conn: Conn, plan: TablePlan, *, cascade: bool) -> None:
     everything it owns, the final names.  In the caller's transaction."""
     if plan.drop_at_swap:
         drop_tables(conn, [plan.spec.qname], cascade=cascade, if_exists=True)
-    for stmt in swap_statements(plan.load_spec, plan.spec):
+    staged = plan.load_spec
+    not_null = connection.server_version(conn) >= PG_NOT_NULL_CONSTRAINTS
+    found = (
+        fetch_as(conn, "not_null_constraints", NotNull, table=ident(staged.schema, staged.name))
+        if not_null
+        else []
+    )
+    for stmt in swap_statements(staged, plan.spec, not_null_constraints=not_null, found=found):
         connection.run(conn, stmt)

@@ -308,13 +308,8 @@ def _connected(source: ConnSource) -> Iterator[Conn]:
 
 def _checksums(conn: Conn, specs: list[TableSpec], targets: list[QualifiedName]) -> list[Checksum]:
     """Checksums of the live tables, all read in one snapshot."""
-    with connection.statement_errors():
-        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-    try:
+    with connection.transaction(conn, read_only=True):
         return [_live_checksum(conn, s, t) for s, t in zip(specs, targets, strict=True)]
-    finally:
-        with contextlib.suppress(psycopg.Error):
-            conn.execute("ROLLBACK")
 
 
 def _live_checksum(conn: Conn, spec: TableSpec, target: QualifiedName) -> Checksum:
