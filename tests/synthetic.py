@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
-from pgsnap.archive import ArchiveWriter, codec_for_path
+from pgsnap.archive import (
+    ArchiveWriter,
+    FrameFile,
+    FrameInfo,
+    codec_for_path,
+    compress_frame,
+    crc32,
+    encode_footer,
+)
+from pgsnap.archive.frames import MANIFEST_PREFIX, dumps_json
 from pgsnap.model import Column, TableSpec, table_to_json
 from pgsnap.naming import ident
 
@@ -51,3 +61,39 @@ def write_archive(
         writer.write_sql("\\.\n")
         writer.finish(dict(header, rows=[rows.count(b"\n")], finished_at=finished_at))
     return path
+
+
+def rebuild(
+    src: Path,
+    dst: Path,
+    edit: Callable[[int, str, bytes], list[tuple[str, bytes]]],
+) -> Path:
+    """A copy of the archive `src` whose frames `edit(index, kind, raw)` may change, drop
+    (return []) or add to (return several (kind, raw)); frame offsets, sizes, row counts,
+    checksums and the footer are recomputed, so the result is well formed at the frame level
+    (a careful attacker's file)."""
+    with FrameFile.open(src) as reader:
+        codec, manifest = reader.codec, dict(reader.manifest_json)
+        frames = [(i, f, reader.read_frame(i)) for i, f in enumerate(reader.frames)]
+    out: list[bytes] = []
+    entries: list[dict[str, object]] = []
+    offset = 0
+    for index, info, raw in frames:
+        for kind, new in edit(index, info.kind, raw):
+            data = compress_frame(codec, new)
+            table = info.table if kind == "data" else None
+            rows = new.count(b"\n") if kind == "data" else 0
+            entry = FrameInfo(kind, table, offset, len(data), len(new), rows, crc32(new))
+            entries.append(entry.to_json())
+            out.append(data)
+            offset += len(data)
+    manifest["frames"] = entries
+    counts = [0] * len(manifest["rows"])
+    for e in entries:
+        if isinstance(e["table"], int) and isinstance(e["rows"], int):
+            counts[e["table"]] += e["rows"]
+    manifest["rows"] = counts
+    text = (MANIFEST_PREFIX + dumps_json(manifest) + "\n").encode()
+    data = compress_frame(codec, text)
+    dst.write_bytes(b"".join(out) + data + encode_footer(codec, offset, len(data)))
+    return dst

@@ -268,3 +268,45 @@ def test_tampered_privileges_are_refused_before_any_change(
     assert cli("load", str(good), "--dsn", db.dsn, "--as", "papers_copy").exit_code == 0
     copied = db.execute("SELECT relacl::text FROM pg_class WHERE relname = 'papers_copy'")
     assert copied == db.execute("SELECT relacl::text FROM pg_class WHERE relname = 'papers'")
+
+
+UNUSED_FUNCTION = {
+    "kind": "function",
+    "schema": "public",
+    "name": "sneaky",
+    "identity": '"public"."sneaky"()',
+    "ddl": 'CREATE FUNCTION "public"."sneaky"() RETURNS integer LANGUAGE plpgsql '
+    "AS $$BEGIN PERFORM pg_sleep(0); RETURN 1; END$$",
+    "fingerprint": "[]",
+}
+
+
+@pytest.mark.parametrize("used", [False, True])
+def test_a_dependency_nothing_uses_is_refused(db: TestDB, tmp_path: Path, used: bool) -> None:
+    """A table archive carries only what its tables name: a function that no statement of it
+    calls is not one pgsnap wrote, whatever its body (the same function, called from a
+    default, is accepted)."""
+    db.execute(DECOYS)
+    good = tmp_path / "papers.sql.zst"
+    pgsnap.dump("papers", dsn=db.dsn, output=good)
+    bad = tmp_path / "tampered.sql.zst"
+
+    def add(meta: dict[str, Any]) -> None:
+        meta.setdefault("dependencies", []).append(UNUSED_FUNCTION)
+        if used:
+            table = meta["tables"][0]
+            table["post_data"].append(
+                'ALTER TABLE ONLY "public"."papers" ALTER COLUMN "papers_count" '
+                'SET DEFAULT "public"."sneaky"()'
+            )
+
+    rewrite(good, bad, add)
+    res = cli("load", str(bad), "--dsn", db.dsn, "--as", "papers_copy")
+    if used:
+        assert res.exit_code == 0, res.output
+        assert db.execute("SELECT to_regprocedure('public.sneaky()') IS NOT NULL") == [(True,)]
+        return
+    assert res.exit_code == 5, res.output
+    assert 'would create function "public"."sneaky"(), which none of its tables uses' in res.stderr
+    assert not exists(db.dsn, "papers_copy")
+    assert db.execute("SELECT to_regprocedure('public.sneaky()') IS NULL") == [(True,)]

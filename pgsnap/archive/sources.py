@@ -21,6 +21,7 @@ from pgsnap.archive.manifest import (
     header_from_json,
     manifest_from_json,
 )
+from pgsnap.archive.psql import ScriptGuard, check_rows, check_script
 from pgsnap.archive.reader import ArchiveReader
 from pgsnap.archive.stream import iter_stream_frames
 from pgsnap.errors import CorruptFrameError, NotAnArchiveError, TruncatedArchiveError
@@ -50,12 +51,15 @@ class RowSource(Protocol):
 
 class FileSource:
     def __init__(self, reader: ArchiveReader) -> None:
+        check_script(reader)  # before anything is loaded: the sql frames psql would run
         self.reader = reader
         self.header = reader.header
 
     def data(self, index: int) -> Iterator[bytes]:
         for i in self.reader.manifest.table_frames(index):
-            yield self.reader.read_frame(i)
+            raw = self.reader.read_frame(i)
+            check_rows(self.reader.path, i, raw)
+            yield raw
 
     def finish(self) -> Manifest:
         return self.reader.manifest
@@ -84,6 +88,9 @@ class StreamSource:
             self.header = header_from_json(doc)
         except ShapeError as e:
             raise corrupt_header(STREAM_LABEL, str(e)) from None
+        self.guard = ScriptGuard(STREAM_LABEL)
+        self.guard.sql(0, first[2].decode("utf-8", "replace"))
+        self.index = 0  # of the last frame read
         self.ntables = len(self.header.tables)
         # the table whose rows come next; == ntables after the last (or with no rows at all)
         self.current = self.ntables if self.header.contents == "schema" else 0
@@ -101,9 +108,13 @@ class StreamSource:
     def _table_frames(self) -> Iterator[bytes]:
         """Data frames of the current table, up to its end-of-copy frame."""
         for offset, _length, raw in self.frames:
+            self.index += 1
             if raw.startswith(END_OF_COPY):
+                self.guard.sql(self.index, raw.decode("utf-8", "replace"))
                 self.current += 1
                 return
+            self.guard.data(self.index)
+            check_rows(STREAM_LABEL, self.index, raw)
             self.seen.append(_Seen(offset, len(raw), raw.count(b"\n"), zlib.crc32(raw)))
             yield raw
         raise TruncatedArchiveError("the input stream ended in the middle of the rows")
@@ -113,10 +124,12 @@ class StreamSource:
             for _ in self._table_frames():
                 pass
         for offset, _length, raw in self.frames:
+            self.index += 1
             if raw.startswith(MANIFEST_PREFIX.encode()):
                 manifest = self._manifest(offset, raw)
                 self._check(manifest)
                 return manifest
+            self.guard.sql(self.index, raw.decode("utf-8", "replace"))  # e.g. schema only
         raise TruncatedArchiveError("the input stream ended before the manifest: it is truncated")
 
     def _manifest(self, offset: int, raw: bytes) -> Manifest:

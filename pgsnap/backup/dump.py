@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -40,6 +41,8 @@ from pgsnap.errors import PgsnapError, UsageError
 from pgsnap.model import Dependency, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
 from pgsnap.version import __version__
+
+RESTRICT_KEY_BYTES = 16  # 32 hex digits, as long as pg_dump's key
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,10 +226,11 @@ class _Writing:
         """Header, each table's rows, the post-data, the manifest; the rows per table."""
         header = _header(self.snap, self.options)
         specs, contents = list(self.snap.specs), self.options.contents
-        pre = script.header_sql(specs, contents, self.snap.dependencies)
+        key = secrets.token_hex(RESTRICT_KEY_BYTES)  # the psql script's \\restrict key
+        pre = script.header_sql(specs, contents, self.snap.dependencies, restrict_key=key)
         self.writer.write_header(header_to_json(header), pre)
         rows = [0] * len(specs) if contents == "schema" else self.rows()
-        self.writer.write_sql(script.end_sql(specs, contents))
+        self.writer.write_sql(script.end_sql(specs, contents, restrict_key=key))
         self.writer.finish(manifest_to_json(header, rows, _now_iso()))
         return rows
 

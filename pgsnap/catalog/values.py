@@ -327,6 +327,7 @@ class Attribute:
     name: str
     type: str
     type_oid: int
+    collation: str | None = None  # quoted, when not the type's default
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,9 +54,14 @@ def enum_definition(name: str, labels: Sequence[str]) -> tuple[str, str]:
 
 
 def composite_definition(name: str, attrs: Sequence[Attribute]) -> tuple[str, str]:
-    pairs = [(a.name, a.type) for a in attrs]
-    body = ", ".join(f"{ident(a)} {ty}" for a, ty in pairs)
-    return f"CREATE TYPE {name} AS ({body})", fingerprint_of("composite", pairs)
+    body = ", ".join(
+        f"{ident(a.name)} {a.type}" + (f" COLLATE {a.collation}" if a.collation else "")
+        for a in attrs
+    )
+    # an attribute without a collation of its own keeps the identity it had before they were
+    # rendered, so an archive's type still matches the same type on the target
+    shape = [[a.name, a.type, *([a.collation] if a.collation else [])] for a in attrs]
+    return f"CREATE TYPE {name} AS ({body})", fingerprint_of("composite", shape)
 
 
 def range_definition(name: str, t: TypeRow) -> tuple[str, str]:

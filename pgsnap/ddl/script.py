@@ -1,12 +1,15 @@
 """Pure: the psql-script text around the rows.  Decompressed, an archive reads as
 
-    \\set ON_ERROR_STOP on, session SETs, BEGIN
+    \\set ON_ERROR_STOP on, \\restrict KEY, session SETs, BEGIN
     pre-data of every table
     COPY t0 (cols) FROM stdin;   rows…   \\.
     COPY t1 (cols) FROM stdin;   rows…   \\.
-    post-data of every table, COMMIT
+    post-data of every table, COMMIT, \\unrestrict KEY
 
-so `zstd -dc FILE | psql` restores it in one transaction with no pgsnap installed.
+so `zstd -dc FILE | psql` restores it in one transaction with no pgsnap installed.  KEY is
+random per dump (the caller draws it): between \\restrict and \\unrestrict psql runs no other
+meta-command, so none can hide in the DDL or the rows (pg_dump 18 does the same;
+archive/psql.py is the readers' side of it).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pgsnap.model import Dependency, TableSpec
 from pgsnap.naming import ident
 
 PREAMBLE = """\\set ON_ERROR_STOP on
+\\restrict {key}
 SET statement_timeout = 0;
 SET lock_timeout = 0;
 SET idle_in_transaction_session_timeout = 0;
@@ -47,7 +51,11 @@ SETVAL_PREFIX = "SELECT pg_catalog.setval("
 
 
 def header_sql(
-    tables: Sequence[TableSpec], contents: str = "all", deps: Sequence[Dependency] = ()
+    tables: Sequence[TableSpec],
+    contents: str = "all",
+    deps: Sequence[Dependency] = (),
+    *,
+    restrict_key: str,
 ) -> str:
     """Preamble, the dependencies (each created only if missing), all pre-data, and the COPY
     line of the first table (no COPY for schema only, no DDL for data only)."""
@@ -56,15 +64,16 @@ def header_sql(
         schemas = [f"CREATE SCHEMA IF NOT EXISTS {ident(n)}" for n in archive_schemas(tables, deps)]
         pre = statements(schemas + [psql_guarded(d) for d in deps]) + pre
     first_copy = copy_from_stdin(tables[0]) if tables and contents != "schema" else ""
-    return PREAMBLE + pre + first_copy
+    return PREAMBLE.format(key=restrict_key) + pre + first_copy
 
 
 def between_sql(next_table: TableSpec) -> str:
     return END_OF_COPY + copy_from_stdin(next_table)
 
 
-def end_sql(tables: Sequence[TableSpec], contents: str = "all") -> str:
-    """End of the last COPY, all post-data (only the sequence values for data only), COMMIT."""
+def end_sql(tables: Sequence[TableSpec], contents: str = "all", *, restrict_key: str) -> str:
+    """End of the last COPY, all post-data (only the sequence values for data only), COMMIT,
+    and the end of the restricted mode header_sql began."""
     if contents == "data":
         post = "".join(
             statements([s for s in t.post_data if s.startswith(SETVAL_PREFIX)]) for t in tables
@@ -76,4 +85,4 @@ def end_sql(tables: Sequence[TableSpec], contents: str = "all") -> str:
 
         post = statements(post_data_in_order(tables))
     end_copy = END_OF_COPY if tables and contents != "schema" else ""
-    return end_copy + post + "COMMIT;\n"
+    return end_copy + post + f"COMMIT;\n\\unrestrict {restrict_key}\n"

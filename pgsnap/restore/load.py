@@ -23,6 +23,7 @@ from pgsnap.archive.sources import FileSource, RowSource, StreamSource
 from pgsnap.config import ConnSource, resolve
 from pgsnap.connection import Conn
 from pgsnap.ddl.allowlist import check_statements
+from pgsnap.ddl.needed import check_dependencies_needed
 from pgsnap.ddl.statements import post_data_in_order
 from pgsnap.ddl.targets import parse_renames
 from pgsnap.errors import SQLError, TableNotFoundError
@@ -113,6 +114,7 @@ def restore(
     deps = source.header.dependencies
     for index in chosen(specs, options):  # the archive's statements, before anything else
         check_statements(specs[index], list(deps))
+    check_dependencies_needed(specs, deps)
     tables = selected(specs, options)  # renamed; UsageError before connecting
     parallel = options.jobs > 1 and isinstance(source, FileSource) and len(tables) == 1
     conn = connection.connect(conn_source, autocommit=True)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from pgsnap import archive
+from pgsnap.archive.psql import check_rows, check_script
 from pgsnap.errors import TargetExistsError, UsageError
 from pgsnap.model import TableName, TableSpec
 from pgsnap.naming import safe_filename
@@ -81,6 +82,7 @@ def export(
     folder = _folder(csv_dir)
     with archive.ArchiveReader.open(file) as reader:
         specs = list(reader.header.tables)
+        check_script(reader)  # an archive psql would not read as pgsnap wrote it: refused
         wanted = range(len(specs)) if table is None else [pick_table(specs, pick)]
         targets = _targets(folder, [specs[i] for i in wanted], force)
         files = [
@@ -128,6 +130,7 @@ def _export_table(
         out.write(header_line(spec.copy_columns))
         for i in frames:
             raw = reader.read_frame(i)
+            check_rows(reader.path, i, raw)
             out.write(copy_text_to_csv(raw, ncolumns=len(spec.copy_columns)))
             rows += reader.frames[i].rows
             done += len(raw)

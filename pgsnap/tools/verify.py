@@ -33,6 +33,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from pgsnap import archive, connection
+from pgsnap.archive.psql import check_rows, check_script
 from pgsnap.backup.copyout import copy_out
 from pgsnap.catalog.fetch import fetch_as
 from pgsnap.catalog.values import LiveTable, MayCreate
@@ -254,6 +255,7 @@ def _frames(reader: archive.ArchiveReader, index: int) -> int:
 
 def _read_all(reader: archive.ArchiveReader, progress: ProgressFn) -> dict[int, Checksum]:
     """Reads and checks every frame in file order; the row checksum of every table."""
+    check_script(reader)  # what psql would run: no meta-command pgsnap does not write
     label = os.path.basename(reader.path)
     total = sum(f.raw_size for f in reader.frames if f.table is not None)
     progress(Event("start", label, total_bytes=total or None))
@@ -262,6 +264,7 @@ def _read_all(reader: archive.ArchiveReader, progress: ProgressFn) -> dict[int, 
     for index, info in enumerate(reader.frames):
         raw = reader.read_frame(index)
         if info.table is not None:
+            check_rows(reader.path, index, raw)
             sums[info.table].add(raw)
             rows += info.rows
             done += info.raw_size
