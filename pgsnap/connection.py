@@ -45,7 +45,13 @@ STATEMENT_SHOWN_CHARS = 300  # enough to recognise the statement in a one-line e
 
 def connect(source: ConnSource, *, autocommit: bool = False) -> Conn:
     """Connect and apply the session settings.  Raises ConnectError naming the masked target."""
-    kwargs: dict[str, object] = {"application_name": "pgsnap", "autocommit": autocommit}
+    # UTF8 from the first query on: a SQL_ASCII database's own default would make psycopg
+    # hand back text as bytes (the search path read before the settings, say)
+    kwargs: dict[str, object] = {
+        "application_name": "pgsnap",
+        "autocommit": autocommit,
+        "client_encoding": "UTF8",
+    }
     if "connect_timeout" not in source.conninfo:
         kwargs["connect_timeout"] = CONNECT_TIMEOUT_S
     try:
@@ -69,6 +75,18 @@ def apply_session_settings(conn: Conn) -> None:
                 sql.Literal(name), sql.Literal(value)
             )
         )
+
+
+def copy_encoding(database_encoding: str | None) -> str:
+    """The client encoding of the rows' COPY text: UTF8, the server converting from the
+    database's encoding, but for SQL_ASCII, which has no conversion: its bytes as they are."""
+    return "SQL_ASCII" if database_encoding == "SQL_ASCII" else "UTF8"
+
+
+def set_client_encoding(conn: Conn, encoding: str, *, local: bool = False) -> None:
+    """The session's client encoding (`local`: for the transaction only)."""
+    with statement_errors():
+        conn.execute("SELECT pg_catalog.set_config('client_encoding', %s, %s)", (encoding, local))
 
 
 def server_version(conn: Conn) -> int:

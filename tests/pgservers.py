@@ -284,9 +284,14 @@ class ScratchDatabases:
         self.server = server
         self._names: list[str] = []
 
-    def create(self) -> TestDB:
+    def create(self, encoding: str | None = None) -> TestDB:
+        """A fresh database; `encoding` (with the C locale, which takes any) or the cluster's."""
         name = f"t_{secrets.token_hex(8)}"
         stmt = sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name))
+        if encoding is not None:
+            stmt = sql.SQL("{} ENCODING {} LC_COLLATE 'C' LC_CTYPE 'C'").format(
+                stmt, sql.Literal(encoding)
+            )
         with psycopg.connect(self.server.dsn(), autocommit=True) as conn:
             conn.execute(stmt)
         self._names.append(name)
@@ -328,9 +333,9 @@ class TestDB:
             cur = conn.execute(query, params)
             return cur.fetchall() if cur.description is not None else []
 
-    def make_db(self) -> TestDB:
+    def make_db(self, encoding: str | None = None) -> TestDB:
         """Another fresh database on the same server (a restore target), dropped with this one."""
-        return self._scratch.create()
+        return self._scratch.create(encoding)
 
 
 @cache

@@ -227,7 +227,9 @@ class _Writing:
         header = _header(self.snap, self.options)
         specs, contents = list(self.snap.specs), self.options.contents
         key = secrets.token_hex(RESTRICT_KEY_BYTES)  # the psql script's \\restrict key
-        pre = script.header_sql(specs, contents, self.snap.dependencies, restrict_key=key)
+        encoding = connection.copy_encoding(self.snap.facts.encoding)
+        deps = self.snap.dependencies
+        pre = script.header_sql(specs, contents, deps, restrict_key=key, encoding=encoding)
         self.writer.write_header(header_to_json(header), pre)
         rows = [0] * len(specs) if contents == "schema" else self.rows()
         self.writer.write_sql(script.end_sql(specs, contents, restrict_key=key))
@@ -238,9 +240,11 @@ class _Writing:
         """Every table's COPY section: read by the leader, or by workers where it splits."""
         o, snap = self.options, self.snap
         plans = [_read_plan(s, snap, o) for s in snap.specs]
+        encoding = connection.copy_encoding(snap.facts.encoding)
+        connection.set_client_encoding(self.conn, encoding)  # the catalog is read by now
         pool = None
         if o.jobs > 1 and any(len(p.sources) > 1 for p in plans):
-            setup = WorkerSetup(self.source, snap.id, o.codec, o.level)
+            setup = WorkerSetup(self.source, snap.id, o.codec, o.level, encoding)
             pool = workers.start_pool(o.worker_kind, o.jobs, dump_worker, setup)
         rows: list[int] = []
         try:

@@ -44,6 +44,7 @@ class WorkerSetup(NamedTuple):
     snapshot: str
     codec: str
     level: int | None
+    encoding: str = "UTF8"  # the COPY text's client encoding (connection.copy_encoding)
 
 
 def dump_rows_parallel(
@@ -83,6 +84,7 @@ def dump_worker(
         conn = connection.connect(setup.source, autocommit=True)
         try:
             connection.apply_session_settings(conn)
+            connection.set_client_encoding(conn, setup.encoding)
             with connection.transaction(conn, read_only=True, snapshot=setup.snapshot):
                 while (task := workers.next_task(tasks, parent_pid)) is not None:
                     _dump_chunk(conn, task, results, parent_pid, setup)

@@ -26,7 +26,7 @@ PREAMBLE = """\\set ON_ERROR_STOP on
 SET statement_timeout = 0;
 SET lock_timeout = 0;
 SET idle_in_transaction_session_timeout = 0;
-SET client_encoding = 'UTF8';
+SET client_encoding = '{encoding}';
 SET standard_conforming_strings = on;
 SELECT pg_catalog.set_config('search_path', '', false);
 SET check_function_bodies = false;
@@ -56,15 +56,17 @@ def header_sql(
     deps: Sequence[Dependency] = (),
     *,
     restrict_key: str,
+    encoding: str = "UTF8",
 ) -> str:
     """Preamble, the dependencies (each created only if missing), all pre-data, and the COPY
-    line of the first table (no COPY for schema only, no DDL for data only)."""
+    line of the first table (no COPY for schema only, no DDL for data only).  `encoding` is
+    the rows' (connection.copy_encoding)."""
     pre = "" if contents == "data" else "".join(statements(t.pre_data) for t in tables)
     if contents != "data":
         schemas = [f"CREATE SCHEMA IF NOT EXISTS {ident(n)}" for n in archive_schemas(tables, deps)]
         pre = statements(schemas + [psql_guarded(d) for d in deps]) + pre
     first_copy = copy_from_stdin(tables[0]) if tables and contents != "schema" else ""
-    return PREAMBLE.format(key=restrict_key) + pre + first_copy
+    return PREAMBLE.format(key=restrict_key, encoding=encoding) + pre + first_copy
 
 
 def between_sql(next_table: TableSpec) -> str:

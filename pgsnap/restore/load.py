@@ -30,7 +30,7 @@ from pgsnap.errors import SQLError, TableNotFoundError
 from pgsnap.model import QualifiedName, TableName, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
 from pgsnap.restore import ops, staged
-from pgsnap.restore.checks import check_roles
+from pgsnap.restore.checks import check_encoding, check_roles
 from pgsnap.restore.dependencies import ensure, ensure_schemas
 from pgsnap.restore.options import LoadOptions
 from pgsnap.restore.plan import TablePlan, chosen, plan_table, schemas_to_create, selected
@@ -123,6 +123,7 @@ def restore(
         with _older_target_said(source.header, conn):
             plans = [_plan(conn, i, final, options, source, parallel) for i, final in tables]
             _check_created(conn, plans)
+            check_encoding(conn, source.header)
             schemas = schemas_to_create(plans, options, deps)
             if isinstance(source, FileSource) and plans[0].parallel:
                 rows = _staged(conn, conn_source, source, plans[0], options, schemas, progress)

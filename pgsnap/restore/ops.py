@@ -71,6 +71,8 @@ def copy_in(conn: Conn, plan: TablePlan, source: RowSource, progress: ProgressFn
     label = plan.spec.qname.display()
     total = source.total_bytes(plan.index)  # once: a file source sums its frames
     progress(Event("start", label, total_bytes=total))
+    encoding = connection.copy_encoding(source.header.encoding)
+    connection.set_client_encoding(conn, encoding, local=True)
     done = done_rows = 0
     with connection.statement_errors(statement), conn.cursor() as cur:
         with cur.copy(statement.encode()) as copy:
@@ -80,6 +82,7 @@ def copy_in(conn: Conn, plan: TablePlan, source: RowSource, progress: ProgressFn
                 done_rows += raw.count(b"\n")
                 progress(Event("rows", label, done_rows, done, total))
         rows = cur.rowcount
+    connection.set_client_encoding(conn, "UTF8", local=True)  # the DDL that follows
     progress(Event("done", label, rows=rows, bytes=done))
     return rows
 

@@ -198,6 +198,9 @@ def _load_worker(
         try:
             connection.apply_session_settings(conn)
             with ArchiveReader.open(path) as reader, connection.transaction(conn):
+                connection.set_client_encoding(
+                    conn, connection.copy_encoding(reader.header.encoding), local=True
+                )
                 rows = _copy_frames(conn, reader, statement, tasks, results, parent_pid)
             workers.put_result(results, WorkerDone(rows), parent_pid)
         finally:

@@ -12,7 +12,8 @@ The rows are stored as COPY text; this turns them into the CSV that PostgreSQL's
   and hex ``\\xhh``, and a backslash before any other character stands for that
   character.  Arrays and bytea are text in both formats (``{1,2}``, ``\\x00ff``).
 
-Lines end with ``\\n``; the files are UTF-8 (pgsnap dumps with client_encoding UTF8).
+Lines end with ``\\n``; the files are UTF-8 (pgsnap dumps with client_encoding UTF8), but for a
+SQL_ASCII database's archive: its bytes, as they are.
 """
 
 from __future__ import annotations

@@ -168,7 +168,7 @@ def verify(
     read = _check_file(file, wanted, live_name, compare_live, restore_test, progress)
     checks = read.checks
     if compare_live and source is not None:
-        checks = _compare_live(source, read.chosen, checks, live_name, progress)
+        checks = _compare_live(source, read, checks, live_name, progress)
     place = None
     if restore_test and source is not None:
         place, checks = _restore_test(str(file), source, read, checks, jobs, progress)
@@ -186,6 +186,13 @@ def verify(
     )
 
 
+# a restore test's database: SQL_ASCII rows only fit in a SQL_ASCII database
+_DATABASE_ENCODING = {
+    "UTF8": "ENCODING 'UTF8'",
+    "SQL_ASCII": "ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C'",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class _FileRead:
     """What reading the file found: the tables, the chosen ones and their checks."""
@@ -194,6 +201,7 @@ class _FileRead:
     chosen: list[TableSpec]  # the tables to report on (one with --table)
     checks: list[TableCheck]
     carries: bool  # the archive carries types, functions or extensions
+    encoding: str  # the client encoding of its rows (connection.copy_encoding)
     file_bytes: int
     frames: int
     raw_bytes: int
@@ -223,6 +231,7 @@ def _check_file(
                 TableCheck(specs[i].qname.display(), sums[i], _frames(reader, i)) for i in wanted
             ],
             carries=bool(reader.header.dependencies),
+            encoding=connection.copy_encoding(reader.header.encoding),
             file_bytes=reader.size,
             frames=len(reader.frames) + 1,
             raw_bytes=sum(f.raw_size for f in reader.frames),
@@ -278,15 +287,15 @@ def _read_all(reader: archive.ArchiveReader, progress: ProgressFn) -> dict[int, 
 
 def _compare_live(
     source: ConnSource,
-    specs: list[TableSpec],
+    read: _FileRead,
     checks: list[TableCheck],
     as_name: TableName | None,
     progress: ProgressFn,
 ) -> list[TableCheck]:
-    targets = [_live_name(s, as_name) for s in specs]
+    targets = [_live_name(s, as_name) for s in read.chosen]
     progress(Event("step", "", message=f"comparing with the live tables ({source.describe()})"))
     with _connected(source) as conn:
-        found = _checksums(conn, specs, targets)
+        found = _checksums(conn, read.chosen, targets, read.encoding)
     out = [
         replace(c, live_table=t.display(), live=s)
         for c, t, s in zip(checks, targets, found, strict=True)
@@ -309,16 +318,21 @@ def _connected(source: ConnSource) -> Iterator[Conn]:
         conn.close()
 
 
-def _checksums(conn: Conn, specs: list[TableSpec], targets: list[QualifiedName]) -> list[Checksum]:
-    """Checksums of the live tables, all read in one snapshot."""
+def _checksums(
+    conn: Conn, specs: list[TableSpec], targets: list[QualifiedName], encoding: str
+) -> list[Checksum]:
+    """Checksums of the live tables, all read in one snapshot, in the client encoding the
+    dump's COPY used (`encoding`: the archive's rows were read so)."""
     with connection.transaction(conn, read_only=True):
-        return [_live_checksum(conn, s, t) for s, t in zip(specs, targets, strict=True)]
+        return [_live_checksum(conn, s, t, encoding) for s, t in zip(specs, targets, strict=True)]
 
 
-def _live_checksum(conn: Conn, spec: TableSpec, target: QualifiedName) -> Checksum:
+def _live_checksum(conn: Conn, spec: TableSpec, target: QualifiedName, encoding: str) -> Checksum:
     _check_columns(conn, spec, target)
     acc = RowChecksum()
+    connection.set_client_encoding(conn, encoding, local=True)  # the rows' bytes, as dumped
     copy_out(conn, _select_statement(spec, target), lambda raw, _rows: acc.add(raw))
+    connection.set_client_encoding(conn, "UTF8", local=True)  # names again
     return acc.value()
 
 
@@ -387,11 +401,11 @@ def _restore_test(
     alone = not read.carries and _self_contained(specs, read.specs if together else specs)
     name = TEMP_PREFIX + secrets.token_hex(4)
     with _connected(source) as conn:
-        kind = _create_place(conn, name, self_contained=alone)
+        kind = _create_place(conn, name, self_contained=alone, encoding=read.encoding)
         place = f"{kind} {name}"
         progress(Event("step", "", message=f"restore test: loading into the temporary {place}"))
         try:
-            found = _load_and_check(file, source, conn, kind, name, specs, jobs, together)
+            found = _load_and_check(file, source, conn, (kind, name), read, jobs, together)
         finally:
             _drop_place(conn, kind, name)
     out = [
@@ -403,12 +417,12 @@ def _restore_test(
     return place, out
 
 
-def _create_place(conn: Conn, name: str, *, self_contained: bool) -> str:
+def _create_place(conn: Conn, name: str, *, self_contained: bool, encoding: str) -> str:
     """Creates the temporary database (preferred) or schema; returns which."""
     may = fetch_as(conn, "verify_privileges", MayCreate)[0]
     if may.may_create_database and self_contained:
-        stmt = sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(
-            sql.Identifier(name)
+        stmt = sql.SQL("CREATE DATABASE {} TEMPLATE template0 {}").format(
+            sql.Identifier(name), sql.SQL(_DATABASE_ENCODING[encoding])
         )
         try:
             conn.execute(stmt)
@@ -452,12 +466,14 @@ def _load_and_check(
     file: str,
     source: ConnSource,
     conn: Conn,
-    kind: str,
-    name: str,
-    specs: list[TableSpec],
+    place: tuple[str, str],
+    read: _FileRead,
     jobs: int,
     together: bool,
 ) -> list[tuple[Checksum, tuple[str, ...]]]:
+    """The chosen tables loaded into `place` ("database" or "schema", its name); their
+    checksums and indexes."""
+    (kind, name), specs = place, read.chosen
     if kind == "database":
         target = ConnSource(make_conninfo(source.conninfo, dbname=name), source.origin)
         with _connected(target) as tconn:
@@ -466,7 +482,7 @@ def _load_and_check(
         for table in tables:
             load(file, dsn=target.conninfo, table=table, jobs=jobs)
         with _connected(target) as tconn:
-            return _restored(tconn, specs, [s.qname for s in specs])
+            return _restored(tconn, specs, [s.qname for s in specs], read.encoding)
     targets = [QualifiedName(name, s.name) for s in specs]
     if len(set(targets)) != len(targets):
         raise UsageError(
@@ -482,7 +498,7 @@ def _load_and_check(
             as_name=as_name,
             jobs=jobs,
         )
-    return _restored(conn, specs, targets)
+    return _restored(conn, specs, targets, read.encoding)
 
 
 def _create_schemas(conn: Conn, specs: list[TableSpec]) -> None:
@@ -495,9 +511,9 @@ def _create_schemas(conn: Conn, specs: list[TableSpec]) -> None:
 
 
 def _restored(
-    conn: Conn, specs: list[TableSpec], targets: list[QualifiedName]
+    conn: Conn, specs: list[TableSpec], targets: list[QualifiedName], encoding: str
 ) -> list[tuple[Checksum, tuple[str, ...]]]:
-    sums = _checksums(conn, specs, targets)
+    sums = _checksums(conn, specs, targets, encoding)
     indexes = [_table_facts(conn, t).indexes for t in targets]
     return list(zip(sums, indexes, strict=True))
 
