@@ -13,6 +13,7 @@ Precedence, first match wins:
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 import psycopg.conninfo
 from dotenv import dotenv_values
 
-from pgsnap.errors import UsageError
+from pgsnap.errors import PgsnapWarning, UsageError
 
 URL_VARS = ("DATABASE_URL", "POSTGRES_URL")
 LIBPQ_VARS = ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSERVICE", "PGHOSTADDR")
@@ -52,12 +53,25 @@ def resolve(
     for var in URL_VARS:
         if env.get(var):
             return _checked(env[var], var)
-    if any(env.get(var) for var in LIBPQ_VARS):
-        return ConnSource("", "libpq environment")
-    found = _from_dotenv(cwd or Path.cwd())
-    if found is not None:
-        return found
+    libpq = [var for var in LIBPQ_VARS if env.get(var)]
+    dotenv = _dotenv(cwd or Path.cwd())
+    if libpq:
+        if dotenv is not None:
+            _say_dotenv_unread(libpq, dotenv[0])
+        return ConnSource("", f"libpq environment: {', '.join(libpq)}")
+    if dotenv is not None:
+        return _from_dotenv(*dotenv)
     return ConnSource("", "libpq defaults")
+
+
+def _say_dotenv_unread(libpq: list[str], path: Path) -> None:
+    names = ", ".join(libpq)
+    warnings.warn(
+        f"{names} {'is' if len(libpq) == 1 else 'are'} set, so the libpq environment decides "
+        f"the connection and {path} is not read; unset {names}, or pass --dsn",
+        PgsnapWarning,
+        stacklevel=3,
+    )
 
 
 def _checked(dsn: str, origin: str) -> ConnSource:
@@ -68,21 +82,26 @@ def _checked(dsn: str, origin: str) -> ConnSource:
     return ConnSource(dsn, origin)
 
 
-def _from_dotenv(cwd: Path) -> ConnSource | None:
+def _dotenv(cwd: Path) -> tuple[Path, dict[str, str]] | None:
+    """The first .env file, in `cwd` or its parent, that names a database, and its values."""
     for folder in (cwd, cwd.parent):
         path = folder / ".env"
         if not path.is_file():
             continue
         values = {k: v for k, v in dotenv_values(path).items() if v}
-        origin = f".env file {path}"
-        if values.get("DATABASE_URL"):
-            return _checked(values["DATABASE_URL"], origin)
-        params = {key: values[var] for var, key in DOTENV_KEYS.items() if var in values}
-        if "DB_PASSWORD" in values:
-            params["password"] = values["DB_PASSWORD"]
-        if params:
-            return ConnSource(psycopg.conninfo.make_conninfo(**params), origin)
+        if values.get("DATABASE_URL") or any(var in values for var in DOTENV_KEYS):
+            return path, values
     return None
+
+
+def _from_dotenv(path: Path, values: dict[str, str]) -> ConnSource:
+    origin = f".env file {path}"
+    if values.get("DATABASE_URL"):
+        return _checked(values["DATABASE_URL"], origin)
+    params = {key: values[var] for var, key in DOTENV_KEYS.items() if var in values}
+    if "DB_PASSWORD" in values:
+        params["password"] = values["DB_PASSWORD"]
+    return ConnSource(psycopg.conninfo.make_conninfo(**params), origin)
 
 
 def mask_conninfo(conninfo: str) -> str:

@@ -77,6 +77,18 @@ def apply_session_settings(conn: Conn) -> None:
         )
 
 
+@contextlib.contextmanager
+def names_for_people(conn: Conn) -> Iterator[None]:
+    """Within the block, the server names objects as people read them (public.v, not
+    "public"."v"): for what is shown to the user, never for DDL that pglast parses."""
+    conn.execute("SELECT pg_catalog.set_config('quote_all_identifiers', 'off', false)")
+    try:
+        yield
+    finally:
+        if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+            conn.execute("SELECT pg_catalog.set_config('quote_all_identifiers', 'on', false)")
+
+
 def copy_encoding(database_encoding: str | None) -> str:
     """The client encoding of the rows' COPY text: UTF8, the server converting from the
     database's encoding, but for SQL_ASCII, which has no conversion: its bytes as they are."""
@@ -162,6 +174,9 @@ def _describe(exc: psycopg.Error, statement: str | None) -> str:
         if len(shown) > STATEMENT_SHOWN_CHARS:
             shown = shown[: STATEMENT_SHOWN_CHARS - 3] + "..."
         text += f"; statement: {shown}"
+    for label, extra in (("detail", diag.message_detail), ("hint", diag.message_hint)):
+        if extra:
+            text += f"; {label}: {' '.join(extra.split())}"
     return text
 
 

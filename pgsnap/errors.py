@@ -33,6 +33,11 @@ class PgsnapError(Exception):
             cls.exit_code = exit_code
 
 
+class PgsnapWarning(UserWarning):
+    """Something the user should know that does not stop the command (Python's warnings
+    module: the CLI prints each as one "pgsnap: warning:" line)."""
+
+
 class UsageError(PgsnapError, exit_code=EXIT_USAGE):
     """Options that contradict each other or a value that cannot be used."""
 
@@ -80,6 +85,10 @@ class UnsupportedFormatError(ArchiveError):
 
 class TargetExistsError(PgsnapError, exit_code=EXIT_TARGET_EXISTS):
     pass
+
+
+class DependantsError(TargetExistsError):
+    """Objects outside the target depend on it, and the load would drop them."""
 
 
 class PermissionDeniedError(PgsnapError, exit_code=EXIT_PERMISSION):

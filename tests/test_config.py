@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
+from helpers import cli_subprocess
 
 from pgsnap.config import mask_conninfo, mask_text, resolve
-from pgsnap.errors import UsageError
+from pgsnap.errors import PgsnapWarning, UsageError
 
 NEON = (
     "postgresql://alice:s3cr3t-pw@ep-x.aws.neon.tech/neondb?sslmode=require&channel_binding=require"
@@ -37,10 +39,31 @@ def test_neon_url_is_described_without_password() -> None:
     assert "s3cr3t" not in text and "s3cr3t" not in repr(src)
 
 
-def test_libpq_environment_before_dotenv(tmp_path: Path) -> None:
+def test_libpq_environment_before_dotenv_says_so(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("DB_HOST=10.0.0.1\n")
-    src = resolve(env={"PGHOST": "pghost"}, cwd=tmp_path)
-    assert src.origin == "libpq environment" and src.conninfo == ""
+    with pytest.warns(PgsnapWarning) as said:
+        src = resolve(env={"PGHOST": "pghost", "PGPASSWORD": "pw"}, cwd=tmp_path)
+    assert src.origin == "libpq environment: PGHOST, PGPASSWORD" and src.conninfo == ""
+    text = str(said[0].message)
+    assert text.startswith("PGHOST, PGPASSWORD are set, so the libpq environment decides")
+    assert str(tmp_path / ".env") in text and "pw" not in text.split("decides")[0]
+
+
+def test_lone_pgpassword_with_dotenv_warns_on_the_cli(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("DB_HOST=127.0.0.1\nDB_PORT=1\nDB_NAME=x\n")
+    res = cli_subprocess("load", "missing.sql.zst", cwd=tmp_path, env={"PGPASSWORD": "secret"})
+    err = res.stderr.decode()
+    line = next(x for x in err.splitlines() if "warning" in x)
+    assert line.startswith("pgsnap: warning: PGPASSWORD is set, so the libpq environment")
+    assert "secret" not in err and "unset PGPASSWORD, or pass --dsn" in line
+    assert res.returncode == 4  # then the load itself: no such file
+
+
+def test_dotenv_without_libpq_variables_is_silent(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("DB_HOST=10.0.0.1\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert resolve(env={}, cwd=tmp_path).origin.startswith(".env file")
 
 
 def test_dotenv_in_parent_directory(tmp_path: Path) -> None:

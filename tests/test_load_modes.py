@@ -49,7 +49,7 @@ def test_drop_existing_and_cascade(db: TestDB, tmp_path: Path) -> None:
     out = _dump(db, tmp_path)
     db.execute("DELETE FROM edge WHERE id > 2; CREATE VIEW edge_v AS SELECT id FROM edge")
     res = cli("load", str(out), "--dsn", db.dsn, "--drop-existing")
-    assert res.exit_code == 8 and "depend" in res.stderr  # the view needs --cascade
+    assert res.exit_code == 6 and "view public.edge_v" in res.stderr  # needs --cascade
     assert db.execute("SELECT count(*) FROM edge") == [(2,)]
     res = cli("load", str(out), "--dsn", db.dsn, "--drop-existing", "--cascade")
     assert res.exit_code == 0, res.output
@@ -117,12 +117,14 @@ def test_corrupt_frame_changes_nothing(db: TestDB, tmp_path: Path, mode: list[st
 def test_failed_post_data_statement_rolls_back(db: TestDB, tmp_path: Path) -> None:
     db.execute(DECOYS)
     out = _dump(db, tmp_path, "papers")
-    target = db.make_db()  # no venues table there: the FK statement fails after the rows loaded
-    target.execute("CREATE SEQUENCE papers_authors_id_seq")
+    target = db.make_db()  # an empty venues table: the FK check fails after the rows loaded
+    target.execute("CREATE SEQUENCE papers_authors_id_seq; CREATE TABLE venues (id int UNIQUE)")
     res = cli("load", str(out), "--dsn", target.dsn)
     assert res.exit_code == 8
-    assert 'relation "public.venues" does not exist' in res.stderr
+    assert 'violates foreign key constraint "papers_venue_id_fkey"' in res.stderr
     assert "statement: ALTER TABLE" in res.stderr and "FOREIGN KEY" in res.stderr
+    # the server's DETAIL comes through whole
+    assert 'detail: Key (venue_id)=(1) is not present in table "venues".' in res.stderr
     assert not exists(target.dsn, "papers") and not exists(target.dsn, "papers_legacy_no_seq")
 
 

@@ -359,3 +359,91 @@ class NotNull:
     relation: str  # the table's or partition's name, in the table's schema
     name: str
     column: str
+
+
+# -- what depends on a table a load drops or replaces (restore/dependants.py) ---------------
+
+
+@dataclass(frozen=True, slots=True)
+class Dependant:
+    """An object outside a table that depends on it (queries/dependants.sql)."""
+
+    classid: int  # the catalog it is in: pg_class, pg_constraint, pg_rewrite, …
+    objid: int
+    depth: int  # 1: on the table itself; more: on a view on it
+    relation: tuple[str, str] | None  # (schema, name) of the relation it is or belongs to
+    kind: str  # pg_identify_object's type: view, table constraint, rule, …
+    identity: str  # pg_identify_object's identity: public.v, fk on public.t, …
+    description: str  # pg_describe_object's: view v, constraint fk on table t, …
+    columns: tuple[str, ...]  # the table's columns it uses
+
+    @property
+    def relation_name(self) -> QualifiedName | None:
+        return None if self.relation is None else QualifiedName(*self.relation)
+
+
+@dataclass(frozen=True, slots=True)
+class DependantRelation:
+    """A view or materialized view to re-create (queries/dependant_relation.sql)."""
+
+    oid: int
+    schema: str
+    name: str
+    kind: str  # v | m
+    reloptions: tuple[str, ...]
+    definition: str
+    populated: bool
+    access_method: str | None
+    comment: str | None
+    column_comments: tuple[tuple[str, str], ...]
+    indexes: tuple[str, ...]
+    triggers: tuple[str, ...]
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DependantConstraint:
+    name: str
+    table: str  # quoted, qualified
+    definition: str
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DependantRule:
+    name: str
+    table: str  # quoted, qualified
+    definition: str
+    enabled: str
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DependantPolicy:
+    schema: str
+    table: str
+    relid: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DependantFunction:
+    definition: str
+    signature: str
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DependantPublication:
+    publication: str
+    row_filter: str | None
+    columns: tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class NameClash:
+    """A name a load creates, taken by another object (queries/name_clashes.sql)."""
+
+    schema: str
+    name: str
+    holder: str  # pg_describe_object's: view public.v, index public.i, type public.t

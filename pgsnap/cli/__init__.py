@@ -6,10 +6,13 @@ function with keyword-only options; this module only makes the group and registe
 
 from __future__ import annotations
 
+import warnings
+from typing import TextIO
+
 import click
 
 from pgsnap.cli.demo import demo
-from pgsnap.cli.display import set_log_file
+from pgsnap.cli.display import set_log_file, warn
 from pgsnap.cli.dump import dump
 from pgsnap.cli.load import load
 from pgsnap.cli.tools import export, inspect, list_, prune, verify
@@ -24,6 +27,34 @@ from pgsnap.version import __version__
 def main(log_file: str | None) -> None:
     """Dump and restore PostgreSQL tables: one compressed file, no client tools needed."""
     set_log_file(log_file)
+    _show_library_warnings()
+
+
+def _show_library_warnings() -> None:
+    """The library says what a user should know with warnings.warn(PgsnapWarning): each
+    becomes one "pgsnap: warning:" line, every time."""
+    from pgsnap.errors import PgsnapWarning
+
+    shown_before = warnings.showwarning
+    if getattr(shown_before, "pgsnap", False):
+        return  # installed by an earlier command in this process
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if issubclass(category, PgsnapWarning):
+            warn(str(message))
+        else:
+            shown_before(message, category, filename, lineno, file, line)
+
+    show.pgsnap = True  # type: ignore[attr-defined]
+    warnings.showwarning = show
+    warnings.simplefilter("always", PgsnapWarning)
 
 
 for _command in (dump, load, list_, inspect, verify, export, prune, demo):

@@ -8,13 +8,14 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from pgsnap.cli.display import log_line
+from pgsnap.cli.display import clear_progress, log_line
 from pgsnap.errors import EXIT_INTERRUPTED, PgsnapError
 
 T = TypeVar("T")
 
 
 def fail(message: str, code: int) -> NoReturn:
+    clear_progress()
     click.echo(f"pgsnap: error: {message}", err=True)
     log_line(f"error: {message} (exit {code})")
     sys.exit(code)

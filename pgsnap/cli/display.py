@@ -13,6 +13,7 @@ from pgsnap.progress import Event, human_bytes
 
 PLAIN_INTERVAL_S = 10.0  # how often a non-terminal run logs a progress line
 _log_path: list[str] = []  # the CLI's --log-file, if any
+_shown: list[Display] = []  # the command's display, once it has one
 
 
 def set_log_file(path: str | None) -> None:
@@ -29,6 +30,23 @@ def log_line(text: str) -> None:
             f.write(f"{stamp} pgsnap[{os.getpid()}] {text}\n")
     except OSError:
         pass  # a log that cannot be written must not fail the backup
+
+
+def warn(text: str) -> None:
+    """One "pgsnap: warning:" line on stderr (above a running bar), and in the log file."""
+    log_line(f"warning: {text}")
+    line = f"pgsnap: warning: {text}"
+    display = _shown[0] if _shown else None
+    if display is not None and display.console is not None:
+        display.console.print(line, soft_wrap=True, markup=False)
+    else:
+        print(line, file=sys.stderr, flush=True)
+
+
+def clear_progress() -> None:
+    """Take the progress bar off the terminal, before an error line."""
+    for display in _shown:
+        display.stop()
 
 
 class Display:
@@ -48,6 +66,7 @@ class Display:
         self._bar: Any = None
         self._task: Any = None
         self._last_line = 0.0
+        _shown[:] = [self]
 
     def __call__(self, event: Event) -> None:
         # quiet: nothing on stderr, but the --log-file still gets the lines
@@ -56,7 +75,7 @@ class Display:
         elif event.kind == "rows":
             self._rows(event)
         elif event.kind == "done":
-            self._stop()
+            self.stop()
         elif event.kind == "step" and event.message:
             self.info(event.message)
 
@@ -103,7 +122,7 @@ class Display:
             self._last_line = now
             self.info(f"  {event.table}: {event.rows:,} rows, {human_bytes(event.bytes)}")
 
-    def _stop(self) -> None:
+    def stop(self) -> None:
         if self._bar is not None:
             self._bar.stop()
             self._bar = None

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from pgsnap.cli.common import call, count_option, dsn_option, jobs_option, quiet_option
-from pgsnap.cli.display import Display
+from pgsnap.cli.display import Display, warn
 from pgsnap.progress import human_bytes, rows_text
 
 
@@ -77,7 +77,7 @@ def dump(tables: tuple[str, ...], quiet: bool, **options: Any) -> None:
     # every option is one of pgsnap.dump's keywords, by the same name (tests/test_docs.py)
     result = call(dump_fn, list(tables), progress=display, **options)
     for warning in result.warnings:
-        display.info(f"warning: {warning}")
+        warn(warning)
     display.info(
         f"wrote {result.path}: {human_bytes(result.file_bytes)}, {rows_text(result.rows)} "
         f"in {result.seconds:.1f} s (tables {human_bytes(result.table_bytes)} on disk; "

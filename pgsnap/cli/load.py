@@ -45,6 +45,11 @@ from pgsnap.progress import rows_text
 @click.option(
     "--no-privileges", is_flag=True, help="Skip the owners and GRANTs the archive carries."
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Check everything and say what the load would do; change nothing.",
+)
 @quiet_option
 def load(file: str, as_name: tuple[str, ...], yes: bool, quiet: bool, **options: Any) -> None:
     """Restore a table from FILE (- reads stdin).  Atomic: on any error nothing changes.
@@ -55,11 +60,19 @@ def load(file: str, as_name: tuple[str, ...], yes: bool, quiet: bool, **options:
     from pgsnap.restore.load import load as load_fn
 
     new_name, as_names = call(split_as_option, as_name)
-    if options["append"] and not yes:
+    if options["append"] and not yes and not options["dry_run"]:
         _confirm_append(new_name or ", ".join(as_names.values()) or "the table")
     display = Display(verb="loading", quiet=quiet)
     # every other option is one of pgsnap.load's keywords, by the same name (tests/test_docs.py)
     result = call(load_fn, file, as_name=new_name, as_names=as_names, progress=display, **options)
+    for action in result.actions:
+        display.info(action)
+    if result.dry_run:
+        display.info(
+            f"dry run: {result.table} would load {rows_text(result.rows)} into "
+            f"{result.source}; nothing was changed"
+        )
+        return
     display.info(
         f"{result.mode} {result.table}: {rows_text(result.rows)} in {result.seconds:.1f} s, "
         f"row count verified (target {result.source})"

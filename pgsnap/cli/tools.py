@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pgsnap.cli.common import call, dsn_option, jobs_option, quiet_option
-from pgsnap.cli.display import Display, log_line
+from pgsnap.cli.display import Display, warn
 from pgsnap.errors import EXIT_BAD_ARCHIVE
 from pgsnap.progress import human_bytes, rows_text
 
@@ -35,11 +35,6 @@ def _echo_json(value: Any) -> None:
 
 def _plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {many or word + 's'}"
-
-
-def _warn(text: str) -> None:
-    click.echo(f"pgsnap: warning: {text}", err=True)
-    log_line(f"warning: {text}")
 
 
 # --- list -------------------------------------------------------------------------------
@@ -66,7 +61,7 @@ def list_(directory: str, as_json: bool, quiet: bool) -> None:
         _print_backups(entries)
     for entry in entries:
         if entry.flagged:
-            _warn(entry.problem)
+            warn(entry.problem)
     if any(e.flagged for e in entries):
         sys.exit(EXIT_BAD_ARCHIVE)
 
@@ -413,7 +408,7 @@ def prune(directory: str, keep: int, table: str | None, dry_run: bool, quiet: bo
         tables = ", ".join(e.table_names)
         click.echo(f"{verb} {e.path} ({tables}, {_short_time(e.created_at)} UTC)")
     for e in result.untouched:
-        _warn(f"left {e.path} alone: it is {e.status}")
+        warn(f"left {e.path} alone: it is {e.status}")
     if not quiet:
         click.echo(
             f"{verb} {len(result.removed)} files ({human_bytes(result.freed_bytes)}), "

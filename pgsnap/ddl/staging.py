@@ -119,6 +119,28 @@ def _unlisted_not_null_renames(
     return out
 
 
+def staging_names(staged: TableSpec, final: TableSpec) -> dict[str, str]:
+    """Each staged name (table, partitions, indexes, sequences, constraints, triggers,
+    policies) and the final name it stands for, for messages shown to the user."""
+    so, fo = staged.owned, final.owned
+    pairs = [(staged.name, final.name)]
+    pairs += [(a.name, b.name) for a, b in zip(so.partitions, fo.partitions, strict=True)]
+    pairs += list(zip(so.indexes, fo.indexes, strict=True))
+    pairs += [(a.name, b.name) for a, b in zip(so.sequences, fo.sequences, strict=True)]
+    pairs += [(a.name, b.name) for a, b in zip(so.constraints, fo.constraints, strict=True)]
+    pairs += list(zip(so.triggers, fo.triggers, strict=True))
+    pairs += list(zip(so.policies, fo.policies, strict=True))
+    return {a: b for a, b in pairs if a != b}
+
+
+def unstaged(text: str, names: dict[str, str]) -> str:
+    """`text` with every staged name replaced by its final one, longest first (a staged
+    index name starts with the staged table's)."""
+    for staged_name in sorted(names, key=len, reverse=True):
+        text = text.replace(staged_name, names[staged_name])
+    return text
+
+
 def object_name(name1: str, name2: str, label: str) -> str:
     """The name PostgreSQL's makeObjectName() builds: name1_name2_label, name1 and name2
     clipped (the longer first, at character boundaries) to fit in 63 bytes."""

@@ -137,6 +137,21 @@ def is_foreign_key(text: str) -> bool:
     )
 
 
+def foreign_key_targets(text: str) -> list[tuple[str | None, str]]:
+    """The tables a stored statement's foreign keys reference, as (schema or None, name)."""
+    stmt = one_statement(text)
+    if not isinstance(stmt, ast.AlterTableStmt):
+        return []
+    return [
+        (c.def_.pktable.schemaname, c.def_.pktable.relname or "")
+        for c in stmt.cmds or ()
+        if c.subtype == AlterTableType.AT_AddConstraint
+        and isinstance(c.def_, ast.Constraint)
+        and c.def_.contype == ConstrType.CONSTR_FOREIGN
+        and c.def_.pktable is not None
+    ]
+
+
 def split_key_constraint(text: str) -> tuple[str, str] | None:
     """`ADD CONSTRAINT k PRIMARY KEY|UNIQUE (…)` as (CREATE UNIQUE INDEX k …, ADD CONSTRAINT k
     … USING INDEX k), or None when it is not such a statement.

@@ -12,6 +12,7 @@ from pgsnap.catalog.values import (
     CatConstraint,
     CatPartition,
     CatPartitionIndex,
+    CatPolicy,
     CatRule,
     CatSequence,
     CatStatistics,
@@ -426,7 +427,7 @@ def _post_data(t: CatTable) -> list[str]:
         out.append(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     if t.force_row_security:
         out.append(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    out += [_create_policy(t, p_index) for p_index in range(len(t.policies))]
+    out += [create_policy(t.schema, t.name, p) for p in t.policies]
     out += [stmt for st in t.statistics for stmt in _statistics(st)]
     out += [stmt for r in t.rules for stmt in _rule(t, r)]
     out += _post_comments(t)
@@ -463,12 +464,12 @@ def _replica_identity(t: CatTable, only: str) -> list[str]:
     ]
 
 
-def _create_policy(t: CatTable, i: int) -> str:
-    p = t.policies[i]
+def create_policy(schema: str, table: str, p: CatPolicy) -> str:
+    """CREATE POLICY as pg_dump writes it."""
     kind = "PERMISSIVE" if p.permissive else "RESTRICTIVE"
     roles = ", ".join("PUBLIC" if r == "public" else r for r in p.roles) or "PUBLIC"
     text = (
-        f"CREATE POLICY {ident(p.name)} ON {ident(t.schema, t.name)} AS {kind} "
+        f"CREATE POLICY {ident(p.name)} ON {ident(schema, table)} AS {kind} "
         f"FOR {POLICY_COMMANDS[p.command]} TO {roles}"
     )
     if p.qual is not None:

@@ -6,10 +6,13 @@ from collections.abc import Sequence
 
 from pgsnap import connection
 from pgsnap.archive.manifest import Header
-from pgsnap.catalog.fetch import fetch_column
+from pgsnap.catalog.fetch import fetch_as, fetch_column
+from pgsnap.catalog.values import NameClash
 from pgsnap.connection import Conn
-from pgsnap.errors import MissingRoleError, UsageError
-from pgsnap.model import TableSpec
+from pgsnap.errors import MissingRoleError, TableNotFoundError, TargetExistsError, UsageError
+from pgsnap.model import QualifiedName, TableSpec
+from pgsnap.naming import ident
+from pgsnap.restore.plan import TablePlan
 
 
 def check_roles(conn: Conn, specs: Sequence[TableSpec]) -> None:
@@ -51,3 +54,63 @@ def check_encoding(conn: Conn, header: Header) -> None:
             f'"{row[1]}" is {row[0]}: load them into a SQL_ASCII database (CREATE DATABASE … '
             "ENCODING 'SQL_ASCII' TEMPLATE template0)"
         )
+
+
+def created_names(spec: TableSpec) -> list[tuple[str, str, bool]]:
+    """The relation names creating `spec` takes: (schema, name, is the table or a partition)."""
+    owned = spec.owned
+    names = [(spec.schema, spec.name, True)]
+    names += [(spec.schema, p.name, True) for p in owned.partitions]
+    names += [(spec.schema, i, False) for i in owned.indexes]
+    return names + [(s.schema, s.name, False) for s in owned.sequences]
+
+
+def check_name_clashes(conn: Conn, plans: Sequence[TablePlan]) -> None:
+    """Raise TargetExistsError, naming both, when a name the load creates (the table, its
+    partitions, indexes, sequences) is held by an object the load does not replace."""
+    for p in [p for p in plans if p.create]:
+        wanted = created_names(p.spec)
+        replaced = ident(p.spec.schema, p.spec.name) if p.mode != "created" else None
+        with connection.names_for_people(conn):
+            clashes = fetch_as(
+                conn,
+                "name_clashes",
+                NameClash,
+                table=replaced,
+                schemas=[w[0] for w in wanted],
+                names=[w[1] for w in wanted],
+                tables=[w[2] for w in wanted],
+            )
+        if clashes:
+            c = clashes[0]
+            what = QualifiedName(c.schema, c.name).display()
+            raise TargetExistsError(
+                f"cannot restore {p.spec.qname.display()}: the name {what} is taken by "
+                f"{c.holder}; drop or rename it, or load with --as another name"
+            )
+
+
+def check_fk_targets(conn: Conn, plans: Sequence[TablePlan]) -> None:
+    """Raise TableNotFoundError when a foreign key of a table to create references a table
+    that neither exists nor is created by this load."""
+    from pgsnap.ddl.statements import foreign_key_targets  # pglast: only on the load's side
+
+    made = {p.spec.qname for p in plans}
+    for p in [p for p in plans if p.create]:
+        for stmt in p.spec.post_data:
+            for schema, name in foreign_key_targets(stmt):
+                target = QualifiedName(schema or p.spec.schema, name)
+                if target in made or _relation_exists(conn, target):
+                    continue
+                raise TableNotFoundError(
+                    f"cannot restore {p.spec.qname.display()}: its foreign key references "
+                    f"{target.display()}, which does not exist; restore {target.display()} "
+                    "first, or dump and load both tables together"
+                )
+
+
+def _relation_exists(conn: Conn, name: QualifiedName) -> bool:
+    row = conn.execute(
+        "SELECT pg_catalog.to_regclass(%s) IS NOT NULL", (ident(name.schema, name.name),)
+    ).fetchone()
+    return bool(row and row[0])

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pgsnap import connection
 from pgsnap.archive.manifest import Header
@@ -24,16 +25,32 @@ from pgsnap.config import ConnSource, resolve
 from pgsnap.connection import Conn
 from pgsnap.ddl.allowlist import check_statements
 from pgsnap.ddl.needed import check_dependencies_needed
+from pgsnap.ddl.staging import staging_names, unstaged
 from pgsnap.ddl.statements import post_data_in_order
 from pgsnap.ddl.targets import parse_renames
-from pgsnap.errors import SQLError, TableNotFoundError
+from pgsnap.errors import PgsnapError, SQLError, TableNotFoundError
 from pgsnap.model import QualifiedName, TableName, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
 from pgsnap.restore import ops, staged
-from pgsnap.restore.checks import check_encoding, check_roles
+from pgsnap.restore.checks import (
+    check_encoding,
+    check_fk_targets,
+    check_name_clashes,
+    check_roles,
+)
+from pgsnap.restore.dependants import dependants
 from pgsnap.restore.dependencies import ensure, ensure_schemas
 from pgsnap.restore.options import LoadOptions
-from pgsnap.restore.plan import TablePlan, chosen, plan_table, schemas_to_create, selected
+from pgsnap.restore.plan import (
+    TablePlan,
+    chosen,
+    described,
+    jobs_ignored,
+    plan_table,
+    remade_tables,
+    schemas_to_create,
+    selected,
+)
 
 STAGING_TOKEN_BYTES = 4  # 8 hex digits: a staging name no two loads share
 
@@ -43,8 +60,19 @@ class LoadResult:
     table: str
     rows: int
     seconds: float
-    mode: str  # created | replaced | recreated | appended
+    mode: str  # created | replaced | recreated | appended (joined by / for several tables)
     source: str
+    # what the load did beyond its tables: dependants dropped with --cascade, or kept across
+    # --replace; with dry_run, everything it would do
+    actions: tuple[str, ...] = ()
+    dry_run: bool = False
+
+
+class Restored(NamedTuple):
+    table: str  # the table loaded, or "N tables"
+    rows: int
+    mode: str
+    actions: tuple[str, ...]
 
 
 def load(
@@ -62,6 +90,7 @@ def load(
     schema_only: bool = False,
     data_only: bool = False,
     no_privileges: bool = False,
+    dry_run: bool = False,
     worker_kind: str = "process",
     progress: ProgressFn = no_progress,
     as_names: Mapping[str, str] | None = None,
@@ -74,7 +103,8 @@ def load(
     TargetExistsError is raised.  `jobs` > 1 loads a file with parallel workers into a
     staging table swapped into place at the end.  `schema_only` creates the empty table,
     `data_only` adds rows to an existing one (as --where and --data-only archives do by
-    default); `no_privileges` skips an archive's owners and GRANTs.  Raises PgsnapError
+    default); `no_privileges` skips an archive's owners and GRANTs.  `dry_run` checks
+    everything a load checks and says what it would do, changing nothing.  Raises PgsnapError
     subclasses, and then nothing changed (README: "Load").
     """
     # fmt: off
@@ -83,13 +113,17 @@ def load(
         drop_existing=drop_existing, cascade=cascade, append=append, replace=replace,
         shorten_names=shorten_names, jobs=jobs, worker_kind=worker_kind,
         schema_only=schema_only, data_only=data_only, no_privileges=no_privileges,
+        dry_run=dry_run,
     )
     # fmt: on
     started = time.monotonic()
     conn_source = resolve(dsn)
     with _opened(file) as source:
-        name, rows, mode = restore(source, conn_source, options, progress)
-    return LoadResult(name, rows, time.monotonic() - started, mode, conn_source.describe())
+        done = restore(source, conn_source, options, progress)
+    seconds = time.monotonic() - started
+    return LoadResult(
+        done.table, done.rows, seconds, done.mode, conn_source.describe(), done.actions, dry_run
+    )
 
 
 def _name(text: str | None) -> TableName | None:
@@ -108,8 +142,9 @@ def _opened(file: str) -> Iterator[RowSource]:
 
 def restore(
     source: RowSource, conn_source: ConnSource, options: LoadOptions, progress: ProgressFn
-) -> tuple[str, int, str]:
-    """Load what `options` select from `source`: (what was loaded, rows, mode(s))."""
+) -> Restored:
+    """Load what `options` select from `source`: what was loaded, its rows, mode(s), and
+    what else the load did (or, with dry_run, would do)."""
     specs = list(source.header.tables)
     deps = source.header.dependencies
     for index in chosen(specs, options):  # the archive's statements, before anything else
@@ -121,20 +156,47 @@ def restore(
     try:
         connection.apply_session_settings(conn)
         with _older_target_said(source.header, conn):
-            plans = [_plan(conn, i, final, options, source, parallel) for i, final in tables]
+            plans = _plans(conn, tables, options, source, parallel)
             _check_created(conn, plans)
             check_encoding(conn, source.header)
-            schemas = schemas_to_create(plans, options, deps)
-            if isinstance(source, FileSource) and plans[0].parallel:
-                rows = _staged(conn, conn_source, source, plans[0], options, schemas, progress)
-            else:
-                _say_jobs_ignored(plans, parallel, progress)
-                rows = _in_one_transaction(conn, plans, source, options, schemas, progress)
+            if options.dry_run:
+                return _summary(plans, _expected_rows(source, plans), described(plans))
+            with _final_names_said(plans):
+                rows, actions = _run(conn, conn_source, source, plans, options, progress)
     finally:
         conn.close()
+    return _summary(plans, rows, actions)
+
+
+def _run(
+    conn: Conn,
+    conn_source: ConnSource,
+    source: RowSource,
+    plans: Sequence[TablePlan],
+    options: LoadOptions,
+    progress: ProgressFn,
+) -> tuple[int, list[str]]:
+    schemas = schemas_to_create(plans, options, source.header.dependencies)
+    if isinstance(source, FileSource) and plans[0].parallel:
+        return _staged(conn, conn_source, source, plans[0], options, schemas, progress)
+    _say_jobs_ignored(plans, options, source, progress)
+    return _in_one_transaction(conn, plans, source, options, schemas, progress)
+
+
+def _summary(plans: Sequence[TablePlan], rows: int, actions: Sequence[str]) -> Restored:
     if len(plans) == 1:
-        return plans[0].spec.qname.display(), rows, plans[0].mode
-    return f"{len(plans)} tables", rows, "/".join(sorted({p.mode for p in plans}))
+        return Restored(plans[0].spec.qname.display(), rows, plans[0].mode, tuple(actions))
+    modes = "/".join(sorted({p.mode for p in plans}))
+    return Restored(f"{len(plans)} tables", rows, modes, tuple(actions))
+
+
+def _expected_rows(source: RowSource, plans: Sequence[TablePlan]) -> int:
+    """The rows a dry run would load: the manifest's counts when the file has one at hand
+    (a seekable file), else 0."""
+    if not isinstance(source, FileSource):
+        return 0
+    counts = source.reader.manifest.rows
+    return sum(counts[p.index] for p in plans if p.rows)
 
 
 @contextlib.contextmanager
@@ -156,31 +218,60 @@ def _older_target_said(header: Header, conn: Conn) -> Iterator[None]:
         raise type(exc)(f"{exc}; {hint}") from None
 
 
-def _plan(
+@contextlib.contextmanager
+def _final_names_said(plans: Sequence[TablePlan]) -> Iterator[None]:
+    """An error names the user's tables, never the staging names they are built under."""
+    names: dict[str, str] = {}
+    for p in plans:
+        if p.staged:
+            names |= staging_names(p.load_spec, p.spec)
+    try:
+        yield
+    except PgsnapError as exc:
+        text = str(exc)
+        mapped = unstaged(text, names)
+        if mapped == text:
+            raise
+        raise type(exc)(mapped) from None
+
+
+def _plans(
     conn: Conn,
-    index: int,
-    final: TableSpec,
+    tables: Sequence[tuple[int, TableSpec]],
     options: LoadOptions,
     source: RowSource,
     parallel: bool,
-) -> TablePlan:
-    return plan_table(
-        index,
-        final,
-        exists=ops.exists(conn, final.qname),
-        options=options,
-        contents=source.header.contents,
-        parallel=parallel,
-        staging_token=secrets.token_hex(STAGING_TOKEN_BYTES),
-    )
+) -> list[TablePlan]:
+    """Each table's plan.  What depends on a table from another table that this load drops
+    and re-creates too (a foreign key between two tables of the archive) is not a dependant:
+    the load makes it again."""
+    contents = source.header.contents
+    existing = {final.qname for _, final in tables if ops.exists(conn, final.qname)}
+    remade = remade_tables([t for _, t in tables], existing, options, contents)
+    plans = []
+    for index, final in tables:
+        found = dependants(conn, final.qname) if final.qname in existing else []
+        plans.append(
+            plan_table(
+                index,
+                final,
+                exists=final.qname in existing,
+                dependants=[d for d in found if d.relation_name not in remade],
+                options=options,
+                contents=contents,
+                parallel=parallel,
+                staging_token=secrets.token_hex(STAGING_TOKEN_BYTES),
+            )
+        )
+    return plans
 
 
-def _say_jobs_ignored(plans: Sequence[TablePlan], parallel: bool, progress: ProgressFn) -> None:
-    p = plans[0]
-    if parallel and p.create and p.rows and p.spec.inherits:
-        shown = p.spec.qname.display()
-        message = "an inheritance child loads in one transaction: --jobs ignored"
-        progress(Event("step", shown, message=message))
+def _say_jobs_ignored(
+    plans: Sequence[TablePlan], options: LoadOptions, source: RowSource, progress: ProgressFn
+) -> None:
+    reason = jobs_ignored(plans, options.jobs, from_file=isinstance(source, FileSource))
+    if reason is not None:
+        progress(Event("step", plans[0].spec.qname.display(), message=f"{reason}: --jobs ignored"))
 
 
 def _check_created(conn: Conn, plans: Sequence[TablePlan]) -> None:
@@ -198,6 +289,8 @@ def _check_created(conn: Conn, plans: Sequence[TablePlan]) -> None:
                 )
         made.add(p.spec.qname)
     check_roles(conn, [p.spec for p in created])
+    check_name_clashes(conn, plans)
+    check_fk_targets(conn, plans)
 
 
 def _in_one_transaction(
@@ -207,13 +300,15 @@ def _in_one_transaction(
     o: LoadOptions,
     schemas: Sequence[str],
     progress: ProgressFn,
-) -> int:
+) -> tuple[int, list[str]]:
     """Every table in one transaction: drops, schemas and dependencies, all pre-data, the
     rows table by table, the row counts, all post-data (foreign keys after every table's
     keys, so tables referencing each other restore in any order), swaps, ANALYZE."""
     created = [p for p in plans if p.create]
     with connection.transaction(conn, settings=ops.INDEX_BUILD_SETTINGS):
-        ops.drop_tables(conn, [p.spec.qname for p in plans if p.drop_first], cascade=o.cascade)
+        first = [p for p in plans if p.drop_first]
+        dropped = ops.drop_tables(conn, [p.spec.qname for p in first], cascade=o.cascade)
+        actions = ops.cascaded(dropped, first)
         if created:
             ensure_schemas(conn, schemas)
             ensure(conn, source.header.dependencies)
@@ -228,9 +323,9 @@ def _in_one_transaction(
             connection.run(conn, stmt)
         for p in plans:
             if p.staged:
-                ops.swap_into_place(conn, p, cascade=o.cascade)
+                actions += ops.swap_into_place(conn, p, cascade=o.cascade)
         ops.analyze(conn, [p.spec.qname for p in plans])
-    return sum(loaded)
+    return sum(loaded), actions
 
 
 def _staged(
@@ -241,7 +336,7 @@ def _staged(
     o: LoadOptions,
     schemas: Sequence[str],
     progress: ProgressFn,
-) -> int:
+) -> tuple[int, list[str]]:
     staged.remove_orphans(conn, progress)
     deps = source.header.dependencies
     job = staged.Job(conn_source, source.reader, plan, deps, schemas, o.jobs, o.worker_kind)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import psycopg
+import psycopg.errors
 from psycopg import sql
 
 from pgsnap import connection
@@ -18,32 +20,50 @@ from pgsnap.errors import VerifyError
 from pgsnap.model import QualifiedName, TableSpec
 from pgsnap.naming import ident
 from pgsnap.progress import Event, ProgressFn
+from pgsnap.restore.dependants import dependants, recreation
 from pgsnap.restore.plan import TablePlan
 
+CASCADED = "drop cascades to "  # the server's notice for each object a CASCADE drops
 MAINTENANCE_WORK_MEM = "512MB"  # index builds after the load sort in memory, not on disk
 INDEX_BUILD_SETTINGS = (("maintenance_work_mem", MAINTENANCE_WORK_MEM),)
 
 
 def exists(conn: Conn, name: QualifiedName) -> bool:
+    """Whether a table (plain or partitioned) of that name exists; a view or a sequence of
+    the name is a clash (restore/checks.check_name_clashes), not a target."""
     row = conn.execute(
-        "SELECT pg_catalog.to_regclass(%s) IS NOT NULL", (ident(name.schema, name.name),)
+        "SELECT EXISTS (SELECT FROM pg_catalog.pg_class WHERE oid = pg_catalog.to_regclass(%s)"
+        " AND relkind IN ('r', 'p'))",
+        (ident(name.schema, name.name),),
     ).fetchone()
     return bool(row and row[0])
 
 
 def drop_tables(
     conn: Conn, names: Sequence[QualifiedName], *, cascade: bool, if_exists: bool = False
-) -> None:
-    """DROP TABLE of every name in one statement (nothing when there are none)."""
+) -> list[str]:
+    """DROP TABLE of every name in one statement (nothing when there are none); what the
+    server says it dropped with them (its "drop cascades to …" notices), for the user."""
     if not names:
-        return
+        return []
     stmt = sql.SQL("DROP TABLE {}{}{}").format(
         sql.SQL("IF EXISTS " if if_exists else ""),
         sql.SQL(", ").join(sql.Identifier(n.schema, n.name) for n in names),
         sql.SQL(" CASCADE" if cascade else ""),
     )
-    with connection.statement_errors(stmt.as_string(conn)):
-        conn.execute(stmt)
+    notices: list[str] = []
+
+    def heard(diag: psycopg.errors.Diagnostic) -> None:
+        text = f"{diag.message_primary or ''}\n{diag.message_detail or ''}"
+        notices.extend(n for n in text.splitlines() if n.startswith(CASCADED))
+
+    conn.add_notice_handler(heard)
+    try:
+        with connection.statement_errors(stmt.as_string(conn)), connection.names_for_people(conn):
+            conn.execute(stmt)
+    finally:
+        conn.remove_notice_handler(heard)
+    return [n.removeprefix(CASCADED) for n in notices]
 
 
 def analyze(conn: Conn, names: Iterable[QualifiedName]) -> None:
@@ -87,11 +107,39 @@ def copy_in(conn: Conn, plan: TablePlan, source: RowSource, progress: ProgressFn
     return rows
 
 
-def swap_into_place(conn: Conn, plan: TablePlan, *, cascade: bool) -> None:
+def swap_into_place(conn: Conn, plan: TablePlan, *, cascade: bool) -> list[str]:
     """Drop the table the staged one replaces, if any, and give the staged table, and
-    everything it owns, the final names.  In the caller's transaction."""
+    everything it owns, the final names; then re-create what depended on the old table when
+    the plan keeps it (--replace).  In the caller's transaction.  What was dropped or kept,
+    for the user."""
+    remake: list[str] = []
+    validate: list[str] = []
+    kept = dependants(conn, plan.spec.qname) if plan.keep_dependants else []
+    if kept:  # read now, in the swap's transaction, before the drop
+        remake, validate = recreation(conn, kept, plan.spec.qname)
+    dropped: list[str] = []
     if plan.drop_at_swap:
-        drop_tables(conn, [plan.spec.qname], cascade=cascade, if_exists=True)
+        drop = cascade or plan.keep_dependants
+        dropped = drop_tables(conn, [plan.spec.qname], cascade=drop, if_exists=True)
+    for stmt in _swap(conn, plan):
+        connection.run(conn, stmt)
+    for stmt in [*remake, *validate]:  # what depended on the old table, on the new one
+        connection.run(conn, stmt)
+    if kept:
+        on = plan.spec.qname.display()
+        return [f"kept {d.description}: re-created on the new {on}" for d in kept]
+    return cascaded(dropped, [plan])
+
+
+def cascaded(dropped: Sequence[str], plans: Sequence[TablePlan]) -> list[str]:
+    """What a DROP … CASCADE took with it, as the load says it: the server's notices, and
+    the dependants it drops without one (a publication's membership goes with the table)."""
+    said = set(dropped)
+    silent = [d.description for p in plans for d in p.dependants if d.description not in said]
+    return [f"dropped {what} (--cascade)" for what in [*dropped, *silent]]
+
+
+def _swap(conn: Conn, plan: TablePlan) -> list[str]:
     staged = plan.load_spec
     not_null = connection.server_version(conn) >= PG_NOT_NULL_CONSTRAINTS
     found = (
@@ -99,5 +147,4 @@ def swap_into_place(conn: Conn, plan: TablePlan, *, cascade: bool) -> None:
         if not_null
         else []
     )
-    for stmt in swap_statements(staged, plan.spec, not_null_constraints=not_null, found=found):
-        connection.run(conn, stmt)
+    return swap_statements(staged, plan.spec, not_null_constraints=not_null, found=found)

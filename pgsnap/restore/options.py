@@ -29,6 +29,7 @@ class LoadOptions:
     schema_only: bool = False
     data_only: bool = False
     no_privileges: bool = False
+    dry_run: bool = False  # check and plan; change nothing
 
     def __post_init__(self) -> None:
         modes = [("--append", self.append), ("--drop-existing", self.drop_existing)]

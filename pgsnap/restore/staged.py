@@ -97,8 +97,11 @@ def remove_orphans(conn: Conn, progress: ProgressFn) -> list[str]:
     return removed
 
 
-def run_parallel(conn: Conn, job: Job, *, cascade: bool, progress: ProgressFn) -> int:
-    """Load the plan's table through its staging table; the rows loaded."""
+def run_parallel(
+    conn: Conn, job: Job, *, cascade: bool, progress: ProgressFn
+) -> tuple[int, list[str]]:
+    """Load the plan's table through its staging table; the rows loaded, and what the swap
+    dropped or kept."""
     plan = job.plan
     key = _lock_key(conn, plan.load_spec.qname)
     conn.execute("SELECT pg_catalog.pg_advisory_lock(%s, %s)", (ADVISORY_CLASS, key))
@@ -109,7 +112,7 @@ def run_parallel(conn: Conn, job: Job, *, cascade: bool, progress: ProgressFn) -
             ops.check_rows(plan.spec, rows, job.reader.manifest.rows[plan.index])
             _post_data(conn, job)
             with connection.transaction(conn):
-                ops.swap_into_place(conn, plan, cascade=cascade)
+                actions = ops.swap_into_place(conn, plan, cascade=cascade)
         except BaseException:
             _drop_staging(conn, plan.load_spec)
             dependencies.drop_created(conn, created)
@@ -117,7 +120,7 @@ def run_parallel(conn: Conn, job: Job, *, cascade: bool, progress: ProgressFn) -
     finally:
         with contextlib.suppress(psycopg.Error):
             conn.execute("SELECT pg_catalog.pg_advisory_unlock(%s, %s)", (ADVISORY_CLASS, key))
-    return rows
+    return rows, actions
 
 
 def _create(conn: Conn, job: Job) -> list[Dependency]:
