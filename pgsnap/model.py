@@ -8,6 +8,7 @@ name patterns.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -204,3 +205,20 @@ class Dependency:
 def dependency_from_json(d: object) -> Dependency:
     """A dependency from its archive form; pgsnap.shape.ShapeError for another shape."""
     return decode(Dependency, d)
+
+
+def parse_time(text: str | None) -> dt.datetime | None:
+    """An archive's ISO 8601 time as an aware datetime (UTC when it names no zone); None
+    when there is none or it does not parse."""
+    if text is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def iso_time(value: dt.datetime | None) -> str | None:
+    """The JSON form of a time: ISO 8601, as the archive has it."""
+    return None if value is None else value.isoformat()

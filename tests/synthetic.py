@@ -30,6 +30,8 @@ def write_archive(
     created_at: str = "2026-01-01T10:00:00+00:00",
     finished_at: str | None = None,  # default: 7 s after created_at
     database: str = "shop",
+    where: str | None = None,  # a --where extract
+    contents: str = "all",  # all | schema | data
 ) -> Path:
     """One table's archive, shaped as pgsnap dump writes it (header, COPY rows, manifest)."""
     if finished_at is None:
@@ -41,6 +43,7 @@ def write_archive(
         table,
         tuple(Column(c, '"text"') for c in columns),
         pre_data=(f"CREATE TABLE {ident(schema, table)} ({column_list})",),
+        where=where,
     )
     header = {
         "pgsnap_version": "0.1.0",
@@ -51,6 +54,7 @@ def write_archive(
         "encoding": "UTF8",
         "database_bytes": 8_000_000,
         "tables": [table_to_json(spec)],
+        "contents": contents,
     }
     copy = f"COPY {ident(schema, table)} ({', '.join(ident(c) for c in columns)}) FROM stdin;\n"
     with open(path, "wb") as out:

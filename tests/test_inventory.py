@@ -12,8 +12,9 @@ from pathlib import Path
 
 import click
 import pytest
+import zstandard
 from helpers import cli
-from pgservers import TestDB
+from pgservers import Server, TestDB
 from synthetic import write_archive
 
 import pgsnap
@@ -54,7 +55,7 @@ def test_lists_newest_first_with_manifest_facts(tmp_path: Path) -> None:
     assert a.server_version == "18.6" and a.file_bytes == (tmp_path / "a.sql.zst").stat().st_size
 
 
-def test_skips_other_files_and_flags_damaged_ones(tmp_path: Path) -> None:
+def test_lists_every_archive_named_file_and_flags_damaged_ones(tmp_path: Path) -> None:
     good = write_archive(tmp_path / "good.sql.zst")
     (tmp_path / "notes.txt").write_text("not an archive")
     (tmp_path / "plain.gz").write_bytes(gzip.compress(b"just some text\n"))
@@ -66,8 +67,18 @@ def test_skips_other_files_and_flags_damaged_ones(tmp_path: Path) -> None:
     data = bytearray(good.read_bytes())
     data[-5] ^= 0xFF  # inside the footer's crc32
     bad.write_bytes(bytes(data))
+    (tmp_path / "garbage.sql.zst").write_bytes(os.urandom(300))
     by_name = {e.name: e for e in list_backups(tmp_path)}
-    assert set(by_name) == {"good.sql.zst", "cut.sql.zst", "bad.sql.zst"}
+    assert set(by_name) == {
+        *("good.sql.zst", "cut.sql.zst", "bad.sql.zst", "empty.sql.zst", "garbage.sql.zst"),
+        "plain.gz",  # not ours, listed as such: nothing vanishes from the listing
+    }
+    assert by_name["empty.sql.zst"].status == "empty" and by_name["empty.sql.zst"].flagged
+    assert "is empty (0 bytes)" in by_name["empty.sql.zst"].problem
+    assert by_name["garbage.sql.zst"].status == "unrecognised"
+    assert by_name["garbage.sql.zst"].flagged
+    assert "named like one" in by_name["garbage.sql.zst"].problem
+    assert by_name["plain.gz"].status == "not pgsnap" and not by_name["plain.gz"].flagged
     assert by_name["cut.sql.zst"].status == "incomplete" and by_name["cut.sql.zst"].flagged
     assert "truncated" in by_name["cut.sql.zst"].problem
     # the header still names the table of a file that lost its end
@@ -182,6 +193,55 @@ def test_prune_keeps_the_newest_per_table(tmp_path: Path) -> None:
     ]
     assert done.freed_bytes == sum(e.file_bytes for e in plan.removed) > 0
     assert len(done.kept) == 5
+
+
+def test_extracts_are_not_counted_as_backups(tmp_path: Path) -> None:
+    for day in range(1, 6):
+        write_archive(tmp_path / f"full_{day}.sql.zst", created_at=_day(day))
+    write_archive(tmp_path / "recent.sql.zst", created_at=_day(9), where="id > 100")
+    write_archive(tmp_path / "ddl.sql.zst", created_at=_day(8), contents="schema", rows=b"")
+    write_archive(tmp_path / "rows.sql.zst", created_at=_day(7), contents="data")
+    kinds = {e.name: (e.kind, e.complete) for e in list_backups(tmp_path)}
+    assert kinds["recent.sql.zst"] == ("where", False)
+    assert kinds["ddl.sql.zst"] == ("schema-only", False)
+    assert kinds["rows.sql.zst"] == ("data-only", False)
+    assert kinds["full_1.sql.zst"] == ("full", True)
+    assert count_backups(tmp_path, "papers") == 5
+    assert inventory.backup_warning(tmp_path, "papers", warn_after=5) is None
+    plan = prune(tmp_path, keep=2, dry_run=True)  # the five full backups compete alone
+    assert sorted(e.name for e in plan.removed) == [f"full_{d}.sql.zst" for d in (1, 2, 3)]
+    assert "recent.sql.zst" not in {e.name for e in plan.kept}
+    every = prune(tmp_path, keep=1, dry_run=True, include_extracts=True)
+    assert len(every.removed) == 4 and len(every.kept) == 4  # each kind kept on its own
+    res = cli("list", str(tmp_path))
+    assert res.exit_code == 0 and "ok, where" in res.stdout
+
+
+def test_pg_dump_files_are_recognised_and_explained(server: Server, tmp_path: Path) -> None:
+    pg_dump = server.client("pg_dump")
+    plain = subprocess.run(
+        [str(pg_dump), "--dbname", server.client_dsn(), "--schema-only"],
+        capture_output=True,
+        check=True,
+        env=server.client_env(),
+    ).stdout
+    (tmp_path / "old_backup.sql.gz").write_bytes(gzip.compress(plain))
+    (tmp_path / "custom.dump.zst").write_bytes(zstandard.compress(b"PGDMP\x01\x0e\x00" * 10))
+    write_archive(tmp_path / "good.sql.zst")
+    by_name = {e.name: e for e in list_backups(tmp_path)}
+    old = by_name["old_backup.sql.gz"]
+    assert old.status == "not pgsnap" and not old.flagged
+    assert "a pg_dump SQL script: restore it with gzip -dc" in old.problem
+    assert "| psql -d DATABASE" in old.problem
+    assert "pg_dump custom-format archive" in by_name["custom.dump.zst"].problem
+    res = cli("list", str(tmp_path))
+    assert res.exit_code == 0
+    assert "2 files are not pgsnap archives:" in res.stderr and "old_backup.sql.gz" in res.stderr
+    res = cli("load", str(tmp_path / "old_backup.sql.gz"), "--dsn", server.dsn())
+    assert res.exit_code == 5
+    assert "is not a pgsnap archive: it is a pg_dump SQL script: restore it with" in res.stderr
+    listed = json.loads(cli("list", str(tmp_path), "--json").stdout)
+    assert {e["status"] for e in listed} == {"ok", "not pgsnap"}
 
 
 def test_prune_one_table_and_bad_keep(tmp_path: Path) -> None:

@@ -11,9 +11,16 @@ pgsnap archives are skipped; damaged ones are listed with a status that says why
 - ``newer format``: written by a newer pgsnap;
 - ``interrupted``: ``.NAME.partial-PID``, the temporary file of a dump whose process is gone;
 - ``in progress``: the temporary file of a dump that is still running;
-- ``unreadable``: the file could not be read (permissions).
+- ``unreadable``: the file could not be read (permissions);
+- ``empty``: zero bytes (a dump that never wrote, a copy that failed);
+- ``unrecognised``: named like a pgsnap dump (``*.sql.zst``, ``*.sql.gz``…) but not one;
+- ``not pgsnap``: another file with an archive suffix: a pg_dump or pg_dumpall file (the
+  problem says how to restore it), or anything else, listed so that nothing is skipped
+  silently.
 
-Only ``ok`` archives are counted or pruned: a damaged file is never deleted automatically.
+Only ``ok`` archives that hold complete backups (every row of the tables and their DDL: not a
+``--where``, ``--schema-only`` or ``--data-only`` extract) are counted or pruned, unless
+asked; a damaged file is never deleted automatically.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pgsnap.api import python_api
+from pgsnap.archive.foreign import recognise
 from pgsnap.archive.frames import parse_header
 from pgsnap.archive.manifest import Header, header_from_json
 from pgsnap.archive.reader import ArchiveReader
@@ -41,7 +50,7 @@ from pgsnap.errors import (
     UnsupportedFormatError,
     UsageError,
 )
-from pgsnap.model import QualifiedName
+from pgsnap.model import QualifiedName, iso_time, parse_time
 from pgsnap.naming import parse_table_arg
 
 OK = "ok"
@@ -51,12 +60,16 @@ NEWER = "newer format"
 INTERRUPTED = "interrupted"
 IN_PROGRESS = "in progress"
 UNREADABLE = "unreadable"
+EMPTY = "empty"
+UNRECOGNISED = "unrecognised"
+FOREIGN = "not pgsnap"
 # Statuses that mean a backup failed or rotted: `pgsnap list` exits non-zero on them.
-FLAGGED = frozenset({INCOMPLETE, DAMAGED, INTERRUPTED, UNREADABLE})
+FLAGGED = frozenset({INCOMPLETE, DAMAGED, INTERRUPTED, UNREADABLE, EMPTY, UNRECOGNISED})
 
 # The names pgsnap writes: *.zst / *.zstd / *.gz (codec_for_path), and the temporary
 # .NAME.partial-PID of a dump that has not finished (dump._Output).
 ARCHIVE_SUFFIXES = (".zst", ".zstd", ".gz")
+DUMP_SUFFIXES = tuple(f".sql{s}" for s in ARCHIVE_SUFFIXES)  # what pgsnap dump names its files
 PARTIAL_NAME = re.compile(r"^\.(?P<final>.+)\.partial-(?P<pid>[0-9]+)$")
 # The users' habit (notes/seeds.md): keep the last five backups, warn past that.
 DEFAULT_WARN_AFTER = 5
@@ -72,12 +85,28 @@ class BackupEntry:
     mtime: float  # the file's modification time, seconds since the epoch
     tables: tuple[QualifiedName, ...] = ()
     table_rows: tuple[int, ...] = ()  # aligned with tables; empty when there is no manifest
-    created_at: str | None = None  # ISO 8601, UTC, from the header/manifest
-    finished_at: str | None = None
+    created_at: dt.datetime | None = None  # from the header/manifest (aware, UTC)
+    finished_at: dt.datetime | None = None
     codec: str | None = None
     server_version: str | None = None
     database: str | None = None
-    problem: str = ""  # why the file is flagged: a one-line message that names the file
+    problem: str = ""  # why the file is flagged or skipped: a one-line message naming it
+    contents: str | None = None  # all | schema | data (the header's)
+    filtered: bool = False  # a --where extract: some rows only
+
+    @property
+    def complete(self) -> bool:
+        """A whole backup: a sound archive of every row and the DDL of its tables."""
+        return self.status == OK and self.contents == "all" and not self.filtered
+
+    @property
+    def kind(self) -> str:
+        """full | where | schema-only | data-only, "" when the file is not a sound archive."""
+        if self.status != OK:
+            return ""
+        if self.filtered:
+            return "where"
+        return {"schema": "schema-only", "data": "data-only"}.get(self.contents or "", "full")
 
     @property
     def name(self) -> str:
@@ -95,7 +124,7 @@ class BackupEntry:
     @property
     def seconds(self) -> float | None:
         """How long the dump took (whole seconds: the manifest keeps seconds)."""
-        start, end = _parse_time(self.created_at), _parse_time(self.finished_at)
+        start, end = self.created_at, self.finished_at
         return None if start is None or end is None else (end - start).total_seconds()
 
     @property
@@ -105,8 +134,7 @@ class BackupEntry:
     @property
     def sort_time(self) -> dt.datetime:
         """When the backup was taken: created_at, else the file's mtime."""
-        created = _parse_time(self.created_at)
-        return created or dt.datetime.fromtimestamp(self.mtime, dt.timezone.utc)
+        return self.created_at or dt.datetime.fromtimestamp(self.mtime, dt.timezone.utc)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -116,13 +144,15 @@ class BackupEntry:
             "table_rows": list(self.table_rows),
             "rows": self.rows,
             "file_bytes": self.file_bytes,
-            "created_at": self.created_at,
-            "finished_at": self.finished_at,
+            "created_at": iso_time(self.created_at),
+            "finished_at": iso_time(self.finished_at),
             "seconds": self.seconds,
             "codec": self.codec,
             "server_version": self.server_version,
             "database": self.database,
             "problem": self.problem,
+            "kind": self.kind,
+            "complete": self.complete,
         }
 
 
@@ -138,6 +168,7 @@ class PruneResult:
         return sum(e.file_bytes for e in self.removed)
 
 
+@python_api
 def list_backups(directory: str | os.PathLike[str] = ".") -> list[BackupEntry]:
     """The pgsnap files in `directory` (not its subdirectories), newest first.
 
@@ -150,6 +181,7 @@ def list_backups(directory: str | os.PathLike[str] = ".") -> list[BackupEntry]:
     return entries
 
 
+@python_api
 def count_backups(
     directory: str | os.PathLike[str],
     table: str | QualifiedName,
@@ -165,7 +197,7 @@ def count_backups(
     return sum(
         1
         for e in list_backups(directory)
-        if e.status == OK and _holds(e, wanted) and database in (None, e.database)
+        if e.complete and _holds(e, wanted) and database in (None, e.database)
     )
 
 
@@ -188,14 +220,18 @@ def backup_warning(
     )
 
 
+@python_api
 def prune(
     directory: str | os.PathLike[str],
     *,
     keep: int,
     dry_run: bool = False,
     table: str | None = None,
+    include_extracts: bool = False,
 ) -> PruneResult:
     """Remove all but the newest `keep` complete backups of each table (by created_at).
+    Extracts (--where, schema-only, data-only archives) are neither counted nor removed,
+    unless `include_extracts`: then they are pruned as backups of their own kind.
 
     Backups group by source database and table list, so one table's backups never push out
     another's.  `table` limits pruning to the archives of that table.  Flagged files
@@ -209,7 +245,8 @@ def prune(
     entries = list_backups(directory)
     removed: list[BackupEntry] = []
     kept: list[BackupEntry] = []
-    for group in _groups(e for e in entries if e.status == OK and _holds(e, wanted)):
+    counted = [e for e in entries if e.status == OK and (include_extracts or e.complete)]
+    for group in _groups(e for e in counted if _holds(e, wanted)):
         kept.extend(group[:keep])
         removed.extend(group[keep:])
     if not dry_run:
@@ -262,13 +299,28 @@ def _entry(path: Path) -> BackupEntry | None:
         with ArchiveReader.open(path) as reader:
             m = reader.manifest
             return _make(path, stat, OK, m.header, rows=m.rows, finished_at=m.finished_at)
-    except (NotAnArchiveError, FileNotFoundError_):
-        return None  # not ours, or removed while we listed
+    except FileNotFoundError_:
+        return None  # removed while we listed
+    except NotAnArchiveError as exc:
+        return _not_ours(path, stat, str(exc))
     except ArchiveError as exc:
         return _make(path, stat, _status_of(exc), _header_of(path), problem=str(exc))
     except OSError as exc:
         reason = (exc.strerror or str(exc)).lower()
         return _make(path, stat, UNREADABLE, None, problem=f'cannot read "{path}": {reason}')
+
+
+def _not_ours(path: Path, stat: os.stat_result, message: str) -> BackupEntry:
+    """An entry for a file that is not a pgsnap archive: empty, named like ours, or other."""
+    if stat.st_size == 0:
+        problem = f'"{path}" is empty (0 bytes): a dump or a copy that wrote nothing'
+        return _make(path, stat, EMPTY, None, problem=problem)
+    if recognise(path) is not None:  # a pg_dump file…: the message says how to restore it
+        return _make(path, stat, FOREIGN, None, problem=message)
+    if path.name.lower().endswith(DUMP_SUFFIXES):
+        problem = f"{message}, though it is named like one"
+        return _make(path, stat, UNRECOGNISED, None, problem=problem)
+    return _make(path, stat, FOREIGN, None, problem=message)
 
 
 def _make(
@@ -289,12 +341,14 @@ def _make(
         mtime=stat.st_mtime,
         tables=tuple(t.qname for t in header.tables) if header else (),
         table_rows=rows,
-        created_at=header.created_at if header else None,
-        finished_at=finished_at,
+        created_at=parse_time(header.created_at) if header else None,
+        finished_at=parse_time(finished_at),
         codec=header.codec if header else None,
         server_version=header.server_version if header else None,
         database=header.database if header else None,
         problem=problem,
+        contents=header.contents if header else None,
+        filtered=any(t.where is not None for t in header.tables) if header else False,
     )
 
 
@@ -327,16 +381,6 @@ def _header_of(path: Path) -> Header | None:
         return None
 
 
-def _parse_time(text: str | None) -> dt.datetime | None:
-    if text is None:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
-
-
 def _pid_alive(pid: int) -> bool:
     """Whether process `pid` exists here (a dump on another host looks interrupted)."""
     try:
@@ -365,9 +409,9 @@ def _holds(entry: BackupEntry, wanted: tuple[str | None, str] | None) -> bool:
 
 def _groups(entries: Iterable[BackupEntry]) -> list[list[BackupEntry]]:
     """Entries grouped by (database, tables), each group newest first."""
-    groups: dict[tuple[str | None, tuple[QualifiedName, ...]], list[BackupEntry]] = {}
-    for entry in entries:
-        groups.setdefault((entry.database, entry.tables), []).append(entry)
+    groups: dict[tuple[str | None, tuple[QualifiedName, ...], str], list[BackupEntry]] = {}
+    for entry in entries:  # a kind of its own: an extract never pushes out a full backup
+        groups.setdefault((entry.database, entry.tables, entry.kind), []).append(entry)
     for group in groups.values():
         group.sort(key=lambda e: (e.sort_time, e.name), reverse=True)
     return list(groups.values())

@@ -14,6 +14,7 @@ from typing import IO, Any, TypeVar
 
 from pgsnap.archive.codec import decompress_frame, feeder, sniff_codec
 from pgsnap.archive.footer import FOOTER_SIZES, decode_footer
+from pgsnap.archive.foreign import recognise
 from pgsnap.archive.frames import (
     HEADER_MARKER,
     FrameInfo,
@@ -77,6 +78,12 @@ class FrameFile:
             raise NotAnArchiveError(f'"{name}" is not a pgsnap archive') from None
         try:
             return cls(name, file)
+        except NotAnArchiveError:
+            file.close()
+            what = recognise(name)
+            if what is None:
+                raise
+            raise NotAnArchiveError(f'"{name}" is not a pgsnap archive: it is {what}') from None
         except BaseException:
             file.close()
             raise

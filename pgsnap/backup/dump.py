@@ -20,6 +20,7 @@ import psycopg
 from psycopg import sql
 
 from pgsnap import connection, workers
+from pgsnap.api import python_api
 from pgsnap.archive.codec import CODECS, codec_for_path
 from pgsnap.archive.inventory import DEFAULT_WARN_AFTER, backup_warning
 from pgsnap.archive.manifest import Header, header_to_json, manifest_to_json
@@ -67,6 +68,7 @@ class Snapshot:
     dependencies: tuple[Dependency, ...]
 
 
+@python_api
 def dump(
     tables: str | Sequence[str] = (),
     *,

@@ -31,9 +31,20 @@ def final_path(
             raise UsageError("give either --output or --output-dir, not both")
         return str(output)
     folder = Path(output_dir) if output_dir is not None else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f'output directory "{folder}" does not exist')
+    if output_dir is not None:
+        _make_folder(folder)
     return str(folder / default_filename(stem, codec))
+
+
+def _make_folder(folder: Path) -> None:
+    """The --output-dir, created with its parents when missing (as export's --csv is)."""
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f'output directory "{folder}" is a file, not a directory')
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise UsageError(f'cannot create output directory "{folder}": {reason}') from None
 
 
 class _Output:

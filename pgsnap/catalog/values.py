@@ -447,3 +447,24 @@ class NameClash:
     schema: str
     name: str
     holder: str  # pg_describe_object's: view public.v, index public.i, type public.t
+
+
+@dataclass(frozen=True, slots=True)
+class IndexProgress:
+    """One index build in progress (queries/index_progress.sql)."""
+
+    phase: str
+    blocks_total: int
+    blocks_done: int
+    tuples_total: int
+    tuples_done: int
+
+    @property
+    def percent(self) -> float | None:
+        """How far the build is in its current phase: tuples when it counts them (sorting,
+        loading), else blocks (scanning the table); None when it counts neither."""
+        if self.tuples_total > 0:
+            return 100.0 * self.tuples_done / self.tuples_total
+        if self.blocks_total > 0:
+            return 100.0 * self.blocks_done / self.blocks_total
+        return None

@@ -8,6 +8,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from pgsnap.api import from_cli
 from pgsnap.cli.display import clear_progress, log_line
 from pgsnap.errors import EXIT_INTERRUPTED, PgsnapError
 
@@ -24,7 +25,8 @@ def fail(message: str, code: int) -> NoReturn:
 def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run one library call; a PgsnapError becomes one line on stderr and its exit code."""
     try:
-        return fn(*args, **kwargs)
+        with from_cli():  # the errors keep their flags
+            return fn(*args, **kwargs)
     except PgsnapError as exc:
         fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:

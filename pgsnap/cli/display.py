@@ -17,7 +17,9 @@ _shown: list[Display] = []  # the command's display, once it has one
 
 
 def set_log_file(path: str | None) -> None:
+    """Called once per command: its --log-file, and no display yet."""
     _log_path[:] = [path] if path else []
+    _shown.clear()
 
 
 def log_line(text: str) -> None:
@@ -33,10 +35,13 @@ def log_line(text: str) -> None:
 
 
 def warn(text: str) -> None:
-    """One "pgsnap: warning:" line on stderr (above a running bar), and in the log file."""
+    """One "pgsnap: warning:" line on stderr (above a running bar; not with the display's
+    --quiet), and in the log file."""
     log_line(f"warning: {text}")
     line = f"pgsnap: warning: {text}"
     display = _shown[0] if _shown else None
+    if display is not None and display.quiet:
+        return
     if display is not None and display.console is not None:
         display.console.print(line, soft_wrap=True, markup=False)
     else:
@@ -66,6 +71,8 @@ class Display:
         self._bar: Any = None
         self._task: Any = None
         self._last_line = 0.0
+        self._started = 0.0  # when the rows (or the phase) began, for the plain lines' ETA
+        self._phase_text = ""
         _shown[:] = [self]
 
     def __call__(self, event: Event) -> None:
@@ -76,6 +83,10 @@ class Display:
             self._rows(event)
         elif event.kind == "done":
             self.stop()
+        elif event.kind == "phase":
+            self._phase(event)
+        elif event.kind == "percent" and event.percent is not None:
+            self._percent(event)
         elif event.kind == "step" and event.message:
             self.info(event.message)
 
@@ -84,7 +95,7 @@ class Display:
         size = f" ({human_bytes(event.total_bytes)} {what})" if event.total_bytes else ""
         how = f"; {event.message}" if event.message else ""
         self.info(f"{self.verb} {event.table}{size}{how}")
-        self._last_line = time.monotonic()
+        self._last_line = self._started = time.monotonic()
         if not self.live:
             return
         from rich.progress import (
@@ -120,7 +131,43 @@ class Display:
         now = time.monotonic()
         if now - self._last_line >= PLAIN_INTERVAL_S:
             self._last_line = now
-            self.info(f"  {event.table}: {event.rows:,} rows, {human_bytes(event.bytes)}")
+            done = f"{event.rows:,} rows, {human_bytes(event.bytes)}"
+            if event.total_bytes:
+                share = min(1.0, event.bytes / event.total_bytes)
+                done = f"{share:.0%} ({done}){_eta(now - self._started, share)}"
+            self.info(f"  {event.table}: {self.verb} rows {done}")
+
+    def _phase(self, event: Event) -> None:
+        """A step after the rows: a line, and on a terminal a bar for its percentages."""
+        self.stop()
+        self._phase_text = event.message
+        self._last_line = self._started = time.monotonic()
+        self.info(f"  {event.table}: {event.message}")
+        if not self.live:
+            return
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(
+            TextColumn("  {task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+        )
+        self._task = self._bar.add_task(event.message, total=100)
+        self._bar.start()
+
+    def _percent(self, event: Event) -> None:
+        percent = event.percent or 0.0
+        if self._bar is not None:
+            self._bar.update(self._task, completed=percent)
+            return
+        now = time.monotonic()
+        if now - self._last_line >= PLAIN_INTERVAL_S:
+            self._last_line = now
+            eta = _eta(now - self._started, percent / 100)
+            self.info(f"  {event.table}: {self._phase_text}: {event.message} {percent:.0f}%{eta}")
 
     def stop(self) -> None:
         if self._bar is not None:
@@ -135,3 +182,11 @@ class Display:
             self.console.print(text, soft_wrap=True, markup=False)
         else:
             print(text, file=sys.stderr, flush=True)
+
+
+def _eta(elapsed: float, share: float) -> str:
+    """ ", about 12 s left" from the time so far and the share done; "" before it is known."""
+    if share <= 0.01 or share >= 1.0:
+        return ""
+    left = elapsed * (1 - share) / share
+    return f", about {left:.0f} s left" if left < 120 else f", about {left / 60:.0f} min left"

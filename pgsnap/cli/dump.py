@@ -69,6 +69,15 @@ from pgsnap.progress import human_bytes, rows_text
 def dump(tables: tuple[str, ...], quiet: bool, **options: Any) -> None:
     """Dump TABLE(S) (or --schema / --all) into one compressed archive that is also a psql script.
 
+    The file appears only when complete (papers_YYYYMMDD_HHMMSS.sql.zst unless -o).
+
+    \b
+    Examples:
+      pgsnap dump papers                      # before a risky migration
+      pgsnap dump papers -j 2 --output-dir backups/
+      pgsnap dump --all -o shop.sql.zst       # the whole database
+      pgsnap dump events --where "created_at > now() - interval '7 days'"
+
     Python: pgsnap.dump(tables, ...).
     """
     from pgsnap.backup.dump import dump as dump_fn
@@ -78,8 +87,9 @@ def dump(tables: tuple[str, ...], quiet: bool, **options: Any) -> None:
     result = call(dump_fn, list(tables), progress=display, **options)
     for warning in result.warnings:
         warn(warning)
+    where = "to stdout" if result.path == "-" else result.path
     display.info(
-        f"wrote {result.path}: {human_bytes(result.file_bytes)}, {rows_text(result.rows)} "
+        f"wrote {where}: {human_bytes(result.file_bytes)}, {rows_text(result.rows)} "
         f"in {result.seconds:.1f} s (tables {human_bytes(result.table_bytes)} on disk; "
         f"source {result.source})"
     )

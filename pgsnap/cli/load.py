@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pgsnap.cli.common import call, dsn_option, fail, jobs_option, quiet_option
 from pgsnap.cli.display import Display
 from pgsnap.progress import rows_text
+
+if TYPE_CHECKING:
+    from pgsnap.restore.load import LoadResult
 
 
 @click.command()
@@ -31,7 +35,9 @@ from pgsnap.progress import rows_text
     help="Drop the existing table first; the drop is undone if the load fails.",
 )
 @click.option(
-    "--cascade", is_flag=True, help="With --drop-existing/--replace: drop dependants too."
+    "--cascade",
+    is_flag=True,
+    help="With --drop-existing/--replace: drop what depends on the table too, naming each.",
 )
 @click.option("--append", is_flag=True, help="Add the rows to the existing table.")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask before appending.")
@@ -54,17 +60,31 @@ from pgsnap.progress import rows_text
 def load(file: str, as_name: tuple[str, ...], yes: bool, quiet: bool, **options: Any) -> None:
     """Restore a table from FILE (- reads stdin).  Atomic: on any error nothing changes.
 
+    When the target table exists, load refuses (exit 6) unless told what to do:
+    --replace loads beside it and swaps atomically, keeping the views, foreign keys, rules
+    and policies that depend on it; --drop-existing drops it first (refused while others
+    depend on it, unless --cascade, which names every object it drops); --append adds the
+    rows.  --dry-run checks all of it and says what would happen.
+
+    \b
+    Examples:
+      pgsnap load papers_20261201_101500.sql.zst --as papers_test
+      pgsnap load papers.sql.zst --replace --dry-run
+      pgsnap load papers.sql.zst --replace -j 2
+      ssh backups cat papers.sql.zst | pgsnap load - --as papers_copy
+
     Python: pgsnap.load(file, ...).
     """
     from pgsnap.ddl.targets import split_as_option
     from pgsnap.restore.load import load as load_fn
 
     new_name, as_names = call(split_as_option, as_name)
+    names = {"as_name": new_name, "as_names": as_names}
     if options["append"] and not yes and not options["dry_run"]:
-        _confirm_append(new_name or ", ".join(as_names.values()) or "the table")
+        _confirm_append(load_fn, file, names, options)
     display = Display(verb="loading", quiet=quiet)
     # every other option is one of pgsnap.load's keywords, by the same name (tests/test_docs.py)
-    result = call(load_fn, file, as_name=new_name, as_names=as_names, progress=display, **options)
+    result = call(load_fn, file, progress=display, **names, **options)
     for action in result.actions:
         display.info(action)
     if result.dry_run:
@@ -79,8 +99,14 @@ def load(file: str, as_name: tuple[str, ...], yes: bool, quiet: bool, **options:
     )
 
 
-def _confirm_append(what: str) -> None:
+def _confirm_append(
+    load_fn: Callable[..., LoadResult], file: str, names: dict[str, Any], options: dict[str, Any]
+) -> None:
+    """Ask before appending, saying how many rows go where: after a dry run, so that a load
+    that would fail fails before the question."""
     if not sys.stdin.isatty():
         fail("--append needs confirmation: add --yes to append in a non-interactive run", 2)
-    if not click.confirm(f"append the archive's rows to {what} if it exists?", default=False):
+    plan = call(load_fn, file, **names, **{**options, "dry_run": True})
+    question = f"append {rows_text(plan.rows)} from {file} to {plan.table}?"
+    if not click.confirm(question, default=False):
         fail("not confirmed; nothing was changed", 1)

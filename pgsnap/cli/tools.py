@@ -7,6 +7,7 @@ warnings go to stderr; ``--quiet`` leaves only errors and warnings.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterable
@@ -47,12 +48,19 @@ def _plural(n: int, word: str, many: str | None = None) -> str:
 def list_(directory: str, as_json: bool, quiet: bool) -> None:
     """List the pgsnap archives in DIRECTORY (default: here), newest first.
 
-    Reads only each file's footer and manifest.  Damaged, incomplete and interrupted files
-    are flagged (a warning on stderr) and make the exit code 5.
+    Reads only each file's footer and manifest.  Every file named *.zst, *.zstd or *.gz is
+    listed: damaged, incomplete, interrupted, empty and unrecognised ones are flagged (a
+    warning on stderr) and make the exit code 5; pg_dump files and other files that are not
+    pgsnap archives are listed as "not pgsnap", saying how to restore a pg_dump file.
+
+    \b
+    Examples:
+      pgsnap list backups/
+      pgsnap list backups/ --json | jq '.[] | select(.complete) | .path'
 
     Python: pgsnap.list_backups(directory).
     """
-    from pgsnap.archive.inventory import list_backups
+    from pgsnap.archive.inventory import FOREIGN, list_backups
 
     entries = call(list_backups, directory)
     if as_json:
@@ -62,6 +70,14 @@ def list_(directory: str, as_json: bool, quiet: bool) -> None:
     for entry in entries:
         if entry.flagged:
             warn(entry.problem)
+    skipped = [e for e in entries if e.status == FOREIGN]
+    if skipped and not quiet:
+        what = (
+            "file is not a pgsnap archive" if len(skipped) == 1 else "files are not pgsnap archives"
+        )
+        click.echo(f"{len(skipped)} {what}:", err=True)
+        for e in skipped:
+            click.echo(f"  {e.problem}", err=True)
     if any(e.flagged for e in entries):
         sys.exit(EXIT_BAD_ARCHIVE)
 
@@ -78,13 +94,13 @@ def _print_backups(entries: Iterable[BackupEntry]) -> None:
         table.add_row(
             _short_time(e.created_at),
             e.name,
-            ", ".join(e.table_names) or "?",
+            ", ".join(e.table_names) or ("" if e.codec is None else "?"),
             "" if e.rows is None else f"{e.rows:,}",
             human_bytes(e.file_bytes),
             "" if e.seconds is None else f"{e.seconds:.0f} s",
             e.codec or "",
-            f"{e.server_version or '?'} {e.database or '?'}",
-            e.status,
+            "" if e.codec is None else f"{e.server_version or '?'} {e.database or '?'}",
+            e.status if e.kind in ("", "full") else f"{e.status}, {e.kind}",
         )
     console = Console(highlight=False, soft_wrap=False)
     if not console.is_terminal:
@@ -105,8 +121,8 @@ _LIST_COLUMNS = (
 )
 
 
-def _short_time(iso: str | None) -> str:
-    return "" if iso is None else iso[:19].replace("T", " ")
+def _short_time(when: dt.datetime | None) -> str:
+    return "" if when is None else when.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
 # --- inspect ----------------------------------------------------------------------------
@@ -391,18 +407,31 @@ def export(file: str, csv_dir: str, table: str | None, force: bool, quiet: bool)
 )
 @click.option("--table", metavar="NAME", help="Only prune this table's backups.")
 @click.option("--dry-run", is_flag=True, help="Say what would be removed; remove nothing.")
+@click.option(
+    "--include-extracts",
+    is_flag=True,
+    help="Also prune --where, schema-only and data-only archives (each kind kept --keep deep).",
+)
 @quiet_option
-def prune(directory: str, keep: int, table: str | None, dry_run: bool, quiet: bool) -> None:
+def prune(directory: str, quiet: bool, **options: Any) -> None:
     """Remove all but the newest --keep backups of each table in DIRECTORY.
 
-    Newest by the manifest's created_at; damaged and incomplete files are never removed:
-    each is named in a warning, and they make the exit code 5 (as for list).
+    Newest by the manifest's created_at.  Only complete backups count: --where, schema-only
+    and data-only extracts are neither counted nor removed unless --include-extracts.
+    Damaged and incomplete files are never removed: each is named in a warning, and they
+    make the exit code 5 (as for list).
+
+    \b
+    Examples:
+      pgsnap prune backups/ --keep 5 --dry-run
+      pgsnap prune backups/ --keep 5 --table papers
 
     Python: pgsnap.prune(directory, keep=..., ...).
     """
     from pgsnap.archive.inventory import prune as prune_fn
 
-    result = call(prune_fn, directory, keep=keep, table=table, dry_run=dry_run)
+    dry_run = options["dry_run"]
+    result = call(prune_fn, directory, **options)
     verb = "would remove" if dry_run else "removed"
     for e in result.removed if not quiet else ():
         tables = ", ".join(e.table_names)
@@ -411,7 +440,7 @@ def prune(directory: str, keep: int, table: str | None, dry_run: bool, quiet: bo
         warn(f"left {e.path} alone: it is {e.status}")
     if not quiet:
         click.echo(
-            f"{verb} {len(result.removed)} files ({human_bytes(result.freed_bytes)}), "
+            f"{verb} {_plural(len(result.removed), 'file')} ({human_bytes(result.freed_bytes)}), "
             f"kept {len(result.kept)}"
         )
     if result.untouched:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pgsnap.catalog.values import NotNull
 from pgsnap.ddl.rename import rename_table
@@ -133,7 +133,7 @@ def staging_names(staged: TableSpec, final: TableSpec) -> dict[str, str]:
     return {a: b for a, b in pairs if a != b}
 
 
-def unstaged(text: str, names: dict[str, str]) -> str:
+def unstaged(text: str, names: Mapping[str, str]) -> str:
     """`text` with every staged name replaced by its final one, longest first (a staged
     index name starts with the staged table's)."""
     for staged_name in sorted(names, key=len, reverse=True):

@@ -152,6 +152,38 @@ def foreign_key_targets(text: str) -> list[tuple[str | None, str]]:
     ]
 
 
+_BUILT_CONSTRAINTS = {
+    ConstrType.CONSTR_PRIMARY: "primary key",
+    ConstrType.CONSTR_UNIQUE: "unique key",
+    ConstrType.CONSTR_EXCLUSION: "exclusion constraint",
+    ConstrType.CONSTR_FOREIGN: "foreign key",
+    ConstrType.CONSTR_CHECK: "check constraint",
+}
+
+
+def phase_of(text: str) -> str | None:
+    """What a post-data statement that takes time does, as a progress phase says it
+    ("building index papers_title", "adding foreign key papers_venue_fk"); None for the
+    quick ones (comments, triggers, renames…)."""
+    try:
+        stmt = one_statement(text)
+    except UnsafeStatementError:
+        return None
+    if isinstance(stmt, ast.IndexStmt):
+        return f"building index {stmt.idxname}" if stmt.idxname else "building an index"
+    if not isinstance(stmt, ast.AlterTableStmt):
+        return None
+    for cmd in stmt.cmds or ():
+        c = cmd.def_
+        if cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(c, ast.Constraint):
+            kind = _BUILT_CONSTRAINTS.get(c.contype) if c.contype is not None else None
+            if kind is not None and not c.indexname:  # USING INDEX attaches a built one
+                return f"adding {kind} {c.conname}" if c.conname else f"adding a {kind}"
+        if cmd.subtype == AlterTableType.AT_ValidateConstraint:
+            return f"validating constraint {cmd.name}"
+    return None
+
+
 def split_key_constraint(text: str) -> tuple[str, str] | None:
     """`ADD CONSTRAINT k PRIMARY KEY|UNIQUE (…)` as (CREATE UNIQUE INDEX k …, ADD CONSTRAINT k
     … USING INDEX k), or None when it is not such a statement.

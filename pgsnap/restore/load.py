@@ -10,6 +10,7 @@ of restore/staged.py instead, with the same plan.
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import sys
 import time
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from pgsnap import connection
+from pgsnap.api import python_api
 from pgsnap.archive.manifest import Header
 from pgsnap.archive.reader import ArchiveReader
 from pgsnap.archive.sources import FileSource, RowSource, StreamSource
@@ -31,7 +33,7 @@ from pgsnap.ddl.targets import parse_renames
 from pgsnap.errors import PgsnapError, SQLError, TableNotFoundError
 from pgsnap.model import QualifiedName, TableName, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
-from pgsnap.restore import ops, staged
+from pgsnap.restore import ops, staged, watch
 from pgsnap.restore.checks import (
     check_encoding,
     check_fk_targets,
@@ -75,8 +77,9 @@ class Restored(NamedTuple):
     actions: tuple[str, ...]
 
 
+@python_api
 def load(
-    file: str,
+    file: str | os.PathLike[str],
     *,
     dsn: str | None = None,
     as_name: str | None = None,
@@ -131,9 +134,9 @@ def _name(text: str | None) -> TableName | None:
 
 
 @contextlib.contextmanager
-def _opened(file: str) -> Iterator[RowSource]:
+def _opened(file: str | os.PathLike[str]) -> Iterator[RowSource]:
     """The archive as a row source: a seekable file, or stdin read front to back."""
-    if file == "-":
+    if os.fspath(file) == "-":
         yield StreamSource(sys.stdin.buffer)
         return
     with ArchiveReader.open(file) as reader:
@@ -180,7 +183,7 @@ def _run(
     if isinstance(source, FileSource) and plans[0].parallel:
         return _staged(conn, conn_source, source, plans[0], options, schemas, progress)
     _say_jobs_ignored(plans, options, source, progress)
-    return _in_one_transaction(conn, plans, source, options, schemas, progress)
+    return _in_one_transaction(conn, conn_source, plans, source, options, schemas, progress)
 
 
 def _summary(plans: Sequence[TablePlan], rows: int, actions: Sequence[str]) -> Restored:
@@ -218,13 +221,19 @@ def _older_target_said(header: Header, conn: Conn) -> Iterator[None]:
         raise type(exc)(f"{exc}; {hint}") from None
 
 
-@contextlib.contextmanager
-def _final_names_said(plans: Sequence[TablePlan]) -> Iterator[None]:
-    """An error names the user's tables, never the staging names they are built under."""
+def _staged_names(plans: Sequence[TablePlan]) -> dict[str, str]:
+    """Each staging name of the load and the final name it stands for."""
     names: dict[str, str] = {}
     for p in plans:
         if p.staged:
             names |= staging_names(p.load_spec, p.spec)
+    return names
+
+
+@contextlib.contextmanager
+def _final_names_said(plans: Sequence[TablePlan]) -> Iterator[None]:
+    """An error names the user's tables, never the staging names they are built under."""
+    names = _staged_names(plans)
     try:
         yield
     except PgsnapError as exc:
@@ -295,6 +304,7 @@ def _check_created(conn: Conn, plans: Sequence[TablePlan]) -> None:
 
 def _in_one_transaction(
     conn: Conn,
+    conn_source: ConnSource,
     plans: Sequence[TablePlan],
     source: RowSource,
     o: LoadOptions,
@@ -319,13 +329,33 @@ def _in_one_transaction(
         for p, n in zip(plans, loaded, strict=True):
             if p.rows:
                 ops.check_rows(p.spec, n, manifest.rows[p.index])
-        for stmt in post_data_in_order([p.load_spec for p in created]):
-            connection.run(conn, stmt)
-        for p in plans:
-            if p.staged:
-                actions += ops.swap_into_place(conn, p, cascade=o.cascade)
-        ops.analyze(conn, [p.spec.qname for p in plans])
+        actions += _after_rows(conn, conn_source, plans, o, progress)
     return sum(loaded), actions
+
+
+def _after_rows(
+    conn: Conn,
+    conn_source: ConnSource,
+    plans: Sequence[TablePlan],
+    o: LoadOptions,
+    progress: ProgressFn,
+) -> list[str]:
+    """In the load's transaction: all post-data, each slow statement said as a phase (index
+    builds with the server's percentages), then the swaps and ANALYZE."""
+    created = [p for p in plans if p.create]
+    label = plans[0].spec.qname.display() if len(plans) == 1 else f"{len(plans)} tables"
+    oids = [oid for p in created for oid in watch.table_oids(conn, p.load_spec.qname)]
+    with watch.index_builds_watched(conn_source, oids, label, progress):
+        statements = post_data_in_order([p.load_spec for p in created])
+        watch.run_phases(conn, statements, label, progress, _staged_names(plans))
+    actions: list[str] = []
+    for p in plans:
+        if p.staged:
+            progress(Event("phase", label, message=f"swapping {p.spec.qname.display()} into place"))
+            actions += ops.swap_into_place(conn, p, cascade=o.cascade)
+    progress(Event("phase", label, message="analyzing"))
+    ops.analyze(conn, [p.spec.qname for p in plans])
+    return actions
 
 
 def _staged(

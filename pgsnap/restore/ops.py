@@ -54,8 +54,10 @@ def drop_tables(
     notices: list[str] = []
 
     def heard(diag: psycopg.errors.Diagnostic) -> None:
-        text = f"{diag.message_primary or ''}\n{diag.message_detail or ''}"
-        notices.extend(n for n in text.splitlines() if n.startswith(CASCADED))
+        # one object: the primary message names it; more: "drop cascades to 3 other
+        # objects", and the detail names each
+        lines = (diag.message_detail or diag.message_primary or "").splitlines()
+        notices.extend(n for n in lines if n.startswith(CASCADED))
 
     conn.add_notice_handler(heard)
     try:

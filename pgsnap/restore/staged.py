@@ -28,13 +28,13 @@ from pgsnap.catalog.fetch import fetch_as
 from pgsnap.config import ConnSource
 from pgsnap.connection import Conn
 from pgsnap.ddl.copy import copy_from
-from pgsnap.ddl.staging import STAGING_PREFIX
+from pgsnap.ddl.staging import STAGING_PREFIX, staging_names
 from pgsnap.ddl.statements import split_key_constraint
 from pgsnap.errors import PgsnapError
 from pgsnap.model import Dependency, QualifiedName, TableSpec
 from pgsnap.naming import ident
 from pgsnap.progress import Event, ProgressFn
-from pgsnap.restore import dependencies, ops
+from pgsnap.restore import dependencies, ops, watch
 from pgsnap.restore.plan import TablePlan
 
 ADVISORY_CLASS = 0x70677370  # "pgsp": first key of pgsnap's advisory locks
@@ -110,7 +110,9 @@ def run_parallel(
         try:
             rows = _copy_parallel(job, progress)
             ops.check_rows(plan.spec, rows, job.reader.manifest.rows[plan.index])
-            _post_data(conn, job)
+            _post_data(conn, job, progress)
+            label = plan.spec.qname.display()
+            progress(Event("phase", label, message="swapping into place"))
             with connection.transaction(conn):
                 actions = ops.swap_into_place(conn, plan, cascade=cascade)
         except BaseException:
@@ -237,13 +239,21 @@ def split_post_data(stmts: tuple[str, ...]) -> tuple[list[str], list[str], list[
     return list(stmts[:first]), list(stmts[first:last]), list(stmts[last:])
 
 
-def _post_data(conn: Conn, job: Job) -> None:
-    """Keys and indexes built side by side, then keys attached, then the rest in order."""
+def _post_data(conn: Conn, job: Job, progress: ProgressFn) -> None:
+    """Keys and indexes built side by side, then keys attached, then the rest in order; each
+    slow statement said as a phase, index builds with the server's percentages."""
+    label = job.plan.spec.qname.display()
+    oids = watch.table_oids(conn, job.plan.load_spec.qname)
+    with watch.index_builds_watched(job.source, oids, label, progress):
+        _post_data_statements(conn, job, label, progress)
+
+
+def _post_data_statements(conn: Conn, job: Job, label: str, progress: ProgressFn) -> None:
     staged = job.plan.load_spec
+    names = staging_names(staged, job.plan.spec)
     analyze = f"ANALYZE {ident(staged.schema, staged.name)}"
     if staged.kind == "p":  # partition keys and indexes attach to the parent's, in order
-        for stmt in [*staged.post_data, analyze]:
-            connection.run(conn, stmt)
+        watch.run_phases(conn, [*staged.post_data, analyze], label, progress, names)
         return
     before, indexes, after = split_post_data(staged.post_data)
     attach: list[str] = []
@@ -258,12 +268,13 @@ def _post_data(conn: Conn, job: Job) -> None:
     _set_index_memory(conn)
     # ANALYZE (SHARE UPDATE EXCLUSIVE) runs beside the index builds (SHARE): neither waits
     if job.jobs > 1:
+        if indexes:
+            many = f"building {len(indexes)} indexes, {job.jobs} at a time"
+            progress(Event("phase", label, message=many))
         _parallel_statements(job.source, [*indexes, analyze], job.jobs)
     else:
-        for stmt in [*indexes, analyze]:
-            connection.run(conn, stmt)
-    for stmt in attach + rest + after:
-        connection.run(conn, stmt)
+        watch.run_phases(conn, [*indexes, analyze], label, progress, names)
+    watch.run_phases(conn, attach + rest + after, label, progress, names)
 
 
 def _set_index_memory(conn: Conn) -> None:

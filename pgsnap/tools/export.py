@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from pgsnap import archive
+from pgsnap.api import python_api
 from pgsnap.archive.psql import check_rows, check_script
 from pgsnap.errors import TargetExistsError, UsageError
 from pgsnap.model import TableName, TableSpec
@@ -62,6 +63,7 @@ class ExportResult:
         return sum(f.rows for f in self.files)
 
 
+@python_api
 def export(
     file: str | os.PathLike[str],
     *,

@@ -7,6 +7,7 @@ dependencies are read from the stored DDL with pglast; the file's rows are never
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pglast.stream import RawStream
 from pglast.visitors import Ancestor, Visitor
 
 from pgsnap import archive
+from pgsnap.api import python_api
 from pgsnap.ddl.targets import parse_renames
 from pgsnap.errors import UsageError
 from pgsnap.model import (
@@ -28,6 +30,8 @@ from pgsnap.model import (
     TableName,
     TableSpec,
     TableStats,
+    iso_time,
+    parse_time,
 )
 from pgsnap.naming import split_qualified
 from pgsnap.restore.options import LoadOptions
@@ -122,8 +126,8 @@ class ArchiveInfo:
     codec: str
     format: int
     pgsnap_version: str | None
-    created_at: str | None  # ISO 8601, UTC
-    finished_at: str | None
+    created_at: dt.datetime | None  # aware, UTC
+    finished_at: dt.datetime | None
     server_version: str | None
     database: str | None
     encoding: str | None
@@ -139,6 +143,7 @@ class ArchiveInfo:
         return sum(t.rows for t in self.tables)
 
 
+@python_api
 def inspect(
     file: str | os.PathLike[str],
     *,
@@ -172,8 +177,8 @@ def inspect(
             codec=reader.codec,
             format=archive.FORMAT_VERSION,
             pgsnap_version=h.pgsnap_version,
-            created_at=h.created_at,
-            finished_at=m.finished_at,
+            created_at=parse_time(h.created_at),
+            finished_at=parse_time(m.finished_at),
             server_version=h.server_version,
             database=h.database,
             encoding=h.encoding,
@@ -440,4 +445,6 @@ def to_json(info: ArchiveInfo) -> dict[str, Any]:
 
     data = asdict(info)
     data["rows"] = info.rows
+    data["created_at"] = iso_time(info.created_at)
+    data["finished_at"] = iso_time(info.finished_at)
     return data

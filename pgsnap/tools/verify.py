@@ -33,6 +33,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from pgsnap import archive, connection
+from pgsnap.api import python_api
 from pgsnap.archive.psql import check_rows, check_script
 from pgsnap.backup.copyout import copy_out
 from pgsnap.catalog.fetch import fetch_as
@@ -66,8 +67,13 @@ class Checksum:
     rows: int
     sum: int  # Σ h(row) mod 2**64
 
-    def __str__(self) -> str:
+    @property
+    def hex(self) -> str:
+        """The sum as the CLI prints it: 16 hex digits."""
         return f"{self.sum:016x}"
+
+    def __str__(self) -> str:
+        return self.hex
 
 
 class RowChecksum:
@@ -135,6 +141,7 @@ class VerifyResult:
         return sum(t.archive.rows for t in self.tables)
 
 
+@python_api
 def verify(
     file: str | os.PathLike[str],
     *,
