@@ -19,6 +19,10 @@
 --     18 wheel is built without libxml.
 --   - Removed data.sql's server-side "copy (select ...) to '/tmp/projects_dump.csv'": it writes a
 --     file outside the database (the foreign table projects_dump over that file is kept).
+--   - Removed the two CREATE OR REPLACE VIEWs that make test.self_recursive_view and
+--     test.infinite_recursion (PostgREST issue 3256) select from themselves: pg_dump cannot
+--     restore such a view (its dump fails with "relation ... does not exist"); both views keep
+--     their first definition, over test.projects.
 --   - The four test roles are made by 07_postgrest.roles.sql (roles are cluster objects);
 --     privileges.sql (GRANTs to them), jwt.sql, jsonschema.sql and orioledb.sql are not included.
 -- Objects, counted in the catalogs after loading on PostgreSQL 18 (tests/corpus_db/measure.py; on
@@ -2945,7 +2949,6 @@ create trigger ins instead of insert on with_multiple_pks
 
 -- issue https://github.com/PostgREST/postgrest/issues/2283
 create view self_recursive_view as table projects;
-create or replace view self_recursive_view as table self_recursive_view;
 
 CREATE FUNCTION test.computed_clients(test.projects) RETURNS SETOF test.clients ROWS 1 AS $$
   SELECT * FROM test.clients WHERE id = $1.client_id;
@@ -3709,8 +3712,6 @@ $$ language sql;
 create view test.infinite_recursion as
 select * from test.projects;
 
-create or replace view test.infinite_recursion as
-select * from test.infinite_recursion;
 
 
 create or replace function temp_file_limit()
