@@ -65,6 +65,9 @@ server's psql into an empty database; `pgsnap.dump(all_tables=True)` of that dat
   comment lines, `SET` lines, the search_path line, `\\restrict` lines and blank lines, compared
   as multisets of lines: lines of the source's dump missing from the restored one's / lines only
   in the restored one's.  0 / 0 means the schemas are the same.
+- Under each schema's heading, pg_dump's entries (its `-- Name: ...; Type: ...` comments) of
+  the source that the restored database's dump lacks, by type; an entry that is there but
+  differs counts only in the line comparison.
 - *tables identical in pg_dump -t*: source tables (ordinary, partitioned, partitions) whose
   `pg_dump --schema-only -t TABLE` output is the same in both databases.
 - *tables with all rows*: tables whose row count is the same in both.
@@ -207,6 +210,8 @@ SELECT n.nspname, c.relname {_CLASS} AND c.relkind IN ('r', 'p')
 ORDER BY 1, 2
 """
 
+_TOC = re.compile(r"^-- Name: (?P<name>.*); Type: (?P<type>[^;]*); Schema: (?P<schema>[^;]*);")
+
 # pg_dump lines that differ between any two dumps of one schema
 _NOISE = (
     re.compile(r"^--"),
@@ -235,6 +240,9 @@ class Outcome:
     restored: dict[str, int] = field(default_factory=dict)
     schema_diff: tuple[int, int] | None = None  # lines only in the source / only in the restored
     tables: int = 0
+    entries: int = 0  # pg_dump's entries for the source
+    entries_missing: str = ""  # by type, those not in the restored database's dump
+    entries_extra: str = ""
     tables_identical: int = 0
     tables_differing: list[str] = field(default_factory=list)
     source_rows: int = 0
@@ -282,13 +290,33 @@ def normalised(dump: bytes) -> list[str]:
     return [line for line in lines if not any(p.search(line) for p in _NOISE)]
 
 
-def schema_dump(server: Server, dbname: str, *args: str) -> list[str] | None:
+def raw_schema_dump(server: Server, dbname: str, *args: str) -> bytes | None:
     """pg_dump --schema-only of a database (or of the tables named in args); None on error."""
     try:
-        proc = server.run_client("pg_dump", "--schema-only", *args, dbname=dbname)
+        return server.run_client("pg_dump", "--schema-only", *args, dbname=dbname).stdout
     except ClientError:
         return None
-    return normalised(proc.stdout)
+
+
+def schema_dump(server: Server, dbname: str, *args: str) -> list[str] | None:
+    """raw_schema_dump(), normalised."""
+    raw = raw_schema_dump(server, dbname, *args)
+    return None if raw is None else normalised(raw)
+
+
+def toc_entries(dump: bytes) -> Counter[tuple[str, str, str]]:
+    """pg_dump's entries, from its '-- Name: N; Type: T; Schema: S;' comments: (T, S, N)."""
+    found: Counter[tuple[str, str, str]] = Counter()
+    for line in dump.decode(errors="replace").splitlines():
+        match = _TOC.match(line)
+        if match:
+            found[(match["type"], match["schema"], match["name"])] += 1
+    return found
+
+
+def by_type(entries: Counter[tuple[str, str, str]]) -> str:
+    kinds = Counter(kind for kind, _, _ in entries.elements())
+    return ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())) or "none"
 
 
 def psql_file(server: Server, path: Path, dbname: str) -> None:
@@ -401,9 +429,14 @@ def compare(
     out: Outcome,
     diff_dir: Path | None,
 ) -> None:
-    whole_src = schema_dump(server, src_db) or []
-    whole_dst = schema_dump(server, dst_db) or []
+    raw_src = raw_schema_dump(server, src_db) or b""
+    raw_dst = raw_schema_dump(server, dst_db) or b""
+    whole_src, whole_dst = normalised(raw_src), normalised(raw_dst)
     out.schema_diff = diff_counts(whole_src, whole_dst)
+    toc_src, toc_dst = toc_entries(raw_src), toc_entries(raw_dst)
+    out.entries = sum(toc_src.values())
+    out.entries_missing = by_type(toc_src - toc_dst)
+    out.entries_extra = by_type(toc_dst - toc_src)
     if diff_dir is not None and out.schema_diff != (0, 0):
         diff_dir.mkdir(parents=True, exist_ok=True)
         text = "\n".join(
@@ -469,6 +502,10 @@ def report(outcomes: Sequence[Outcome], load_only: bool) -> str:
         if not load_only:
             for o in mine:
                 lines.append(f"- {o.server}: {differing(o)}")
+                lines.append(
+                    f"- {o.server}: of pg_dump's {o.entries} entries for the source, missing in the"
+                    f" restored database: {o.entries_missing}; extra there: {o.entries_extra}"
+                )
             lines.append("")
         head = ["kind"]
         for o in mine:
