@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fuzzkit import read_draft, write_draft
 from helpers import cli
 from pgservers import TestDB
 from synthetic import write_archive
@@ -22,6 +24,7 @@ from pgsnap import archive
 from pgsnap.archive import FrameFile, compress_frame, encode_footer
 from pgsnap.archive.frames import HEADER_PREFIX, MANIFEST_PREFIX, dumps_json
 from pgsnap.errors import EXIT_BAD_ARCHIVE
+from pgsnap.shape import check_depth
 
 Doc = dict[str, Any]
 DEEP = "__deep__"  # replaced by a deeply nested JSON value in the text
@@ -71,6 +74,12 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str]] = [
     ("bad-relkind", _set(("tables", 0, "kind"), "v"), "both", "tables[0].kind"),
     ("negative-size", _set(("tables", 0, "stats"), {"table_bytes": -5}), "both", "at least 0"),
     ("header-disagrees", _set(("database",), "other"), "header", 'another "database"'),
+    # found by tests/test_fuzz.py: each crashed a command (UnicodeEncodeError) or broke the line
+    ("lone-surrogate-name", _set(("tables", 0, "name"), "\ud800"), "both", "lone surrogate"),
+    ("nul-in-a-column", _set(("tables", 0, "columns", 0, "name"), "a\x00b"), "both", "NUL"),
+    ("surrogate-in-a-type", _set(("tables", 0, "columns", 0, "type"), "\udcff"), "both", "unicode"),
+    ("integer-over-64-bits", _set(("database_bytes",), 2**64), "both", "fits in 64 bits"),
+    ("newline-in-a-key", _set(("tables", 0, "\nbad"), 1), "both", 'unknown key "\\x0abad"'),
 ]
 IDS = [c[0] for c in CASES]
 
@@ -180,3 +189,20 @@ def test_load_from_a_pipe_refuses_a_malformed_archive(
     line = _one_error_line(res.stderr, "the input stream")
     assert says in line
     assert db.execute("SELECT count(*) FROM pg_class WHERE relname = 'papers'") == [(0,)]
+
+
+def test_the_depth_check_takes_linear_time(tmp_path: Path) -> None:
+    """A manifest cut inside a long string of escaped quotes: the depth check used to retry
+    from every quote (40 kB took 12 s); now it is one pass, and the file is refused."""
+    started = time.monotonic()
+    check_depth('{"tables":' + '"\\' * 200_000)
+    assert time.monotonic() - started < 5
+    draft = read_draft(write_archive(tmp_path / "good.sql.zst"))
+    draft.manifest["database"] = '"\\' * 100_000
+    draft.manifest_text = lambda text: text[: len(text) // 2]
+    bad = write_draft(draft, tmp_path / "bad.sql.zst")
+    started = time.monotonic()
+    res = cli("verify", str(bad))
+    assert time.monotonic() - started < 10
+    assert res.exit_code == EXIT_BAD_ARCHIVE and "is corrupt: bad json" not in res.stderr
+    assert "the manifest at byte" in _one_error_line(res.stderr, str(bad))
