@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fuzzkit import read_draft, write_draft
+from fuzzkit import Draft, Part, read_draft, write_draft, write_rich
 from helpers import cli
 from pgservers import TestDB
 from synthetic import write_archive
@@ -206,3 +206,96 @@ def test_the_depth_check_takes_linear_time(tmp_path: Path) -> None:
     assert time.monotonic() - started < 10
     assert res.exit_code == EXIT_BAD_ARCHIVE and "is corrupt: bad json" not in res.stderr
     assert "the manifest at byte" in _one_error_line(res.stderr, str(bad))
+
+
+# --- the script around the rows must say what the manifest says --------------------------
+#
+# The frames are intact and every checksum is right; only the manifest's frame list or its
+# tables disagree with the script (the sql frames' text).  Believed, each of these would
+# export, verify or load rows under the wrong table, or drop some of them.
+
+
+def _entry(index: int, **values: Any) -> Callable[[Draft], None]:
+    def change(d: Draft) -> None:
+        d.edits.append(lambda entries: entries[index].update(values))
+        d.recount = True
+
+    return change
+
+
+def _both(change: Callable[[Doc], None]) -> Callable[[Draft], None]:
+    def apply(d: Draft) -> None:
+        for doc in (d.header, d.manifest):
+            change(doc)
+        d.recount = True
+
+    return apply
+
+
+def _reorder(doc: Doc) -> None:
+    doc["tables"][0], doc["tables"][1] = doc["tables"][1], doc["tables"][0]
+
+
+def _add_table(doc: Doc) -> None:
+    added = 'CREATE TABLE "public"."added" ("x" text)'
+    doc["tables"].append(dict(copy.deepcopy(doc["tables"][2]), name="added", pre_data=[added]))
+
+
+def _bad_row(d: Draft) -> None:
+    part = d.parts[6]  # the second data frame of app."Big Orders"
+    d.parts[6] = Part("data", part.table, part.raw.replace(b"\n", b"\tone more\n", 1))
+
+
+def _end_marker(d: Draft) -> None:
+    part = d.parts[1]
+    d.parts[1] = Part("data", part.table, part.raw + b"\\.\n")
+    d.recount = True
+
+
+# frames of the rich archive: 0 header + COPY papers, 1-3 papers, 4 \. + COPY "Big Orders",
+# 5-6 "Big Orders", 7 \. + COPY empty, 8 \. + COPY single, 9 single, 10 \. + COPY nocols,
+# 11 nocols, 12 \. + post-data
+SCRIPT_CASES: list[tuple[str, Callable[[Draft], None], str]] = [
+    ("data-frame-said-to-be-sql", _entry(2, kind="sql", table=None, rows=0), "frame 2 at byte"),
+    ("sql-frame-said-to-be-data", _entry(12, kind="data", table=4, rows=1), "ends inside a COPY"),
+    ("frame-given-to-another-table", _entry(5, table=0), "inside the COPY of table 1"),
+    ("frame-given-to-a-later-table", _entry(3, table=1), "inside the COPY of table 0"),
+    ("tables-reordered", _both(_reorder), "its COPY line is not that of table 0"),
+    ("table-added", _both(_add_table), "5 COPY sections, the manifest 6 tables"),
+    ("column-renamed", _both(_set(("tables", 3, "columns", 0, "name"), "w")), "table 3"),
+    ("column-dropped", _both(_drop(("tables", 0, "columns", 2))), "table 0"),
+    ("row-with-another-field-count", _bad_row, "row 1 has 5 fields, the table has 4 columns"),
+    ("row-that-ends-the-copy", _end_marker, "starts with the end-of-copy marker"),
+]
+SCRIPT_IDS = [c[0] for c in SCRIPT_CASES]
+
+
+def write_lying(path: Path, change: Callable[[Draft], None]) -> Path:
+    good = write_rich(path.with_name("good_" + path.name), "zstd")
+    draft = read_draft(good)
+    change(draft)
+    good.unlink()
+    return write_draft(draft, path)
+
+
+@pytest.mark.parametrize(("case", "change", "says"), SCRIPT_CASES, ids=SCRIPT_IDS)
+@pytest.mark.parametrize("command", ["inspect", "verify", "export", "list"])
+def test_a_manifest_that_disagrees_with_the_script_is_refused(
+    command: str, case: str, change: Callable[[Draft], None], says: str, tmp_path: Path
+) -> None:
+    bad = write_lying(tmp_path / "bad.sql.zst", change)
+    rows_only = case.startswith("row-")  # the frame list is right: open() cannot tell
+    if command == "list":
+        res = cli("list", str(tmp_path))
+        assert res.exit_code == (0 if rows_only else EXIT_BAD_ARCHIVE), res.output
+        assert rows_only or (says in res.stderr and "damaged" in res.stdout)
+        return
+    csv = tmp_path / "csv"
+    res = cli(command, str(bad), "-q", *(["--csv", str(csv)] if command == "export" else []))
+    if command == "inspect" and rows_only:  # inspect reads no rows
+        assert res.exit_code == 0, res.output
+        return
+    assert res.exit_code == EXIT_BAD_ARCHIVE, res.output
+    line = _one_error_line(res.stderr, str(bad))
+    assert "is corrupt" in line and says in line
+    assert not csv.exists() or {p.name for p in csv.iterdir()} <= {"papers.csv"}
