@@ -299,3 +299,15 @@ def test_a_manifest_that_disagrees_with_the_script_is_refused(
     line = _one_error_line(res.stderr, str(bad))
     assert "is corrupt" in line and says in line
     assert not csv.exists() or {p.name for p in csv.iterdir()} <= {"papers.csv"}
+
+
+@pytest.mark.parametrize(("case", "change", "says"), SCRIPT_CASES, ids=SCRIPT_IDS)
+def test_load_refuses_a_manifest_that_disagrees_with_the_script(
+    case: str, change: Callable[[Draft], None], says: str, db: TestDB, tmp_path: Path
+) -> None:
+    bad = write_lying(tmp_path / "bad.sql.zst", change)
+    for source, stdin in ((str(bad), None), ("-", bad.read_bytes())):
+        res = cli("load", source, "--dsn", db.dsn, "-q", input=stdin)
+        assert res.exit_code == EXIT_BAD_ARCHIVE, res.output
+        _one_error_line(res.stderr, "the input stream" if stdin else str(bad))
+        assert db.execute("SELECT count(*) FROM pg_class WHERE relname = 'papers'") == [(0,)]
