@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from fuzzkit import Draft, Part, read_draft, write_draft, write_rich
-from helpers import cli
+from helpers import cli, cli_subprocess
 from pgservers import TestDB
 from synthetic import write_archive
 
@@ -311,3 +311,30 @@ def test_load_refuses_a_manifest_that_disagrees_with_the_script(
         assert res.exit_code == EXIT_BAD_ARCHIVE, res.output
         _one_error_line(res.stderr, "the input stream" if stdin else str(bad))
         assert db.execute("SELECT count(*) FROM pg_class WHERE relname = 'papers'") == [(0,)]
+
+
+def test_a_300_character_table_name_through_the_cli(db: TestDB, tmp_path: Path) -> None:
+    """Every command, in a subprocess: one line, exit 5; list and prune keep the good files."""
+    bad = write_bad(
+        tmp_path / "papers_long.sql.zst", _set(("tables", 0, "name"), "t" * 300), "both"
+    )
+    write_archive(tmp_path / "papers_good.sql.zst")
+    runs = {
+        "inspect": ["inspect", str(bad)],
+        "verify": ["verify", str(bad)],
+        "export": ["export", str(bad), "--csv", str(tmp_path / "csv")],
+        "load": ["load", str(bad), "--dsn", db.dsn],
+    }
+    for command, args in runs.items():
+        res = cli_subprocess(*args)
+        stderr = res.stderr.decode()
+        assert res.returncode == EXIT_BAD_ARCHIVE, (command, stderr)
+        assert "1 to 63 bytes" in _one_error_line(stderr, str(bad)), command
+    assert not (tmp_path / "csv").exists() or not list((tmp_path / "csv").iterdir())
+    for args in (["list", str(tmp_path)], ["prune", str(tmp_path), "--keep", "1", "--dry-run"]):
+        res = cli_subprocess(*args)
+        out, err = res.stdout.decode(), res.stderr.decode()
+        assert res.returncode == EXIT_BAD_ARCHIVE and "Traceback" not in err, err
+        assert all(line.startswith("pgsnap: warning: ") for line in err.splitlines() if line)
+        assert "papers_good.sql.zst" in out or args[0] == "prune"
+        assert str(bad) in err
