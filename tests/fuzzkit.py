@@ -443,6 +443,7 @@ def hostile_string(rng: random.Random) -> str:
         '"quoted" \\ back',
         "\n-- pgsnap-manifest: {}\n",
         "\\.\n",
+        "[/]",  # rich markup
         "DROP DATABASE postgres",
     ]
     return pool[rng.randrange(len(pool))]
@@ -710,7 +711,7 @@ def _huge(rng: random.Random) -> Any:
 
 
 def _long(rng: random.Random) -> str:
-    return rng.choice(("x" * 1_000_000, '"\\' * 50_000, "é" * 100_000, "a\n" * 50_000))
+    return rng.choice(("x" * 400_000, '"\\' * 50_000, "é" * 100_000, "a\n" * 50_000))
 
 
 def _deep(rng: random.Random) -> Any:
