@@ -8,8 +8,13 @@ ShapeError naming the path of the value: ``tables[0].columns[2]: unknown key "nm
 A dataclass's __post_init__ may raise ValueError for rules between fields; that becomes a
 ShapeError too.  encode() is the inverse.
 
+Every string must be valid Unicode with no NUL (PostgreSQL text holds neither a lone
+surrogate nor a NUL, and either would break the code that encodes or sends it), and every
+integer must fit in 64 bits (sizes, counts, offsets and sequence values all do).
+
 check_depth() bounds the nesting of JSON text before json.loads sees it: a value nested a
-thousand levels deep would otherwise end in RecursionError.
+thousand levels deep would otherwise end in RecursionError.  It takes time linear in the
+text, whatever the text is.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ T = TypeVar("T")
 
 MAX_DEPTH = 16  # the manifest nests 6 levels (tables[i].owned.constraints[j]); room to spare
 MAX_IDENT_BYTES = 63  # PostgreSQL's NAMEDATALEN - 1: no catalog name is longer
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+INT_RANGE = (-(1 << 63), (1 << 63) - 1)  # a bigint: every integer the manifest holds fits
+# a JSON string, or an unterminated one up to the end of the text: one pass, never a retry
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)', re.S)
 _BRACKETS = re.compile(r"[^\[\]{}]+")
 
 
@@ -134,7 +141,21 @@ def _scalar(hint: Any, value: object, path: str) -> Any:
         raise TypeError(f"{path}: cannot decode {hint!r}")
     if not ok:
         raise ShapeError(path, f"expected {_NAMES[hint]}, not {_kind(value)}")
+    if isinstance(value, str):
+        _check_text(value, path)
+    elif isinstance(value, int) and not INT_RANGE[0] <= value <= INT_RANGE[1]:
+        raise ShapeError(path, "expected an integer that fits in 64 bits")
     return value
+
+
+def _check_text(value: str, path: str) -> None:
+    """A string PostgreSQL could have produced: valid UTF-8 once encoded, no NUL."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ShapeError(path, "expected valid unicode, not a lone surrogate") from None
+    if "\x00" in value:
+        raise ShapeError(path, "expected a string without NUL characters")
 
 
 _NAMES = {bool: "true or false", int: "an integer", str: "a string"}
@@ -167,7 +188,23 @@ def _kind(value: object) -> str:
     return f"the number {value}" if isinstance(value, int | float) else type(value).__name__
 
 
+def printable(text: str) -> str:
+    """`text` for a one-line message: control characters, line separators and lone
+    surrogates escaped (``\\x0a``), so that a name read from a file cannot break the line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
 def _shown(value: object, limit: int = 40) -> str:
+    """A value for a message: short, on one line, printable (escapes for the rest)."""
     text = value if isinstance(value, str) else repr(value)
-    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    text = printable(text if len(text) <= limit else text[: limit - 3] + "...")
     return '"' + text.replace('"', '\\"') + '"' if isinstance(value, str) else text
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"

@@ -470,7 +470,8 @@ def test_not_an_archive(name: str, data: bytes, tmp_path: Path) -> None:
     path.write_bytes(data)
     with pytest.raises(NotAnArchiveError) as e:
         FrameFile.open(path)
-    assert str(e.value) == f'"{path}" is not a pgsnap archive'
+    said = "" if data else ": it is an empty file (0 bytes)"
+    assert str(e.value) == f'"{path}" is not a pgsnap archive{said}'
     with pytest.raises(NotAnArchiveError, match=r'^"pipe" is not a pgsnap archive$'):
         stream_frames(data)
 

@@ -17,8 +17,9 @@ from psycopg import sql
 from synthetic import write_archive
 
 import pgsnap
+from pgsnap.archive import ArchiveReader
 from pgsnap.cli import main
-from pgsnap.errors import TargetExistsError, UsageError
+from pgsnap.errors import CorruptFrameError, TargetExistsError, UsageError
 from pgsnap.tools.export import copy_text_to_csv, export, header_line
 
 
@@ -105,6 +106,39 @@ def test_a_corrupt_frame_fails_and_leaves_no_file(tmp_path: Path) -> None:
     archive.write_bytes(bytes(data))
     res = cli("export", str(archive), "--csv", str(tmp_path / "csv"))
     assert res.exit_code == 5 and "is corrupt" in res.stderr
+    assert list((tmp_path / "csv").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("rows", "says"),
+    [
+        (b"1\tfirst\n2\tsecond\tthird\n3\tx\n", "row 2 has 3 fields, the table has 2 columns"),
+        (b"1\n2\tsecond\n", "row 1 has 1 field, the table has 2 columns"),
+        # as many fields in all as two rows should have: the old conversion regrouped them
+        # silently into the CSV rows "1,first" and "x,2"
+        (b"1\tfirst\tx\n2\n", "row 1 has 3 fields, the table has 2 columns"),
+        (b"1\tfirst\n\\.\n", "row 2 starts with the end-of-copy marker \\."),
+    ],
+)
+def test_rows_of_another_field_count_fail_and_leave_no_file(
+    rows: bytes, says: str, tmp_path: Path
+) -> None:
+    """The frame's checksums are right (the writer trusts its caller): only the rows are
+    wrong.  export and verify refuse the archive alike, naming the frame; no CSV is left."""
+    archive = write_archive(tmp_path / "a.sql.zst", rows=rows)
+    with ArchiveReader.open(archive) as reader:
+        offset = reader.frames[1].offset
+    expected = f'frame 1 at byte {offset} of "{archive}" is corrupt: {says}'
+    with pytest.raises(CorruptFrameError) as e:
+        export(archive, csv_dir=tmp_path / "csv")
+    assert (str(e.value), e.value.index, e.value.offset) == (expected, 1, offset)
+    assert list((tmp_path / "csv").iterdir()) == []
+    for command in (
+        ["export", str(archive), "--csv", str(tmp_path / "csv")],
+        ["verify", str(archive)],
+    ):
+        res = cli(*command, "-q")
+        assert (res.exit_code, res.stderr) == (5, f"pgsnap: error: {expected}\n"), res.output
     assert list((tmp_path / "csv").iterdir()) == []
 
 

@@ -90,8 +90,11 @@ def test_readers_refuse_meta_commands(db: TestDB, tmp_path: Path, case: str) -> 
     for res in runs:
         assert res.exit_code == 5, res.output
         lines = [line for line in res.stderr.splitlines() if line.strip()]
-        assert len(lines) == 1 and lines[0].startswith("pgsnap: error: refusing"), res.stderr
-        assert says in lines[0], lines[0]
+        assert len(lines) == 1, res.stderr
+        # the psql guard says why; a row that no COPY of the header could hold may be
+        # refused first by the reader's own checks, as a corrupt frame
+        refused = lines[0].startswith("pgsnap: error: refusing") and says in lines[0]
+        assert refused or " is corrupt: " in lines[0], lines[0]
     assert target.execute("SELECT to_regclass('notes') IS NULL") == [(True,)]
     assert not (tmp_path / "csv").exists() or not list((tmp_path / "csv").iterdir())
 

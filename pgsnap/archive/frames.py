@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from pgsnap.archive.codec import crc32
@@ -29,8 +30,9 @@ HEADER_FIRST_LINE = f"{HEADER_MARKER}{FORMAT_VERSION}; decompressed, this file i
 HEADER_PREFIX = "-- pgsnap-header: "
 MANIFEST_PREFIX = "-- pgsnap-manifest: "
 FRAME_KINDS = ("sql", "data")
+END_OF_DATA = b"\\."  # a line of its own ends COPY data; the sql frame after rows starts with it
 
-_COPY_LINE = re.compile(r"(?:\A|\n)COPY\s[^\n]*\sFROM\s+STDIN\b[^\n]*;[ \t]*\n?\Z", re.I)
+_COPY_LINE = re.compile(r"(?:\A|\n)(COPY\s[^\n]*\sFROM\s+STDIN\b[^\n]*;)[ \t]*\n?\Z", re.I)
 _FORMAT_LINE = re.compile(r"-- pgsnap archive format (\d+)")
 
 
@@ -76,6 +78,12 @@ def dumps_json(value: Mapping[str, Any]) -> str:
 def opens_copy(sql: str) -> bool:
     """True when `sql` ends with a ``COPY … FROM stdin;`` line, so data frames follow."""
     return _COPY_LINE.search(sql) is not None
+
+
+def copy_line(sql: str) -> str | None:
+    """The ``COPY … FROM stdin;`` line that `sql` ends with (no newline), or None."""
+    found = _COPY_LINE.search(sql)
+    return None if found is None else found.group(1)
 
 
 def parse_header(first_frame_text: str, *, source: str = "the input") -> dict[str, Any]:
@@ -161,6 +169,32 @@ def frame_problem(info: FrameInfo, raw: bytes) -> str | None:
         if rows != info.rows or not raw.endswith(b"\n"):
             return f"it holds {rows} rows, the manifest says {info.rows}"
     return None
+
+
+def rows_problem(raw: bytes, ncolumns: int) -> str | None:
+    """What is wrong with the COPY text rows `raw` (whole lines) for a table of `ncolumns`
+    columns, or None: every row has that many tab-separated fields, and none starts with
+    ``\\.``, COPY's end-of-data marker (COPY writes a backslash in a value as ``\\\\``)."""
+    marker = (b"\n" + raw).find(b"\n" + END_OF_DATA)
+    if marker >= 0:
+        row = raw[:marker].count(b"\n") + 1
+        return f"row {row} starts with the end-of-copy marker \\."
+    lines = raw.split(b"\n")[:-1]
+    tabs = list(map(bytes.count, lines, repeat(b"\t")))
+    if ncolumns == 0:
+        wrong = next((i for i, line in enumerate(lines) if line), None)
+    elif tabs.count(ncolumns - 1) == len(tabs):
+        wrong = None
+    else:
+        wrong = next(i for i, n in enumerate(tabs) if n != ncolumns - 1)
+    if wrong is None:
+        return None
+    fields, columns = _count(tabs[wrong] + 1, "field"), _count(ncolumns, "column")
+    return f"row {wrong + 1} has {fields}, the table has {columns}"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def check_tables(

@@ -20,6 +20,7 @@ from pgsnap.model import Dependency, TableSpec
 from pgsnap.shape import ShapeError, choices, decode, encode, minimum
 
 CONTENTS = ("all", "schema", "data")  # rows and DDL; the DDL only; the rows only
+CONTENTS_WITHOUT_ROWS = ("schema",)  # no COPY sections and no data frames
 _CONTAINER_KEYS = ("format",)  # checked by the frame layer before the shape is
 
 

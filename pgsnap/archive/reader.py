@@ -1,8 +1,10 @@
 """The seekable reader: footer -> manifest -> header, then frames on demand.
 
 FrameFile checks the frame layer (docs/format.md §4-6: footer, manifest line, frame offsets,
-checksums) and keeps the header and manifest as JSON; ArchiveReader, what every command
-opens, also parses them into typed values with the strict parser (archive/manifest.py).
+checksums, and that the script around the rows agrees with the manifest's frame kinds and
+tables) and keeps the header and manifest as JSON; ArchiveReader, what every command opens,
+also parses them into typed values with the strict parser (archive/manifest.py), checks each
+COPY line against its table, and each data frame's rows against the table's columns.
 """
 
 from __future__ import annotations
@@ -16,25 +18,30 @@ from pgsnap.archive.codec import decompress_frame, feeder, sniff_codec
 from pgsnap.archive.footer import FOOTER_SIZES, decode_footer
 from pgsnap.archive.foreign import recognise
 from pgsnap.archive.frames import (
+    END_OF_DATA,
     HEADER_MARKER,
     FrameInfo,
     check_format_line,
     check_tables,
+    copy_line,
     corrupt_header,
     frame_problem,
     no_footer,
     parse_header,
     parse_manifest,
+    rows_problem,
 )
 from pgsnap.archive.manifest import (
+    CONTENTS_WITHOUT_ROWS,
     Header,
     Manifest,
     disagreement,
     header_from_json,
     manifest_from_json,
 )
+from pgsnap.ddl.copy import copy_from
 from pgsnap.errors import CorruptFrameError, FileNotFoundError_, NotAnArchiveError
-from pgsnap.shape import ShapeError, decode
+from pgsnap.shape import ShapeError, decode, printable
 
 _F = TypeVar("_F", bound="FrameFile")
 _PROBE_CHUNK = 64 << 10
@@ -59,8 +66,10 @@ class FrameFile:
         self.frames = self._manifest_frames(manifest_offset)
         if not self.frames or self.frames[0].kind != "sql" or self.frames[0].offset != 0:
             raise self._bad_manifest(manifest_offset, "it does not list the header at byte 0")
-        first = self.read_frame(0).decode(errors="replace")
-        self.header_json = parse_header(first, source=path)
+        first = self.read_frame(0)
+        self.header_json = parse_header(first.decode(errors="replace"), source=path)
+        # (frame index, text) of each COPY line of the script, in order
+        self.copy_lines = self._check_script(first)
 
     @classmethod
     def open(cls: type[_F], path: str | os.PathLike[str]) -> _F:
@@ -191,6 +200,35 @@ class FrameFile:
             raise self._bad_manifest(manifest_offset, str(e)) from None
         return frames
 
+    def _check_script(self, first: bytes) -> list[tuple[int, str]]:
+        """Reads the sql frames and checks the manifest's kinds and tables against them
+        (format.md §2): a data frame only inside the COPY of its table (the k-th COPY line is
+        table k's), an sql frame after rows starts with the end-of-copy line, and the script
+        does not end inside a COPY.  The COPY lines, for ArchiveReader to check."""
+        copies: list[tuple[int, str]] = []
+        open_copy: int | None = None  # the table whose COPY data may follow
+        for index, info in enumerate(self.frames):
+            if info.kind == "data":
+                if info.table != open_copy:
+                    raise self._corrupt(index, self._misplaced(info, open_copy))
+                continue
+            text = first if index == 0 else self.read_frame(index)
+            if open_copy is not None and not text.startswith(END_OF_DATA + b"\n"):
+                raise self._corrupt(index, "it follows a COPY but does not end it with \\.")
+            line = copy_line(text.decode(errors="replace"))
+            open_copy = None if line is None else len(copies)
+            copies += [] if line is None else [(index, line)]
+        if open_copy is not None:
+            raise self._corrupt(len(self.frames) - 1, "the script ends inside a COPY")
+        return copies
+
+    @staticmethod
+    def _misplaced(info: FrameInfo, open_copy: int | None) -> str:
+        said = f"the manifest says it holds rows of table {info.table}"
+        if open_copy is None:
+            return f"{said}, but no COPY is open there"
+        return f"{said}, but it is inside the COPY of table {open_copy}"
+
     def _corrupt(self, index: int, reason: str) -> CorruptFrameError:
         offset = self.frames[index].offset
         return CorruptFrameError(
@@ -232,6 +270,35 @@ class ArchiveReader(FrameFile):
         differs = disagreement(self.header, self.manifest)
         if differs is not None:
             raise corrupt_header(path, f'it says another "{differs}" than the manifest')
+        self._check_copies()
+        self._columns = [len(t.copy_columns) for t in self.header.tables]
+
+    def read_frame(self, index: int) -> bytes:
+        """Frame `index`, checked against the manifest (FrameFile.read_frame) and, for a
+        data frame, every row against its table's columns."""
+        raw = super().read_frame(index)
+        table = self.frames[index].table
+        if table is not None:
+            problem = rows_problem(raw, self._columns[table])
+            if problem:
+                raise self._corrupt(index, problem)
+        return raw
+
+    def _check_copies(self) -> None:
+        """The script's COPY lines are those of the manifest's tables, one per table, in
+        order (none in a schema-only archive)."""
+        with_rows = self.header.contents not in CONTENTS_WITHOUT_ROWS
+        wanted = list(self.header.tables) if with_rows else []
+        if len(self.copy_lines) != len(wanted):
+            copies, tables = len(self.copy_lines), len(wanted)
+            reason = (
+                f"the script has {copies} COPY sections, the manifest {tables} tables with rows"
+            )
+            raise self._bad_manifest(self.manifest_offset, reason)
+        for k, ((index, line), spec) in enumerate(zip(self.copy_lines, wanted, strict=True)):
+            if line != copy_from(spec) + ";":
+                name = printable(spec.qname.display())
+                raise self._corrupt(index, f"its COPY line is not that of table {k} ({name})")
 
 
 def _probe_start(file: IO[bytes], path: str) -> str:

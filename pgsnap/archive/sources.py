@@ -8,13 +8,21 @@ manifest comes last and is checked against what was seen before anything is comm
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
-from pgsnap.archive.frames import MANIFEST_PREFIX, corrupt_header, parse_header, parse_manifest
+from pgsnap.archive.codec import crc32
+from pgsnap.archive.frames import (
+    MANIFEST_PREFIX,
+    copy_line,
+    corrupt_header,
+    parse_header,
+    parse_manifest,
+    rows_problem,
+)
 from pgsnap.archive.manifest import (
+    CONTENTS_WITHOUT_ROWS,
     Header,
     Manifest,
     disagreement,
@@ -24,8 +32,9 @@ from pgsnap.archive.manifest import (
 from pgsnap.archive.psql import ScriptGuard, check_rows, check_script
 from pgsnap.archive.reader import ArchiveReader
 from pgsnap.archive.stream import iter_stream_frames
+from pgsnap.ddl.copy import copy_from
 from pgsnap.errors import CorruptFrameError, NotAnArchiveError, TruncatedArchiveError
-from pgsnap.shape import ShapeError
+from pgsnap.shape import ShapeError, printable
 
 END_OF_COPY = b"\\.\n"
 STREAM_LABEL = "the input stream"
@@ -71,30 +80,40 @@ class FileSource:
 
 @dataclass(frozen=True, slots=True)
 class _Seen:
+    """What a data frame of the stream held, to compare with the manifest at the end."""
+
+    index: int
     offset: int
+    table: int
     raw_size: int
     rows: int
     crc32: int
 
 
 class StreamSource:
+    """An archive read once, front to back: the script's COPY lines say whose rows follow
+    (each checked against the header's table), each data frame's rows are checked against
+    that table's columns, and at the end every data frame against the manifest."""
+
     def __init__(self, stream: BinaryIO) -> None:
-        self.frames = iter_stream_frames(stream)
+        self.frames = enumerate(iter_stream_frames(stream, name=STREAM_LABEL))
         first = next(self.frames, None)
         if first is None:
-            raise NotAnArchiveError("the input stream is empty: not a pgsnap archive")
-        doc = parse_header(first[2].decode("utf-8", "replace"), source=STREAM_LABEL)
+            raise NotAnArchiveError(f'"{STREAM_LABEL}" is empty: not a pgsnap archive')
+        raw = first[1][2]
+        doc = parse_header(raw.decode("utf-8", "replace"), source=STREAM_LABEL)
         try:
             self.header = header_from_json(doc)
         except ShapeError as e:
             raise corrupt_header(STREAM_LABEL, str(e)) from None
         self.guard = ScriptGuard(STREAM_LABEL)
-        self.guard.sql(0, first[2].decode("utf-8", "replace"))
-        self.index = 0  # of the last frame read
+        self.guard.sql(0, raw.decode("utf-8", "replace"))
         self.ntables = len(self.header.tables)
         # the table whose rows come next; == ntables after the last (or with no rows at all)
-        self.current = self.ntables if self.header.contents == "schema" else 0
+        self.current = 0
+        self.copies = 0 if self.header.contents in CONTENTS_WITHOUT_ROWS else self.ntables
         self.seen: list[_Seen] = []
+        self._check_copy(0, 0, raw)
 
     def total_bytes(self, index: int) -> int | None:
         return None  # a stream's sizes arrive with the manifest, at the end
@@ -107,54 +126,81 @@ class StreamSource:
 
     def _table_frames(self) -> Iterator[bytes]:
         """Data frames of the current table, up to its end-of-copy frame."""
-        for offset, _length, raw in self.frames:
-            self.index += 1
+        columns = len(self.header.tables[self.current].copy_columns)
+        for index, (offset, _length, raw) in self.frames:
             if raw.startswith(END_OF_COPY):
-                self.guard.sql(self.index, raw.decode("utf-8", "replace"))
+                self.guard.sql(index, raw.decode("utf-8", "replace"))
                 self.current += 1
+                self._check_copy(index, offset, raw)
                 return
-            self.guard.data(self.index)
-            check_rows(STREAM_LABEL, self.index, raw)
-            self.seen.append(_Seen(offset, len(raw), raw.count(b"\n"), zlib.crc32(raw)))
+            self.guard.data(index)
+            check_rows(STREAM_LABEL, index, raw)
+            problem = rows_problem(raw, columns)
+            if problem:
+                raise _corrupt(index, offset, problem)
+            self.seen.append(
+                _Seen(index, offset, self.current, len(raw), raw.count(b"\n"), crc32(raw))
+            )
             yield raw
-        raise TruncatedArchiveError("the input stream ended in the middle of the rows")
+        raise TruncatedArchiveError(f'"{STREAM_LABEL}" is truncated: it ends inside the rows')
+
+    def _check_copy(self, index: int, offset: int, raw: bytes) -> None:
+        """The COPY line the sql frame ends with opens the rows of the next table (and only
+        then: not after the last, nor in a schema-only archive), as its header says."""
+        line = copy_line(raw.decode("utf-8", "replace"))
+        if self.current >= self.copies:
+            if line is not None:
+                raise _corrupt(index, offset, "it opens a COPY for no table of the header")
+            self.current = self.ntables
+            return
+        spec = self.header.tables[self.current]
+        if line != copy_from(spec) + ";":
+            name = printable(spec.qname.display())
+            reason = f"it does not open the COPY of table {self.current} ({name})"
+            raise _corrupt(index, offset, reason)
 
     def finish(self) -> Manifest:
         while self.current < self.ntables:
             for _ in self._table_frames():
                 pass
-        for offset, _length, raw in self.frames:
-            self.index += 1
+        for index, (offset, _length, raw) in self.frames:
             if raw.startswith(MANIFEST_PREFIX.encode()):
                 manifest = self._manifest(offset, raw)
-                self._check(manifest)
+                self._check(manifest, offset)
                 return manifest
-            self.guard.sql(self.index, raw.decode("utf-8", "replace"))  # e.g. schema only
-        raise TruncatedArchiveError("the input stream ended before the manifest: it is truncated")
+            self.guard.sql(index, raw.decode("utf-8", "replace"))  # e.g. schema only
+        raise TruncatedArchiveError(f'"{STREAM_LABEL}" is truncated: it ends before the manifest')
 
     def _manifest(self, offset: int, raw: bytes) -> Manifest:
         try:
             manifest = manifest_from_json(parse_manifest(raw.decode("utf-8"), source=STREAM_LABEL))
         except ValueError as e:  # ShapeError, bad JSON, bad UTF-8
-            raise CorruptFrameError(
-                f'the manifest at byte {offset} of "{STREAM_LABEL}" is corrupt: {e}', offset=offset
-            ) from None
+            raise _bad_manifest(offset, str(e)) from None
         differs = disagreement(self.header, manifest)
         if differs is not None:
             raise corrupt_header(STREAM_LABEL, f'it says another "{differs}" than the manifest')
         return manifest
 
-    def _check(self, manifest: Manifest) -> None:
+    def _check(self, manifest: Manifest, offset: int) -> None:
         expected = [f for f in manifest.frames if f.kind == "data"]
         if len(expected) != len(self.seen):
-            raise CorruptFrameError(
-                f"the stream carried {len(self.seen)} data frames; "
-                f"the manifest lists {len(expected)}"
-            )
-        for i, (want, got) in enumerate(zip(expected, self.seen, strict=True)):
-            if (want.crc32, want.raw_size, want.rows) != (got.crc32, got.raw_size, got.rows):
-                raise CorruptFrameError(
-                    f"data frame {i} at byte {got.offset} does not match its checksum",
-                    index=i,
-                    offset=got.offset,
-                )
+            reason = f"it lists {len(expected)} data frames, the stream carried {len(self.seen)}"
+            raise _bad_manifest(offset, reason)
+        for want, got in zip(expected, self.seen, strict=True):
+            wanted = (want.table, want.crc32, want.raw_size, want.rows)
+            if wanted != (got.table, got.crc32, got.raw_size, got.rows):
+                raise _corrupt(got.index, got.offset, "it does not match its manifest entry")
+
+
+def _corrupt(index: int, offset: int, reason: str) -> CorruptFrameError:
+    return CorruptFrameError(
+        f'frame {index} at byte {offset} of "{STREAM_LABEL}" is corrupt: {reason}',
+        index=index,
+        offset=offset,
+    )
+
+
+def _bad_manifest(offset: int, reason: str) -> CorruptFrameError:
+    return CorruptFrameError(
+        f'the manifest at byte {offset} of "{STREAM_LABEL}" is corrupt: {reason}', offset=offset
+    )
