@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
@@ -9,7 +10,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from pgsnap.cli.display import log_line
-from pgsnap.errors import EXIT_INTERRUPTED, PgsnapError
+from pgsnap.errors import EXIT_INTERRUPTED, EXIT_IO, PgsnapError
 
 T = TypeVar("T")
 
@@ -17,7 +18,20 @@ T = TypeVar("T")
 def fail(message: str, code: int) -> NoReturn:
     click.echo(f"pgsnap: error: {message}", err=True)
     log_line(f"error: {message} (exit {code})")
+    _settle_stdout()
     sys.exit(code)
+
+
+def _settle_stdout() -> None:
+    """A stdout that failed (a full disk, a closed pipe) still holds buffered bytes, and the
+    interpreter's last flush would print a second error and exit 120.  Point it at /dev/null,
+    as the Python docs advise for a broken pipe: the error line said what happened."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -28,6 +42,10 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         fail("interrupted; nothing was left behind", EXIT_INTERRUPTED)
+    except OSError as exc:  # a backstop: the file-writing paths raise IOError_ themselves
+        reason = (exc.strerror or str(exc)).lower()
+        where = f' on "{exc.filename}"' if exc.filename else ""
+        fail(f"i/o error{where}: {reason}", EXIT_IO)
 
 
 dsn_option = click.option(
