@@ -233,7 +233,19 @@ def put_result(results: _Queue, message: object, parent_pid: int) -> None:
 def report_error(results: _Queue, exc: BaseException, parent_pid: int) -> None:
     if isinstance(exc, SystemExit):
         return  # the leader is gone: nobody to tell
+    if not isinstance(exc, PgsnapError):
+        exc = _server_error(exc) or exc
     message = str(exc) if isinstance(exc, PgsnapError) else f"worker failed: {exc!r}"
     code = exc.exit_code if isinstance(exc, PgsnapError) else 1
     with contextlib.suppress(SystemExit):
         put_result(results, WorkerFailed(message, code), parent_pid)
+
+
+def _server_error(exc: BaseException) -> PgsnapError | None:
+    """A psycopg error that no statement_errors() block mapped: its one line and exit code
+    (a lost connection between two statements is exit 3, not "worker failed")."""
+    import psycopg
+
+    from pgsnap.connection import pgsnap_error
+
+    return pgsnap_error(exc) if isinstance(exc, psycopg.Error) else None

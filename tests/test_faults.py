@@ -37,6 +37,9 @@ GONE_WITHIN_S = 5.0  # generous: SIGKILL on the leader's death is immediate
 WAIT_S = 120.0  # for pgsnap to reach the point of the fault, or to exit
 DUMP_COPY = "COPY (SELECT %ctid%"  # a dump worker's chunk
 LOAD_COPY = "COPY %pgsnap_stage%FROM STDIN%"  # a load worker's COPY into the staging table
+STAGED = (
+    "SELECT relname FROM pg_class WHERE relname LIKE 'pgsnap\\_stage\\_%' AND relkind IN ('r', 'p')"
+)
 
 
 def _pgsnap(
@@ -88,6 +91,11 @@ def _copying(dsn: str, pattern: str) -> list[int]:
             (pattern,),
         ).fetchall()
     return [r[0] for r in rows]
+
+
+def _terminate(dsn: str, pid: int) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone() == (True,)
 
 
 def _children(pid: int) -> list[int]:
@@ -219,3 +227,36 @@ def test_killed_load_leader_takes_its_workers_along(db: TestDB, tmp_path: Path) 
             _kill_leader_and_watch(proc, workers=2)  # -j 3: two processes, a leader thread
         _no_pgsnap_sessions(target.dsn)
         assert not exists(target.dsn, "big")
+
+
+# --- a lost connection ----------------------------------------------------------------------
+
+
+def test_terminated_dump_worker_backend_is_exit_3_in_one_line(db: TestDB, tmp_path: Path) -> None:
+    db.execute(BIG)
+    out = tmp_path / "out"
+    out.mkdir()
+    for run in range(2):
+        dump = ("dump", "big", "--dsn", db.dsn, "-o", str(out / f"big{run}.sql.zst"), "-j", "2")
+        with _running(*dump) as proc:
+            _wait_until("a worker's COPY", partial(_copying, db.dsn, DUMP_COPY), proc)
+            _terminate(db.dsn, _copying(db.dsn, DUMP_COPY)[0])
+            line = _error_line(proc)
+        assert proc.returncode == 3, line
+        assert line.startswith("pgsnap: error: connection lost: "), line
+        assert list(out.iterdir()) == []  # no file, no partial file
+
+
+def test_terminated_load_worker_backend_is_exit_3_in_one_line(db: TestDB, tmp_path: Path) -> None:
+    db.execute(BIG)
+    archive = tmp_path / "big.sql.zst"
+    pgsnap.dump("big", dsn=db.dsn, output=archive)
+    target = db.make_db()
+    for _ in range(2):
+        with _running("load", str(archive), "--dsn", target.dsn, "-j", "2") as proc:
+            _wait_until("a worker's COPY", partial(_copying, target.dsn, LOAD_COPY), proc)
+            _terminate(target.dsn, _copying(target.dsn, LOAD_COPY)[0])
+            line = _error_line(proc)  # and no "error ignored terminating <psycopg.Copy …>"
+        assert proc.returncode == 3, line
+        assert line.startswith("pgsnap: error: connection lost: "), line
+        assert target.execute(STAGED) == [] and not exists(target.dsn, "big")

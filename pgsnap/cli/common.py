@@ -46,6 +46,22 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         reason = (exc.strerror or str(exc)).lower()
         where = f' on "{exc.filename}"' if exc.filename else ""
         fail(f"i/o error{where}: {reason}", EXIT_IO)
+    except Exception as exc:
+        mapped = _server_error(exc)
+        if mapped is None:
+            raise
+        fail(str(mapped), mapped.exit_code)
+
+
+def _server_error(exc: Exception) -> PgsnapError | None:
+    """A backstop for a psycopg error that no statement_errors() block turned into a
+    PgsnapError (a lost connection between statements): the same one line and exit code."""
+    psycopg = sys.modules.get("psycopg")  # not loaded: the error cannot be one of its own
+    if psycopg is None or not isinstance(exc, psycopg.Error):
+        return None
+    from pgsnap.connection import pgsnap_error
+
+    return pgsnap_error(exc)
 
 
 dsn_option = click.option(
