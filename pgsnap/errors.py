@@ -33,6 +33,10 @@ class PgsnapError(Exception):
         if exit_code is not None:
             cls.exit_code = exit_code
 
+    def extend(self, detail: str) -> None:
+        """Append `detail` to the one-line message: `message; detail`."""
+        self.args = (f"{self}; {detail}", *self.args[1:])
+
 
 class UsageError(PgsnapError, exit_code=EXIT_USAGE):
     """Options that contradict each other or a value that cannot be used."""

@@ -20,10 +20,11 @@ from typing import IO
 
 import psycopg
 import pytest
-from helpers import exists
-from pgservers import TestDB
+from helpers import content_md5, exists
+from pgservers import RunningCluster, TestDB, available_bindirs, run_as_for, start_cluster
 
 import pgsnap
+from pgsnap.restore.staged import ADVISORY_CLASS
 
 # About 120 MB on disk: a dump -j 2 splits it into ctid ranges (16 MiB at least each), its
 # archive (about 13 MB) does not fit in the small filesystem, and a load runs for seconds.
@@ -260,3 +261,96 @@ def test_terminated_load_worker_backend_is_exit_3_in_one_line(db: TestDB, tmp_pa
         assert proc.returncode == 3, line
         assert line.startswith("pgsnap: error: connection lost: "), line
         assert target.execute(STAGED) == [] and not exists(target.dsn, "big")
+
+
+def _leader_backend(dsn: str) -> list[int]:
+    """The backend of a parallel load's leader: it holds the staging table's advisory lock."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid::int8 = %s "
+            "AND objsubid = 2 AND granted",
+            (ADVISORY_CLASS,),
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def test_terminated_load_leader_backend_drops_the_staging_table(db: TestDB, tmp_path: Path) -> None:
+    db.execute(BIG)
+    archive = tmp_path / "big.sql.zst"
+    pgsnap.dump("big", dsn=db.dsn, output=archive)
+    target = db.make_db()
+    with _running("load", str(archive), "--dsn", target.dsn, "-j", "2") as proc:
+        _wait_until("a worker's COPY", partial(_copying, target.dsn, LOAD_COPY), proc)
+        [leader] = _leader_backend(target.dsn)
+        _terminate(target.dsn, leader)
+        line = _error_line(proc)
+    assert proc.returncode == 3, line
+    assert line.startswith("pgsnap: error: connection lost: "), line
+    assert target.execute(STAGED) == [] and not exists(target.dsn, "big")
+    with _running("load", str(archive), "--dsn", target.dsn, "-j", "2") as again:
+        assert again.wait(timeout=WAIT_S) == 0
+    assert content_md5(target.dsn, "big") == content_md5(db.dsn, "big")
+
+
+# --- a restarted or stopped server ----------------------------------------------------------
+
+
+@pytest.fixture(params=[label for label, _ in available_bindirs()])
+def own_cluster(request: pytest.FixtureRequest) -> Iterator[RunningCluster]:
+    """A throwaway cluster of this test's own, which it may restart and stop."""
+    bindir = dict(available_bindirs())[request.param]
+    cluster = start_cluster(f"{request.param}-own", bindir, run_as=run_as_for(bindir))
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def _own_load(cluster: RunningCluster, tmp_path: Path) -> tuple[str, Path]:
+    """The target's dsn and an archive of BIG, dumped from the cluster's postgres database."""
+    with psycopg.connect(cluster.server.dsn(), autocommit=True) as conn:
+        conn.execute(BIG)
+        conn.execute("CREATE DATABASE target")
+    archive = tmp_path / "big.sql.zst"
+    pgsnap.dump("big", dsn=cluster.server.dsn(), output=archive)
+    return cluster.server.dsn("target"), archive
+
+
+def _staged(dsn: str) -> list[str]:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return [r[0] for r in conn.execute(STAGED).fetchall()]
+
+
+def test_server_restart_during_parallel_load_drops_the_staging_table(
+    own_cluster: RunningCluster, tmp_path: Path
+) -> None:
+    target, archive = _own_load(own_cluster, tmp_path)
+    for _ in range(2):
+        with _running("load", str(archive), "--dsn", target, "-j", "2") as proc:
+            _wait_until("a worker's COPY", partial(_copying, target, LOAD_COPY), proc)
+            own_cluster.restart()
+            line = _error_line(proc)
+        assert proc.returncode == 3, line
+        assert "staging table" not in line, line
+        assert _staged(target) == [] and not exists(target, "big")
+
+
+def test_server_stop_during_parallel_load_names_the_staging_table_left(
+    own_cluster: RunningCluster, tmp_path: Path
+) -> None:
+    target, archive = _own_load(own_cluster, tmp_path)
+    with _running("load", str(archive), "--dsn", target, "-j", "2") as proc:
+        _wait_until("a worker's COPY", partial(_copying, target, LOAD_COPY), proc)
+        own_cluster.stop_server()
+        line = _error_line(proc)
+    own_cluster.start_server()
+    assert proc.returncode == 3, line
+    [left] = _staged(target)
+    assert line.endswith(
+        f"; the staging table public.{left} could not be dropped; the next load removes it"
+    ), line
+    with _running("load", str(archive), "--dsn", target, "-j", "2", quiet=False) as again:
+        _, err = again.communicate(timeout=WAIT_S)
+    assert again.returncode == 0, err
+    assert f"removed public.{left}, left by an interrupted load" in err.decode()
+    assert _staged(target) == []
