@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -41,6 +43,31 @@ SESSION_SETTINGS: tuple[tuple[str, str], ...] = (
 )
 
 STATEMENT_SHOWN_CHARS = 300  # enough to recognise the statement in a one-line error
+# SQLSTATEs that say the session is gone rather than that a statement failed: class 08
+# (connection exception), and the operator interventions that end sessions (admin_shutdown,
+# crash_shutdown, cannot_connect_now, database_dropped, idle_session_timeout).
+SESSION_ENDED_STATES = frozenset({"57P01", "57P02", "57P03", "57P04", "57P05"})
+
+_OURS: weakref.WeakSet[Conn] = weakref.WeakSet()  # every connection connect() opened
+
+
+class _QuietAfterError(logging.Filter):
+    """psycopg logs a warning ("error ignored terminating <psycopg.Copy [BAD] …>: the connection
+    is lost", "error ignored in rollback …") when ending a COPY or a transaction fails after
+    the error that ended it; it then re-raises that first error, which pgsnap reports in its
+    one error line.  For pgsnap's own connections the warning is a stray second line: drop
+    it.  Every other record passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("error ignored"):
+            return True
+        args = record.args if isinstance(record.args, tuple) else ()
+        owner = args[0] if args else None  # the Copy, Transaction or Connection
+        conn = getattr(owner, "connection", owner)
+        return not (isinstance(conn, psycopg.Connection) and conn in _OURS)
+
+
+logging.getLogger("psycopg").addFilter(_QuietAfterError())
 
 
 def connect(source: ConnSource, *, autocommit: bool = False) -> Conn:
@@ -59,6 +86,7 @@ def connect(source: ConnSource, *, autocommit: bool = False) -> Conn:
     except psycopg.OperationalError as exc:
         reason = _first_line(mask_text(str(exc), source.conninfo))
         raise ConnectError(f"cannot connect to {source.describe()}: {reason}") from None
+    _OURS.add(conn)
     return conn
 
 
@@ -113,12 +141,31 @@ def statement_errors(statement: str | None = None) -> Iterator[None]:
         yield
     except PgsnapError:
         raise
-    except pgerr.InsufficientPrivilege as exc:
-        raise PermissionDeniedError(_describe(exc, statement)) from None
-    except psycopg.OperationalError as exc:
-        raise ConnectError(f"connection lost: {_first_line(str(exc))}") from None
     except psycopg.Error as exc:
-        raise SQLError(_describe(exc, statement)) from None
+        raise pgsnap_error(exc, statement) from None
+
+
+def pgsnap_error(exc: psycopg.Error, statement: str | None = None) -> PgsnapError:
+    """The one-line PgsnapError for a server or libpq error: a lost connection (exit 3),
+    permission denied (7), or a failed statement (8), which shows `statement`."""
+    if isinstance(exc, pgerr.InsufficientPrivilege):
+        return PermissionDeniedError(_describe(exc, statement))
+    if session_ended(exc):
+        return ConnectError(f"connection lost: {_first_line(str(exc))}")
+    return SQLError(_describe(exc, statement))
+
+
+def session_ended(exc: psycopg.Error) -> bool:
+    """The error says the connection is gone (exit 3), not that a statement failed (exit 8).
+
+    By SQLSTATE when there is one: an OperationalError such as disk_full (53100) or
+    query_canceled (57014) is a failed statement.  Without one, the error is libpq's own: the
+    socket closed, the server went away (a result that libpq made has no SQLSTATE, and
+    psycopg makes it a plain DatabaseError)."""
+    state = exc.sqlstate
+    if state:
+        return state.startswith("08") or state in SESSION_ENDED_STATES
+    return isinstance(exc, psycopg.OperationalError) or type(exc) is psycopg.DatabaseError
 
 
 @contextmanager

@@ -17,6 +17,7 @@ EXIT_TARGET_EXISTS = 6
 EXIT_PERMISSION = 7
 EXIT_SQL = 8
 EXIT_VERIFY = 9
+EXIT_IO = 10
 EXIT_INTERRUPTED = 130
 
 
@@ -31,6 +32,10 @@ class PgsnapError(Exception):
         super().__init_subclass__(**kwargs)
         if exit_code is not None:
             cls.exit_code = exit_code
+
+    def extend(self, detail: str) -> None:
+        """Append `detail` to the one-line message: `message; detail`."""
+        self.args = (f"{self}; {detail}", *self.args[1:])
 
 
 class PgsnapWarning(UserWarning):
@@ -117,6 +122,18 @@ class UnsafeStatementError(ArchiveError):
 
 class VerifyError(PgsnapError, exit_code=EXIT_VERIFY):
     """Row counts or checksums after a load do not match the archive."""
+
+
+class IOError_(PgsnapError, exit_code=EXIT_IO):
+    """A file (or standard output) could not be written or read: a full disk, a broken pipe,
+    a directory that may not be written."""
+
+    @classmethod
+    def of(cls, exc: OSError, shown: str, verb: str = "write") -> IOError_:
+        """`cannot write "x.sql.zst": no space left on device`; `shown` is the quoted path, or
+        words such as "to standard output"."""
+        reason = (exc.strerror or str(exc)).lower()
+        return cls(f"cannot {verb} {shown}: {reason}")
 
 
 class InterruptedError_(PgsnapError, exit_code=EXIT_INTERRUPTED):

@@ -9,11 +9,13 @@ they pickle cheaply; a worker's failure is a WorkerFailed.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import multiprocessing
 import multiprocessing.queues
 import os
 import queue
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -30,6 +32,7 @@ POLL_S = 0.5  # how often a waiting side checks that the other side is still ali
 # leader's connection and leaves through os._exit, so it cannot close it.  Where fork is
 # unavailable or unsafe (macOS, Windows), spawn.
 START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 class WorkerError(PgsnapError):
@@ -110,7 +113,9 @@ def start_pool(
         results: _Queue = ctx.Queue(maxsize=jobs * RESULT_QUEUE_PER_WORKER)
         nproc = jobs - 1 if leader_thread else jobs
         processes = [
-            ctx.Process(target=target, args=(i, tasks, results, leader, *args), daemon=True)
+            ctx.Process(
+                target=_process_main, args=(target, i, tasks, results, leader, *args), daemon=True
+            )
             for i in range(nproc)
         ]
         _start_forked(processes)
@@ -123,6 +128,34 @@ def start_pool(
     for t in threads:
         t.start()
     return Pool(kind, tasks, results, [*processes, *threads])
+
+
+def _process_main(
+    target: Callable[..., None], i: int, tasks: _Queue, results: _Queue, leader: int, *args: Any
+) -> None:
+    """A worker process: bound to its leader's life, then `target`."""
+    die_with_leader(leader)
+    try:
+        target(i, tasks, results, leader, *args)
+    finally:
+        if leader_gone(leader) and isinstance(results, multiprocessing.queues.Queue):
+            # nobody reads the results any more: do not wait at exit to flush them into a
+            # full pipe (a worker did, for good, after its leader was killed)
+            results.cancel_join_thread()
+
+
+def die_with_leader(leader: int) -> None:
+    """Have the kernel SIGKILL this process when its leader dies, however it dies (Linux
+    prctl PR_SET_PDEATHSIG): after a kill -9 the leader cannot stop its workers, and a worker
+    busy in COPY, or blocked in a queue at exit, would outlive it.  The signal is sent when
+    the leader's thread that forked this process ends: start_pool's caller waits there for
+    its workers.  Elsewhere the workers' own leader_gone() checks remain."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != leader:  # it died before the prctl took effect
+        os._exit(1)
 
 
 def _thread(
@@ -200,7 +233,19 @@ def put_result(results: _Queue, message: object, parent_pid: int) -> None:
 def report_error(results: _Queue, exc: BaseException, parent_pid: int) -> None:
     if isinstance(exc, SystemExit):
         return  # the leader is gone: nobody to tell
+    if not isinstance(exc, PgsnapError):
+        exc = _server_error(exc) or exc
     message = str(exc) if isinstance(exc, PgsnapError) else f"worker failed: {exc!r}"
     code = exc.exit_code if isinstance(exc, PgsnapError) else 1
     with contextlib.suppress(SystemExit):
         put_result(results, WorkerFailed(message, code), parent_pid)
+
+
+def _server_error(exc: BaseException) -> PgsnapError | None:
+    """A psycopg error that no statement_errors() block mapped: its one line and exit code
+    (a lost connection between two statements is exit 3, not "worker failed")."""
+    import psycopg
+
+    from pgsnap.connection import pgsnap_error
+
+    return pgsnap_error(exc) if isinstance(exc, psycopg.Error) else None

@@ -143,6 +143,21 @@ class RunningCluster:
         """Stop the server and remove its directory.  Idempotent."""
         self._postmaster.stop()
 
+    def restart(self) -> None:
+        """`pg_ctl restart -m fast`: every session is terminated (SQLSTATE 57P01) and the
+        server comes back on the same port; returns when it accepts connections again."""
+        self._postmaster.pg_ctl("-m", "fast", "restart")
+
+    def stop_server(self) -> None:
+        """`pg_ctl stop -m fast`, keeping the cluster's files for start_server()."""
+        self._postmaster.pg_ctl("-m", "fast", "stop")
+
+    def start_server(self) -> None:
+        """Start the cluster again after stop_server(), on the same port."""
+        self._postmaster.pg_ctl(
+            "-o", _server_options(self.server.port, self._postmaster.workdir), "start"
+        )
+
 
 class _Postmaster:
     """A started postmaster.  stop() is idempotent and registered with atexit as a backstop."""
@@ -155,6 +170,14 @@ class _Postmaster:
         self._lock = threading.Lock()
         self._stopped = False
         atexit.register(self.stop)
+
+    def pg_ctl(self, *args: str) -> None:
+        """Run `pg_ctl -D data -l log -w <args>` (the pid changes when it starts the server)."""
+        data, log = self.workdir / "data", self.workdir / "postgres.log"
+        argv = [str(self.bindir / "pg_ctl"), "-D", str(data), "-l", str(log)]
+        _run([*argv, "-w", "-t", str(START_TIMEOUT_S), *args], self)
+        with contextlib.suppress(OSError, ValueError):
+            self.pid = _postmaster_pid(data)
 
     def stop(self) -> None:
         with self._lock:
@@ -447,7 +470,7 @@ def _start(bindir: Path, workdir: Path, run_as: str | None) -> tuple[int, int]:
     log = workdir / "postgres.log"
     for attempt in range(1, START_ATTEMPTS + 1):
         port = _free_port()
-        options = f"-p {port} -k {workdir} " + " ".join(f"-c {k}={v}" for k, v in SERVER_SETTINGS)
+        options = _server_options(port, workdir)
         argv = [str(bindir / "pg_ctl"), "-D", str(workdir / "data"), "-l", str(log)]
         argv += ["-w", "-t", str(START_TIMEOUT_S), "-o", options, "start"]
         try:
@@ -458,6 +481,10 @@ def _start(bindir: Path, workdir: Path, run_as: str | None) -> tuple[int, int]:
             raise ClusterError(f"{exc}\n--- {log} ---\n{_tail(log)}") from None
         return port, _postmaster_pid(workdir / "data")
     raise AssertionError("unreachable")
+
+
+def _server_options(port: int, workdir: Path) -> str:
+    return f"-p {port} -k {workdir} " + " ".join(f"-c {k}={v}" for k, v in SERVER_SETTINGS)
 
 
 @dataclass(frozen=True, slots=True)

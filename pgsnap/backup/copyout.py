@@ -66,9 +66,12 @@ def _read_copy_data(pg: Any, emit: Callable[[bytearray, int], None]) -> int:
 
 
 def _raise_result(pg: Any, result: Any) -> None:
-    """Raise the psycopg error (with its SQLSTATE class) that `result` carries."""
+    """Raise the psycopg error (with its SQLSTATE class) that `result` carries.  A result with
+    no SQLSTATE is libpq's own (the server closed the connection): an OperationalError, so
+    that it reads as a lost connection (exit 3), not as a failed statement."""
     while pg.get_result() is not None:
         pass
-    if result is None:
-        raise psycopg.OperationalError(pg.error_message.decode("utf-8", "replace"))
+    if result is None or not result.error_field(pq.DiagnosticField.SQLSTATE):
+        message = (result.error_message if result is not None else b"") or pg.error_message
+        raise psycopg.OperationalError(message.decode("utf-8", "replace"))
     raise psycopg.errors.error_from_result(result, encoding="utf-8")

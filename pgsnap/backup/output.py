@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
-from pgsnap.errors import TargetExistsError, UsageError
+from pgsnap.errors import IOError_, TargetExistsError, UsageError
 from pgsnap.naming import safe_filename
 
 EXTENSIONS = {"zstd": ".sql.zst", "gzip": ".sql.gz"}
@@ -43,33 +45,68 @@ def _make_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        reason = (exc.strerror or str(exc)).lower()
-        raise UsageError(f'cannot create output directory "{folder}": {reason}') from None
+        raise IOError_.of(exc, f'output directory "{folder}"', verb="create") from None
+
+
+@contextlib.contextmanager
+def _io_errors(shown: str) -> Iterator[None]:
+    """An OSError (a full disk, a broken pipe) as one line that names the output."""
+    try:
+        yield
+    except OSError as exc:
+        raise IOError_.of(exc, shown) from None
+
+
+class _Checked:
+    """The output stream as the archive writer sees it: its OSErrors name the output."""
+
+    def __init__(self, stream: BinaryIO, shown: str) -> None:
+        self._stream = stream
+        self._shown = shown
+
+    def write(self, data: bytes) -> int:
+        with _io_errors(self._shown):
+            return self._stream.write(data)
+
+    def flush(self) -> None:
+        with _io_errors(self._shown):
+            self._stream.flush()
 
 
 class _Output:
-    """A file that appears at its final path only after commit(); or stdout."""
+    """A file that appears at its final path only after commit(); or stdout.
+
+    `stream` is what the archive writer writes to: an I/O error there (ENOSPC, EPIPE) is an
+    IOError_ (exit 10) that names the file, and the partial file is removed."""
 
     def __init__(self, path: str, force: bool) -> None:
         self.path = path
         self.tmp: str | None = None
         self.committed = False
+        self.shown = f'"{path}"'
         if path == "-":
             if sys.stdout.isatty():
                 raise UsageError("refusing to write a compressed archive to a terminal")
-            self.stream: BinaryIO = sys.stdout.buffer
+            self.shown = "to standard output"
+            self._file: BinaryIO = sys.stdout.buffer
+            self.stream = self._checked()
             return
         if os.path.exists(path) and not force:
             raise TargetExistsError(f'file "{path}" already exists; use --force to overwrite it')
         folder, name = os.path.split(os.path.abspath(path))
         self.tmp = os.path.join(folder, f".{name}.partial-{os.getpid()}")
 
+    def _checked(self) -> BinaryIO:
+        # the writer needs only write() and flush(); _Checked has both
+        return cast(BinaryIO, _Checked(self._file, self.shown))
+
     def commit(self) -> None:
-        self.stream.flush()
-        if self.tmp is not None:
-            os.fsync(self.stream.fileno())
-            self.stream.close()
-            os.replace(self.tmp, self.path)
+        with _io_errors(self.shown):
+            self._file.flush()
+            if self.tmp is not None:
+                os.fsync(self._file.fileno())
+                self._file.close()
+                os.replace(self.tmp, self.path)
         self.committed = True
 
     def __enter__(self) -> _Output:
@@ -78,13 +115,12 @@ class _Output:
         if self.tmp is None:
             return self
         try:
-            self.stream = open(self.tmp, "wb")
-        except OSError as exc:
-            reason = (exc.strerror or str(exc)).lower()
-            raise UsageError(f'cannot write "{self.path}": {reason}') from None
+            with _io_errors(self.shown):
+                self._file = open(self.tmp, "wb")
         except BaseException:
             self._remove()
             raise
+        self.stream = self._checked()
         return self
 
     def _remove(self) -> None:
@@ -95,7 +131,10 @@ class _Output:
         if self.tmp is None:
             return
         try:
-            self.stream.close()
+            # closing flushes the buffer, which fails again on a full disk: the error that
+            # ended the dump is the one to report
+            with contextlib.suppress(OSError):
+                self._file.close()
         finally:
             self._remove()
 

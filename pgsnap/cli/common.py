@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
@@ -10,7 +11,7 @@ import click
 
 from pgsnap.api import from_cli
 from pgsnap.cli.display import clear_progress, log_line
-from pgsnap.errors import EXIT_INTERRUPTED, PgsnapError
+from pgsnap.errors import EXIT_INTERRUPTED, EXIT_IO, PgsnapError
 
 T = TypeVar("T")
 
@@ -19,7 +20,20 @@ def fail(message: str, code: int) -> NoReturn:
     clear_progress()
     click.echo(f"pgsnap: error: {message}", err=True)
     log_line(f"error: {message} (exit {code})")
+    _settle_stdout()
     sys.exit(code)
+
+
+def _settle_stdout() -> None:
+    """A stdout that failed (a full disk, a closed pipe) still holds buffered bytes, and the
+    interpreter's last flush would print a second error and exit 120.  Point it at /dev/null,
+    as the Python docs advise for a broken pipe: the error line said what happened."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -31,6 +45,26 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         fail("interrupted; nothing was left behind", EXIT_INTERRUPTED)
+    except OSError as exc:  # a backstop: the file-writing paths raise IOError_ themselves
+        reason = (exc.strerror or str(exc)).lower()
+        where = f' on "{exc.filename}"' if exc.filename else ""
+        fail(f"i/o error{where}: {reason}", EXIT_IO)
+    except Exception as exc:
+        mapped = _server_error(exc)
+        if mapped is None:
+            raise
+        fail(str(mapped), mapped.exit_code)
+
+
+def _server_error(exc: Exception) -> PgsnapError | None:
+    """A backstop for a psycopg error that no statement_errors() block turned into a
+    PgsnapError (a lost connection between statements): the same one line and exit code."""
+    psycopg = sys.modules.get("psycopg")  # not loaded: the error cannot be one of its own
+    if psycopg is None or not isinstance(exc, psycopg.Error):
+        return None
+    from pgsnap.connection import pgsnap_error
+
+    return pgsnap_error(exc)
 
 
 dsn_option = click.option(

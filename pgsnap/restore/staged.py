@@ -8,13 +8,16 @@ everything it owns) to the final names, dropping the old table first for --repla
 --drop-existing.
 
 Until that swap nothing is visible under the final name.  On any failure the staging table is
-dropped.  If the leader is killed, a clearly named staging table remains; the leader held a
-session advisory lock on it, so the next load can tell it is orphaned and removes it.
+dropped, on a fresh connection when the leader's was lost; when the server cannot be reached
+the error says which table is left.  If the leader is killed, a clearly named staging table
+remains; the leader held a session advisory lock on it, so the next load can tell it is
+orphaned and removes it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,7 +33,7 @@ from pgsnap.connection import Conn
 from pgsnap.ddl.copy import copy_from
 from pgsnap.ddl.staging import STAGING_PREFIX, staging_names
 from pgsnap.ddl.statements import split_key_constraint
-from pgsnap.errors import PgsnapError
+from pgsnap.errors import ConnectError, InterruptedError_, PgsnapError
 from pgsnap.model import Dependency, QualifiedName, TableSpec
 from pgsnap.naming import ident
 from pgsnap.progress import Event, ProgressFn
@@ -39,6 +42,8 @@ from pgsnap.restore.plan import TablePlan
 
 ADVISORY_CLASS = 0x70677370  # "pgsp": first key of pgsnap's advisory locks
 INDEX_PREFIXES = ("CREATE INDEX", "CREATE UNIQUE INDEX")
+RECONNECT_S = 15.0  # how long a failed load tries to reach a restarting server to clean up
+RECONNECT_PAUSE_S = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +120,9 @@ def run_parallel(
             progress(Event("phase", label, message="swapping into place"))
             with connection.transaction(conn):
                 actions = ops.swap_into_place(conn, plan, cascade=cascade)
-        except BaseException:
-            _drop_staging(conn, plan.load_spec)
-            dependencies.drop_created(conn, created)
+        except BaseException as exc:
+            if not _clean_up(conn, job, created):
+                _say_left(exc, plan.load_spec)
             raise
     finally:
         with contextlib.suppress(psycopg.Error):
@@ -136,10 +141,64 @@ def _create(conn: Conn, job: Job) -> list[Dependency]:
     return created
 
 
-def _drop_staging(conn: Conn, staged: TableSpec) -> None:
+def _clean_up(conn: Conn, job: Job, created: list[Dependency]) -> bool:
+    """Drop the staging table and the dependencies this load created, on the leader's
+    connection, or on a fresh one when that one was lost (a restarted server, a terminated
+    backend).  False when the table could not be dropped."""
+    try:
+        _drop_staging(conn, job.plan.load_spec, created)
+        return True
+    except ConnectError:
+        pass  # the leader's session is gone: a new one can still clean up
+    except PgsnapError:
+        return False
+    fresh = _reconnect(job.source)
+    if fresh is None:
+        return False
+    try:
+        _drop_staging(fresh, job.plan.load_spec, created)
+        return True
+    except PgsnapError:
+        return False
+    finally:
+        fresh.close()
+
+
+def _drop_staging(conn: Conn, staged: TableSpec, created: list[Dependency]) -> None:
     connection.rollback(conn)
-    with contextlib.suppress(psycopg.Error, PgsnapError):
-        ops.drop_tables(conn, [staged.qname], cascade=True, if_exists=True)
+    ops.drop_tables(conn, [staged.qname], cascade=True, if_exists=True)
+    dependencies.drop_created(conn, created)
+
+
+def _reconnect(source: ConnSource) -> Conn | None:
+    """A new connection, tried for RECONNECT_S (a restarting server refuses connections for a
+    second or two); None when the server stays away."""
+    deadline = time.monotonic() + RECONNECT_S
+    while time.monotonic() < deadline:
+        try:
+            conn = connection.connect(source, autocommit=True)
+        except ConnectError:
+            time.sleep(RECONNECT_PAUSE_S)
+            continue
+        try:
+            with connection.statement_errors():
+                connection.apply_session_settings(conn)
+        except PgsnapError:
+            conn.close()
+            continue
+        return conn
+    return None
+
+
+def _say_left(exc: BaseException, staged: TableSpec) -> None:
+    """The error line says which staging table is left (README: "Load")."""
+    left = (
+        f"the staging table {staged.qname.display()} could not be dropped; the next load removes it"
+    )
+    if isinstance(exc, PgsnapError):
+        exc.extend(left)
+    elif isinstance(exc, KeyboardInterrupt):
+        raise InterruptedError_(f"interrupted; {left}") from None
 
 
 def _copy_parallel(job: Job, progress: ProgressFn) -> int:
@@ -278,8 +337,9 @@ def _post_data_statements(conn: Conn, job: Job, label: str, progress: ProgressFn
 
 
 def _set_index_memory(conn: Conn) -> None:
-    for name, value in ops.INDEX_BUILD_SETTINGS:
-        conn.execute("SELECT pg_catalog.set_config(%s, %s, false)", (name, value))
+    with connection.statement_errors():
+        for name, value in ops.INDEX_BUILD_SETTINGS:
+            conn.execute("SELECT pg_catalog.set_config(%s, %s, false)", (name, value))
 
 
 def _parallel_statements(source: ConnSource, stmts: list[str], jobs: int) -> None:

@@ -18,8 +18,10 @@ SQL_ASCII database's archive: its bytes, as they are.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -27,7 +29,7 @@ from typing import BinaryIO
 from pgsnap import archive
 from pgsnap.api import python_api
 from pgsnap.archive.psql import check_rows, check_script
-from pgsnap.errors import TargetExistsError, UsageError
+from pgsnap.errors import IOError_, TargetExistsError, UsageError
 from pgsnap.model import TableName, TableSpec
 from pgsnap.naming import safe_filename
 from pgsnap.progress import Event, ProgressFn, no_progress
@@ -106,8 +108,7 @@ def _folder(csv_dir: str | os.PathLike[str]) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        reason = (exc.strerror or str(exc)).lower()
-        raise UsageError(f'cannot create directory "{folder}": {reason}') from None
+        raise IOError_.of(exc, f'"{folder}"', verb="create directory") from None
     return folder
 
 
@@ -197,24 +198,32 @@ def _unescape(match: re.Match[bytes]) -> bytes:
 
 
 class _AtomicFile:
-    """A file written as .NAME.partial-PID and renamed into place only when complete."""
+    """A file written as .NAME.partial-PID and renamed into place only when complete.
+
+    An OSError on it (a full disk) is an IOError_ (exit 10) that names the CSV file, and the
+    partial file is removed."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
         self._file: BinaryIO | None = None
 
-    def __enter__(self) -> _AtomicFile:
+    @contextlib.contextmanager
+    def _io_errors(self) -> Iterator[None]:
         try:
-            self._file = open(self.tmp, "wb")
+            yield
         except OSError as exc:
-            reason = (exc.strerror or str(exc)).lower()
-            raise UsageError(f'cannot write "{self.path}": {reason}') from None
+            raise IOError_.of(exc, f'"{self.path}"') from None
+
+    def __enter__(self) -> _AtomicFile:
+        with self._io_errors():
+            self._file = open(self.tmp, "wb")
         return self
 
     def write(self, data: bytes) -> None:
         assert self._file is not None
-        self._file.write(data)
+        with self._io_errors():
+            self._file.write(data)
 
     def tell(self) -> int:
         assert self._file is not None
@@ -222,8 +231,12 @@ class _AtomicFile:
 
     def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
         assert self._file is not None
-        self._file.close()
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
+        try:
+            if exc_type is None:
+                with self._io_errors():
+                    self._file.close()  # flushes: a full disk may fail here
+                    os.replace(self.tmp, self.path)
+        finally:
+            with contextlib.suppress(OSError):  # closing flushes again: the first error counts
+                self._file.close()
+            self.tmp.unlink(missing_ok=True)  # gone already when it was renamed
