@@ -160,14 +160,21 @@ def test_dry_run_says_the_plan_and_changes_nothing(db: TestDB, orders: Path) -> 
     assert res.exit_code == 6 and "view public.big_orders" in res.stderr
 
 
-def test_missing_foreign_key_target_is_refused_up_front(db: TestDB, tmp_path: Path) -> None:
+def _invoices(db: TestDB, tmp_path: Path) -> Path:
+    """An archive of invoices, whose 50 rows reference customer 7 of another table."""
     db.execute(
         "CREATE TABLE customers (id int PRIMARY KEY);"
         "CREATE TABLE invoices (id int PRIMARY KEY, customer_id int REFERENCES customers (id));"
-        "INSERT INTO customers VALUES (1); INSERT INTO invoices VALUES (1, 1)"
+        "INSERT INTO customers VALUES (7);"
+        "INSERT INTO invoices SELECT g, 7 FROM generate_series(1, 50) g"
     )
     out = tmp_path / "invoices.sql.zst"
     pgsnap.dump("invoices", dsn=db.dsn, output=out)
+    return out
+
+
+def test_missing_foreign_key_target_is_refused_up_front(db: TestDB, tmp_path: Path) -> None:
+    out = _invoices(db, tmp_path)
     other = db.make_db()
     res = cli("load", str(out), "--dsn", other.dsn, "-j", "2")
     assert res.exit_code == 4, res.output
@@ -203,13 +210,7 @@ def test_a_name_the_load_creates_that_is_taken_is_refused(
 
 
 def test_errors_name_the_users_table_and_keep_detail_and_hint(db: TestDB, tmp_path: Path) -> None:
-    db.execute(
-        "CREATE TABLE customers (id int PRIMARY KEY);"
-        "CREATE TABLE invoices (id int PRIMARY KEY, customer_id int REFERENCES customers (id));"
-        "INSERT INTO customers VALUES (7); INSERT INTO invoices SELECT g, 7 FROM generate_series(1, 50) g"
-    )
-    out = tmp_path / "invoices.sql.zst"
-    pgsnap.dump("invoices", dsn=db.dsn, output=out)
+    out = _invoices(db, tmp_path)
     other = db.make_db()
     other.execute("CREATE TABLE customers (id int PRIMARY KEY)")  # empty: the key check fails
     for jobs in ("1", "2"):

@@ -180,7 +180,10 @@ def test_restore_test_of_tables_that_refer_to_each_other(db: TestDB, tmp_path: P
     assert one.restore_test is not None and one.restore_test.startswith("schema ")
     assert one.tables[0].restored == one.tables[0].archive
     assert _leftovers(db) == []
-    with pytest.raises(UsageError, match=r"as_name=\.\.\. names one live table: pick the archive's table with table="):
+    with pytest.raises(
+        UsageError,
+        match=r"as_name=\.\.\. names one live table: pick the archive's table with table=",
+    ):
         pgsnap.verify(out, dsn=db.dsn, as_name="x")
     res = cli("verify", str(out), "--dsn", "host=/nonexistent port=1 dbname=x connect_timeout=1")
     assert res.exit_code == 3 and "cannot connect" in res.stderr

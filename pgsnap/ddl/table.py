@@ -508,11 +508,17 @@ def _statistics(s: CatStatistics) -> list[str]:
 
 
 def _rule(t: CatTable, r: CatRule) -> list[str]:
-    """CREATE RULE, its enabled state and its comment; its actions may name other tables."""
-    table = ident(t.schema, t.name)
-    out = [r.definition]
-    if r.enabled in RULE_STATE:
-        out.append(f"ALTER TABLE {table} {RULE_STATE[r.enabled]} RULE {ident(r.name)}")
-    if r.comment is not None:
-        out.append(f"COMMENT ON RULE {ident(r.name)} ON {table} IS {literal(r.comment)}")
+    return rule_statements(ident(t.schema, t.name), r.name, r.definition, r.enabled, r.comment)
+
+
+def rule_statements(
+    table: str, name: str, definition: str, enabled: str, comment: str | None
+) -> list[str]:
+    """CREATE RULE (`definition`), its enabled state and its comment, on `table` (quoted);
+    its actions may name other tables."""
+    out = [definition]
+    if enabled in RULE_STATE:
+        out.append(f"ALTER TABLE {table} {RULE_STATE[enabled]} RULE {ident(name)}")
+    if comment is not None:
+        out.append(f"COMMENT ON RULE {ident(name)} ON {table} IS {literal(comment)}")
     return out

@@ -27,7 +27,7 @@ from pgsnap.catalog.values import (
     DependantRule,
 )
 from pgsnap.connection import Conn
-from pgsnap.ddl.table import RULE_STATE, create_policy
+from pgsnap.ddl.table import create_policy, rule_statements
 from pgsnap.model import QualifiedName
 from pgsnap.naming import ident, literal
 
@@ -101,12 +101,7 @@ def _constraint(c: DependantConstraint) -> list[str]:
 
 
 def _rule(r: DependantRule) -> list[str]:
-    out = [r.definition]
-    if r.enabled in RULE_STATE:
-        out.append(f"ALTER TABLE {r.table} {RULE_STATE[r.enabled]} RULE {ident(r.name)}")
-    if r.comment is not None:
-        out.append(f"COMMENT ON RULE {ident(r.name)} ON {r.table} IS {literal(r.comment)}")
-    return out
+    return rule_statements(r.table, r.name, r.definition, r.enabled, r.comment)
 
 
 def _policy(conn: Conn, p: DependantPolicy) -> list[str]:
