@@ -83,3 +83,23 @@ def test_printed_progress_for_scripts(capsys: pytest.CaptureFixture[str]) -> Non
     assert [line for line in out if line.endswith("%")][-1] == "public.t: 100 rows, 100%"
     assert len([line for line in out if line.endswith("%")]) == 10
     assert out[-1] == "public.t: analyzing"
+
+
+def test_the_bar_is_cleared_before_an_error_line() -> None:
+    import io
+
+    from rich.console import Console
+
+    from pgsnap.cli.common import fail
+
+    screen = io.StringIO()
+    shown = display.Display(verb="loading")
+    shown.live = True  # as on a terminal: a rich bar, drawn into `screen`
+    shown.console = Console(file=screen, force_terminal=True, width=100)
+    shown(Event("start", "public.t", total_bytes=1000))
+    shown(Event("rows", "public.t", rows=10, bytes=100, total_bytes=1000))
+    assert shown._bar is not None
+    with pytest.raises(SystemExit) as exited:
+        fail("connection lost: server closed the connection", 3)
+    assert exited.value.code == 3
+    assert shown._bar is None  # stopped (and, transient, erased) before the line was printed
