@@ -57,8 +57,7 @@ def python_api(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except PgsnapError as exc:
-            if len(exc.args) == 1 and isinstance(exc.args[0], str):
-                exc.args = (in_keywords(exc.args[0], defaults),)
+            exc.reword(in_keywords(str(exc), defaults))
             raise
 
     return call

@@ -37,6 +37,11 @@ class PgsnapError(Exception):
         """Append `detail` to the one-line message: `message; detail`."""
         self.args = (f"{self}; {detail}", *self.args[1:])
 
+    def reword(self, message: str) -> None:
+        """Say the error in other words (the user's names, Python's keywords), in place: the
+        error keeps its class, its attributes and its exit code."""
+        self.args = (message, *self.args[1:])
+
 
 class PgsnapWarning(UserWarning):
     """Something the user should know that does not stop the command (Python's warnings

@@ -57,12 +57,14 @@ def write_archive(
         "contents": contents,
     }
     copy = f"COPY {ident(schema, table)} ({', '.join(ident(c) for c in columns)}) FROM stdin;\n"
+    schema_only = contents == "schema"  # no rows: no COPY either
     with open(path, "wb") as out:
         writer = ArchiveWriter(out, codec=codec_for_path(str(path)))
-        writer.write_header(header, copy)
-        if rows:
+        writer.write_header(header, "" if schema_only else copy)
+        if rows and not schema_only:
             writer.write_data(0, rows, rows.count(b"\n"))
-        writer.write_sql("\\.\n")
+        if not schema_only:
+            writer.write_sql("\\.\n")
         writer.finish(dict(header, rows=[rows.count(b"\n")], finished_at=finished_at))
     return path
 

@@ -294,3 +294,10 @@ def test_python_twin_takes_keyword_options(command: str, fn: str) -> None:
     for option in main.commands[command].params:
         if isinstance(option, click.Option) and option.name not in ("quiet", "as_json"):
             assert option.name in inspect.signature(twin).parameters, option.name
+
+
+def test_names_that_look_like_markup_are_printed_as_they_are(tmp_path: Path) -> None:
+    write_archive(tmp_path / "[bold]x.sql.zst", table="[/]")
+    res = cli("list", str(tmp_path))
+    assert res.exit_code == 0, res.output
+    assert "[bold]x.sql.zst" in res.stdout and 'public."[/]"' in res.stdout

@@ -86,12 +86,13 @@ def _print_backups(entries: Iterable[BackupEntry]) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for name, justify in _LIST_COLUMNS:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for e in entries:
-        table.add_row(
+        cells = (
             _short_time(e.created_at),
             e.name,
             ", ".join(e.table_names) or ("" if e.codec is None else "?"),
@@ -102,6 +103,7 @@ def _print_backups(entries: Iterable[BackupEntry]) -> None:
             "" if e.codec is None else f"{e.server_version or '?'} {e.database or '?'}",
             e.status if e.kind in ("", "full") else f"{e.status}, {e.kind}",
         )
+        table.add_row(*(Text(c) for c in cells))  # Text: a name is never rich markup
     console = Console(highlight=False, soft_wrap=False)
     if not console.is_terminal:
         console.width = 250  # a pipe or a cron mail: never wrap the rows

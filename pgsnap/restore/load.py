@@ -164,8 +164,7 @@ def restore(
             check_encoding(conn, source.header)
             if options.dry_run:
                 return _summary(plans, _expected_rows(source, plans), described(plans))
-            with _final_names_said(plans):
-                rows, actions = _run(conn, conn_source, source, plans, options, progress)
+            rows, actions = _run(conn, conn_source, source, plans, options, progress)
     finally:
         conn.close()
     return _summary(plans, rows, actions)
@@ -183,7 +182,8 @@ def _run(
     if isinstance(source, FileSource) and plans[0].parallel:
         return _staged(conn, conn_source, source, plans[0], options, schemas, progress)
     _say_jobs_ignored(plans, options, source, progress)
-    return _in_one_transaction(conn, conn_source, plans, source, options, schemas, progress)
+    with _final_names_said(plans):  # (the staged path says its names itself)
+        return _in_one_transaction(conn, conn_source, plans, source, options, schemas, progress)
 
 
 def _summary(plans: Sequence[TablePlan], rows: int, actions: Sequence[str]) -> Restored:
@@ -218,7 +218,8 @@ def _older_target_said(header: Header, conn: Conn) -> Iterator[None]:
         hint = (
             f"archive dumped from PostgreSQL {header.server_version}; the target is {target_shown}"
         )
-        raise type(exc)(f"{exc}; {hint}") from None
+        exc.extend(hint)
+        raise
 
 
 def _staged_names(plans: Sequence[TablePlan]) -> dict[str, str]:
@@ -237,11 +238,8 @@ def _final_names_said(plans: Sequence[TablePlan]) -> Iterator[None]:
     try:
         yield
     except PgsnapError as exc:
-        text = str(exc)
-        mapped = unstaged(text, names)
-        if mapped == text:
-            raise
-        raise type(exc)(mapped) from None
+        exc.reword(unstaged(str(exc), names))
+        raise
 
 
 def _plans(

@@ -31,7 +31,7 @@ from pgsnap.catalog.fetch import fetch_as
 from pgsnap.config import ConnSource
 from pgsnap.connection import Conn
 from pgsnap.ddl.copy import copy_from
-from pgsnap.ddl.staging import STAGING_PREFIX, staging_names
+from pgsnap.ddl.staging import STAGING_PREFIX, staging_names, unstaged
 from pgsnap.ddl.statements import split_key_constraint
 from pgsnap.errors import ConnectError, InterruptedError_, PgsnapError
 from pgsnap.model import Dependency, QualifiedName, TableSpec
@@ -121,6 +121,8 @@ def run_parallel(
             with connection.transaction(conn):
                 actions = ops.swap_into_place(conn, plan, cascade=cascade)
         except BaseException as exc:
+            if isinstance(exc, PgsnapError):  # the user's names; a staging table left is named
+                exc.reword(unstaged(str(exc), staging_names(plan.load_spec, plan.spec)))
             if not _clean_up(conn, job, created):
                 _say_left(exc, plan.load_spec)
             raise
