@@ -155,7 +155,7 @@ def test_tampered_archive_is_refused_before_any_change(
     rewrite(good, bad, TAMPERS[case])
     res = cli("load", str(bad), "--dsn", db.dsn, "--as", "papers_copy")
     assert res.exit_code == 5, res.output
-    assert "refusing the archive" in res.stderr
+    assert "refusing the archive" in res.stderr and f'"{bad}": ' in res.stderr
     assert not exists(db.dsn, "papers_copy") and exists(db.dsn, "venues")
     assert not Path("/tmp/pgsnap-pwned").exists()
     # the untouched archive loads

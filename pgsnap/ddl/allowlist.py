@@ -24,6 +24,7 @@ from pgsnap.ddl.statements import ROLE_SETTING, has_clauses, names_of, one_state
 from pgsnap.errors import UnsafeStatementError, UsageError
 from pgsnap.model import Dependency, TableSpec
 from pgsnap.naming import split_qualified
+from pgsnap.shape import printable
 
 TABLE_COMMANDS = {
     AlterTableType.AT_AddConstraint,
@@ -75,8 +76,18 @@ class _Names:
         self.statistics = {(s.schema, s.name) for s in spec.owned.statistics}
 
 
-def check_statements(spec: TableSpec, deps: list[Dependency]) -> None:
-    """Refuse (UnsafeStatementError) any stored statement pgsnap would not have written."""
+def check_statements(spec: TableSpec, deps: list[Dependency], archive: str = "") -> None:
+    """Refuse (UnsafeStatementError) any stored statement pgsnap would not have written;
+    the message starts with `archive` (the file, or "the input stream") when given."""
+    try:
+        _check_statements(spec, deps)
+    except UnsafeStatementError as exc:
+        if archive:
+            exc.reword(f'"{archive}": {exc}')
+        raise
+
+
+def _check_statements(spec: TableSpec, deps: list[Dependency]) -> None:
     names = _Names(spec)
     for text in (*spec.pre_data, *spec.post_data):
         stmt = one_statement(text)
@@ -91,10 +102,10 @@ def check_statements(spec: TableSpec, deps: list[Dependency]) -> None:
 
 
 def _refusal(text: str, spec: TableSpec) -> str:
-    shown = " ".join(text.split())[:120]
+    shown = printable(" ".join(text.split())[:120])
     return (
-        f"refusing the archive of {spec.qname.display()}: it holds a statement pgsnap does not "
-        f"write: {shown}"
+        f"refusing the archive of {printable(spec.qname.display())}: it holds a statement "
+        f"pgsnap does not write: {shown}"
     )
 
 

@@ -22,7 +22,7 @@ from pgsnap import connection
 from pgsnap.api import python_api
 from pgsnap.archive.manifest import Header
 from pgsnap.archive.reader import ArchiveReader
-from pgsnap.archive.sources import FileSource, RowSource, StreamSource
+from pgsnap.archive.sources import STREAM_LABEL, FileSource, RowSource, StreamSource
 from pgsnap.config import ConnSource, resolve
 from pgsnap.connection import Conn
 from pgsnap.ddl.allowlist import check_statements
@@ -151,7 +151,7 @@ def restore(
     specs = list(source.header.tables)
     deps = source.header.dependencies
     for index in chosen(specs, options):  # the archive's statements, before anything else
-        check_statements(specs[index], list(deps))
+        check_statements(specs[index], list(deps), archive=_label(source))
     check_dependencies_needed(specs, deps)
     tables = selected(specs, options)  # renamed; UsageError before connecting
     parallel = options.jobs > 1 and isinstance(source, FileSource) and len(tables) == 1
@@ -168,6 +168,11 @@ def restore(
     finally:
         conn.close()
     return _summary(plans, rows, actions)
+
+
+def _label(source: RowSource) -> str:
+    """The archive as messages name it: its path, or the input stream."""
+    return source.reader.path if isinstance(source, FileSource) else STREAM_LABEL
 
 
 def _run(
