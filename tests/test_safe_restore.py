@@ -155,6 +155,9 @@ def test_dry_run_says_the_plan_and_changes_nothing(db: TestDB, orders: Path) -> 
     assert result.dry_run and result.rows == 300 and result.mode == "recreated"
     assert "would drop view public.big_orders (--cascade)" in result.actions
     assert content_md5(db.dsn, "orders") == before
+    res = cli("load", "-", "--dsn", db.dsn, "--replace", "--dry-run", input=orders.read_bytes())
+    assert res.exit_code == 0 and "dry run: public.orders would load its rows into" in res.stderr
+    assert content_md5(db.dsn, "orders") == before
     # a dry run fails as the load would, before any change
     res = cli("load", str(orders), "--dsn", db.dsn, "--drop-existing", "--dry-run")
     assert res.exit_code == 6 and "view public.big_orders" in res.stderr
