@@ -20,8 +20,7 @@ from pathlib import Path
 
 import click
 import psycopg
-
-from cluster import LocalCluster, Target, wheel_bindir  # type: ignore[import-not-found]
+from cluster import LocalCluster, Target, wheel_bindir
 
 SCHEMA = """
 DROP TABLE IF EXISTS lines, papers, venues CASCADE;

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import cli
@@ -131,7 +132,7 @@ def test_every_combination_of_load_flags_is_taken_or_refused_in_one_line() -> No
     refused = 0
     for values in itertools.product((False, True), repeat=len(flags)):
         for jobs in (0, 1, 2):
-            chosen = dict(zip(flags, values, strict=True))
+            chosen: dict[str, Any] = dict(zip(flags, values, strict=True))
             try:
                 LoadOptions(jobs=jobs, **chosen)
             except UsageError as exc:
