@@ -152,19 +152,10 @@ class ScriptGuard:
         return UnsafeStatementError(f'refusing "{self.label}": frame {index} {reason}')
 
 
-def check_rows(label: str, index: int, raw: bytes | bytearray) -> None:
-    """A data frame's rows: none may end the COPY early for psql (a line starting with \\.,
-    which COPY text never writes: it escapes every backslash)."""
-    if raw.startswith(b"\\.") or b"\n\\." in raw:
-        raise UnsafeStatementError(
-            f'refusing "{label}": frame {index} holds a row that would end the COPY early (\\.)'
-        )
-
-
 def check_script(reader: FrameFile) -> None:
     """The frames of a seekable archive in file order, as psql would read them: every sql
     frame decompressed and checked (they are small), each data frame's place (its rows are
-    for whoever reads them: check_rows)."""
+    checked as they are read: frames.rows_problem)."""
     guard = ScriptGuard(reader.path)
     for index, info in enumerate(reader.frames):
         if info.kind == "sql":

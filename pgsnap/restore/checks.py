@@ -12,6 +12,7 @@ from pgsnap.connection import Conn
 from pgsnap.errors import MissingRoleError, TableNotFoundError, TargetExistsError, UsageError
 from pgsnap.model import QualifiedName, TableSpec
 from pgsnap.naming import ident
+from pgsnap.restore import ops
 from pgsnap.restore.plan import TablePlan
 
 
@@ -100,17 +101,10 @@ def check_fk_targets(conn: Conn, plans: Sequence[TablePlan]) -> None:
         for stmt in p.spec.post_data:
             for schema, name in foreign_key_targets(stmt):
                 target = QualifiedName(schema or p.spec.schema, name)
-                if target in made or _relation_exists(conn, target):
+                if target in made or ops.exists(conn, target):
                     continue
                 raise TableNotFoundError(
                     f"cannot restore {p.spec.qname.display()}: its foreign key references "
                     f"{target.display()}, which does not exist; restore {target.display()} "
                     "first, or dump and load both tables together"
                 )
-
-
-def _relation_exists(conn: Conn, name: QualifiedName) -> bool:
-    row = conn.execute(
-        "SELECT pg_catalog.to_regclass(%s) IS NOT NULL", (ident(name.schema, name.name),)
-    ).fetchone()
-    return bool(row and row[0])

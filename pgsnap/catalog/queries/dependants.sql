@@ -56,7 +56,6 @@ SELECT o.classid, o.objid, pg_catalog.max(o.depth) AS depth,
                         WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN o.objid
                       END) AS relation,
        (pg_catalog.pg_identify_object(o.classid, o.objid, o.objsubid)).type AS kind,
-       (pg_catalog.pg_identify_object(o.classid, o.objid, o.objsubid)).identity AS identity,
        pg_catalog.pg_describe_object(o.classid, o.objid, o.objsubid) AS description,
        ARRAY(SELECT DISTINCT a.attname::pg_catalog.text
              FROM objects u JOIN pg_catalog.pg_attribute a
