@@ -202,6 +202,66 @@ class Dependency:
         return f"{self.kind} {self.identity}"  # identity is already quoted SQL
 
 
+# what a whole-database (or --schema) archive holds besides its tables, as pg_dump names them
+OBJECT_KINDS = (
+    "schema",
+    "extension",
+    "collation",
+    "type",
+    "domain",
+    "function",
+    "procedure",
+    "aggregate",
+    "operator",
+    "operator family",
+    "operator class",
+    "cast",
+    "text search parser",
+    "text search template",
+    "text search dictionary",
+    "text search configuration",
+    "conversion",
+    "sequence",
+    "view",
+    "materialized view",
+    "rule",
+    "trigger",
+    "event trigger",
+    "publication",
+    "default privileges",
+    "large object",
+)
+SECTIONS = ("pre", "post")
+
+
+@dataclass(frozen=True, slots=True)
+class DbObject:
+    """An object of a whole-database or --schema archive other than its tables.
+
+    `ddl` runs in archive order among the tables' pre-data: after the first `after_tables`
+    tables' pre-data (section "pre"), or after every table's rows and post-data (section
+    "post": materialized view contents, rules, event triggers, publications, default
+    privileges, and whatever needs a table's constraint).  `post` runs after every table's
+    post-data in either case (a materialized view's REFRESH and indexes).  `needs` are the
+    indexes of the objects it needs (archive order), `tables` the indexes of the tables whose
+    DDL needs it: a load of some tables creates what they need, and only that.
+    """
+
+    kind: str = field(metadata=choices(*OBJECT_KINDS))
+    schema: str  # "" for what lives in no schema (a schema, a cast, an event trigger…)
+    name: str
+    identity: str  # as SQL names it: quoted, with a function's argument types
+    ddl: tuple[str, ...]
+    post: tuple[str, ...] = ()
+    section: str = field(default="pre", metadata=choices(*SECTIONS))
+    after_tables: int = field(default=0, metadata=NONNEG)
+    needs: tuple[int, ...] = ()
+    tables: tuple[int, ...] = ()
+
+    def display(self) -> str:
+        return f"{self.kind} {self.identity}"
+
+
 def dependency_from_json(d: object) -> Dependency:
     """A dependency from its archive form; pgsnap.shape.ShapeError for another shape."""
     return decode(Dependency, d)

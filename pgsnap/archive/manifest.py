@@ -16,10 +16,11 @@ from typing import Any
 
 from pgsnap.archive.codec import CODECS
 from pgsnap.archive.frames import FrameInfo
-from pgsnap.model import Dependency, TableSpec
+from pgsnap.model import DbObject, Dependency, TableSpec
 from pgsnap.shape import ShapeError, choices, decode, encode, minimum
 
 CONTENTS = ("all", "schema", "data")  # rows and DDL; the DDL only; the rows only
+SCOPES = ("tables", "schema", "database")  # chosen tables; whole schemas; the whole database
 CONTENTS_WITHOUT_ROWS = ("schema",)  # no COPY sections and no data frames
 _CONTAINER_KEYS = ("format",)  # checked by the frame layer before the shape is
 
@@ -40,6 +41,9 @@ class Header:
     database_bytes: int | None = field(default=None, metadata=minimum(0))
     # extensions, collations, types and functions the tables need, in creation order
     dependencies: tuple[Dependency, ...] = ()
+    # what a whole-database (dump --all) or --schema archive holds besides its tables
+    scope: str = field(default="tables", metadata=choices(*SCOPES))
+    objects: tuple[DbObject, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

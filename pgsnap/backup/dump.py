@@ -30,7 +30,7 @@ from pgsnap.backup.copyout import copy_out
 from pgsnap.backup.options import DumpOptions, Selection
 from pgsnap.backup.output import final_path, open_output
 from pgsnap.backup.parallel import WorkerSetup, dump_rows_parallel, dump_worker
-from pgsnap.catalog import dependencies, privileges
+from pgsnap.catalog import dependencies, objects, privileges
 from pgsnap.catalog import tables as catalog
 from pgsnap.catalog.values import DatabaseFacts
 from pgsnap.config import ConnSource, resolve
@@ -38,8 +38,9 @@ from pgsnap.connection import Conn
 from pgsnap.ddl import script
 from pgsnap.ddl import table as ddl
 from pgsnap.ddl.copy import copy_to
+from pgsnap.ddl.order import order
 from pgsnap.errors import PgsnapError, UsageError
-from pgsnap.model import Dependency, TableSpec
+from pgsnap.model import DbObject, Dependency, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
 from pgsnap.version import __version__
 
@@ -66,6 +67,8 @@ class Snapshot:
     specs: tuple[TableSpec, ...]
     facts: DatabaseFacts
     dependencies: tuple[Dependency, ...]
+    scope: str = "tables"  # tables | schema | database (archive/manifest.py SCOPES)
+    objects: tuple[DbObject, ...] = ()
 
 
 @python_api
@@ -180,15 +183,35 @@ def _read_snapshot(conn: Conn, o: DumpOptions, search_path: list[str]) -> Snapsh
         row = conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()
         unique = list(dict.fromkeys(found))
         specs = ddl.parents_first([ddl.table_spec(catalog.read_table(conn, *f)) for f in unique])
-        if o.with_privileges:
+        scope = s.scope
+        if o.with_privileges or scope != "tables":  # a database's backup keeps them, as pg_dump
             specs = [privileges.with_privileges(conn, spec) for spec in specs]
         if o.where is not None:
             specs = [replace(specs[0], where=o.where)]
             _check_where_on_server(conn, specs[0])
-        deps = [d for f in unique for d in dependencies.read_dependencies(conn, f[0])]
         facts = catalog.database_facts(conn)
+        snap_id = str(row[0]) if row else ""
+        if scope != "tables":
+            return _whole(conn, snap_id, unique, specs, facts, s)
+        deps = [d for f in unique for d in dependencies.read_dependencies(conn, f[0])]
     unique_deps = tuple({(d.kind, d.identity): d for d in deps}.values())
-    return Snapshot(str(row[0]) if row else "", tuple(specs), facts, unique_deps)
+    return Snapshot(snap_id, tuple(specs), facts, unique_deps)
+
+
+def _whole(
+    conn: Conn,
+    snap_id: str,
+    found: Sequence[tuple[int, str, str]],
+    specs: Sequence[TableSpec],
+    facts: DatabaseFacts,
+    s: Selection,
+) -> Snapshot:
+    """A whole-database or --schema snapshot: every object, in pg_depend order with the
+    tables (design §9)."""
+    oids = {(schema, name): oid for oid, schema, name in found}
+    read = objects.read_facts(conn, schemas=None if s.scope == "database" else s.schemas)
+    ordered = order(read, [(oids[(t.schema, t.name)], t) for t in specs])
+    return Snapshot(snap_id, ordered.tables, facts, (), s.scope, ordered.objects)
 
 
 def _choose_codec(output: str | os.PathLike[str] | None, compress: str | None) -> str:
@@ -231,10 +254,13 @@ class _Writing:
         key = secrets.token_hex(RESTRICT_KEY_BYTES)  # the psql script's \\restrict key
         encoding = connection.copy_encoding(self.snap.facts.encoding)
         deps = self.snap.dependencies
-        pre = script.header_sql(specs, contents, deps, restrict_key=key, encoding=encoding)
+        objs = self.snap.objects
+        pre = script.header_sql(
+            specs, contents, deps, restrict_key=key, encoding=encoding, objects=objs
+        )
         self.writer.write_header(header_to_json(header), pre)
         rows = [0] * len(specs) if contents == "schema" else self.rows()
-        self.writer.write_sql(script.end_sql(specs, contents, restrict_key=key))
+        self.writer.write_sql(script.end_sql(specs, contents, restrict_key=key, objects=objs))
         self.writer.finish(manifest_to_json(header, rows, _now_iso()))
         return rows
 
@@ -346,6 +372,8 @@ def _header(snap: Snapshot, o: DumpOptions) -> Header:
         database_bytes=f.database_bytes,
         dependencies=snap.dependencies,
         tables=snap.specs,
+        scope=snap.scope,
+        objects=snap.objects,
     )
 
 

@@ -21,6 +21,16 @@ class Selection:
     all_tables: bool = False
     exclude: tuple[str, ...] = ()
 
+    @property
+    def scope(self) -> str:
+        """database (--all: every object), schema (--schema alone: every object of those
+        schemas), or tables (named ones: they and what they need)."""
+        if self.names:
+            return "tables"
+        if self.all_tables:
+            return "database"
+        return "schema" if self.schemas else "tables"
+
 
 @dataclass(frozen=True, slots=True)
 class DumpOptions:

@@ -467,3 +467,68 @@ class IndexProgress:
         if self.blocks_total > 0:
             return 100.0 * self.blocks_done / self.blocks_total
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRow:
+    """An object of a whole-database dump other than a table (queries/objects_*.sql), its DDL
+    rendered by the server: `ddl` in pre-data, `post` after the rows, `shell` a stand-in
+    that breaks a dependency loop (a view's columns, no query)."""
+
+    cls: str  # the catalog it lives in: pg_proc, pg_type, pg_class…
+    oid: int
+    kind: str  # pgsnap.model.OBJECT_KINDS
+    schema: str
+    name: str
+    identity: str
+    ddl: tuple[str, ...]
+    post: tuple[str, ...] = ()
+    shell: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectCommentRow:
+    """A comment on an object, or on a part of one that `target` names
+    (queries/objects_comments.sql)."""
+
+    cls: str
+    oid: int
+    target: str | None
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectAclRow:
+    """An object's owner and ACL, exploded in order (queries/objects_acls.sql)."""
+
+    cls: str
+    oid: int
+    owner: str
+    has_acl: bool
+    owner_default: tuple[str, ...]
+    grantors: tuple[str, ...]
+    grantees: tuple[str | None, ...]
+    privileges: tuple[str, ...]
+    grantables: tuple[bool, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRow:
+    """A catalog row that stands for another object in the ordering (queries/objects_nodes.sql);
+    `post`: it is part of that object's post-data (an index, a key, a trigger)."""
+
+    cls: str
+    oid: int
+    node_cls: str
+    node_oid: int
+    post: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DependRow:
+    """One pg_depend edge between user objects (queries/objects_depend.sql)."""
+
+    cls: str
+    oid: int
+    ref_cls: str
+    ref_oid: int

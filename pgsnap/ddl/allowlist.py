@@ -292,7 +292,7 @@ def _dependency_allowed(stmt: Any, dep: Dependency) -> bool:
     if dep.kind == "function":
         return isinstance(stmt, ast.CreateFunctionStmt) and names_of(stmt.funcname) == target
     if dep.kind == "collation":
-        return _collation_allowed(stmt, target)
+        return collation_allowed(stmt, target)
     if isinstance(stmt, (ast.CreateEnumStmt, ast.CreateRangeStmt)):
         return names_of(stmt.typeName) == target
     if isinstance(stmt, ast.CreateDomainStmt):
@@ -307,7 +307,7 @@ COLLATION_OPTIONS = frozenset(
 )
 
 
-def _collation_allowed(stmt: Any, target: tuple[str, str]) -> bool:
+def collation_allowed(stmt: Any, target: tuple[str, str]) -> bool:
     """CREATE COLLATION of the named collation, with only the options pgsnap writes (not FROM
     another collation, not IF NOT EXISTS)."""
     return (

@@ -13,14 +13,19 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from pgsnap.catalog.values import AclItem, RelationAcl
-from pgsnap.model import TableSpec
+from pgsnap.model import DbObject, TableSpec
 from pgsnap.naming import ident
 
 
 def statements(acl: RelationAcl) -> list[str]:
     """ALTER … OWNER TO, then what makes the target's ACLs equal to the source's."""
     target = f"{acl.kind} {ident(acl.schema, acl.name)}"
-    out = [f"ALTER {target} OWNER TO {ident(acl.owner)}"]
+    return [f"ALTER {target} OWNER TO {ident(acl.owner)}", *grants(acl, target)]
+
+
+def grants(acl: RelationAcl, target: str) -> list[str]:
+    """What makes the target's ACL (`target` is what GRANT … ON names) equal to the source's."""
+    out = []
     if acl.has_acl:
         out += _relation_grants(acl, target, [i for i in acl.items if i.column is None])
     out += _grants(acl, target, [i for i in acl.items if i.column is not None])
@@ -73,3 +78,14 @@ def without_privileges(spec: TableSpec) -> TableSpec:
 
     kept = tuple(s for s in spec.post_data if not is_privilege_statement(s))
     return replace(spec, post_data=kept, with_privileges=False)
+
+
+def without_object_privileges(obj: DbObject) -> DbObject:
+    """`obj` without its owner and GRANT statements (`load --no-privileges`)."""
+    from pgsnap.ddl.statements import is_privilege_statement
+
+    return replace(
+        obj,
+        ddl=tuple(s for s in obj.ddl if not is_privilege_statement(s)),
+        post=tuple(s for s in obj.post if not is_privilege_statement(s)),
+    )

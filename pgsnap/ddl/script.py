@@ -18,7 +18,8 @@ from collections.abc import Sequence
 
 from pgsnap.ddl.copy import copy_from
 from pgsnap.ddl.dependencies import archive_schemas, psql_guarded
-from pgsnap.model import Dependency, TableSpec
+from pgsnap.ddl.order import objects_post, pre_data
+from pgsnap.model import DbObject, Dependency, TableSpec
 from pgsnap.naming import ident
 
 PREAMBLE = """\\set ON_ERROR_STOP on
@@ -57,12 +58,13 @@ def header_sql(
     *,
     restrict_key: str,
     encoding: str = "UTF8",
+    objects: Sequence[DbObject] = (),
 ) -> str:
     """Preamble, the dependencies (each created only if missing), all pre-data, and the COPY
     line of the first table (no COPY for schema only, no DDL for data only).  `encoding` is
     the rows' (connection.copy_encoding)."""
-    pre = "" if contents == "data" else "".join(statements(t.pre_data) for t in tables)
-    if contents != "data":
+    pre = "" if contents == "data" else statements(pre_data(tables, objects))
+    if contents != "data" and not objects:  # a whole database's schemas are objects of it
         schemas = [f"CREATE SCHEMA IF NOT EXISTS {ident(n)}" for n in archive_schemas(tables, deps)]
         pre = statements(schemas + [psql_guarded(d) for d in deps]) + pre
     first_copy = copy_from_stdin(tables[0]) if tables and contents != "schema" else ""
@@ -73,7 +75,13 @@ def between_sql(next_table: TableSpec) -> str:
     return END_OF_COPY + copy_from_stdin(next_table)
 
 
-def end_sql(tables: Sequence[TableSpec], contents: str = "all", *, restrict_key: str) -> str:
+def end_sql(
+    tables: Sequence[TableSpec],
+    contents: str = "all",
+    *,
+    restrict_key: str,
+    objects: Sequence[DbObject] = (),
+) -> str:
     """End of the last COPY, all post-data (only the sequence values for data only), COMMIT,
     and the end of the restricted mode header_sql began."""
     if contents == "data":
@@ -85,6 +93,7 @@ def end_sql(tables: Sequence[TableSpec], contents: str = "all", *, restrict_key:
         # is imported here, after the dump's workers were forked: each would map it again.)
         from pgsnap.ddl.statements import post_data_in_order
 
-        post = statements(post_data_in_order(tables))
+        after = objects_post(objects, with_data=contents != "schema")
+        post = statements(post_data_in_order(tables) + after)
     end_copy = END_OF_COPY if tables and contents != "schema" else ""
     return end_copy + post + f"COMMIT;\n\\unrestrict {restrict_key}\n"

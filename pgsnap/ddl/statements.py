@@ -89,7 +89,7 @@ ROLE_SETTING = "role"  # SET ROLE grantor / RESET ROLE around a grant made by an
 def is_privilege_statement(text: str) -> bool:
     """Whether a stored statement is one of the owner / GRANT statements (privileges.py)."""
     stmt = one_statement(text)
-    if isinstance(stmt, ast.GrantStmt):
+    if isinstance(stmt, (ast.GrantStmt, ast.AlterOwnerStmt)):
         return True
     if isinstance(stmt, ast.VariableSetStmt):
         return stmt.name == ROLE_SETTING

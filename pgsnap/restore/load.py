@@ -27,13 +27,15 @@ from pgsnap.config import ConnSource, resolve
 from pgsnap.connection import Conn
 from pgsnap.ddl.allowlist import check_statements
 from pgsnap.ddl.needed import check_dependencies_needed
+from pgsnap.ddl.objects_allow import check_objects
+from pgsnap.ddl.privileges import without_object_privileges
 from pgsnap.ddl.staging import staging_names, unstaged
 from pgsnap.ddl.statements import post_data_in_order
 from pgsnap.ddl.targets import parse_renames
-from pgsnap.errors import PgsnapError, SQLError, TableNotFoundError
-from pgsnap.model import QualifiedName, TableName, TableSpec
+from pgsnap.errors import PgsnapError, SQLError, TableNotFoundError, UsageError
+from pgsnap.model import DbObject, QualifiedName, TableName, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
-from pgsnap.restore import ops, staged, watch
+from pgsnap.restore import objects, ops, staged, watch
 from pgsnap.restore.checks import (
     check_encoding,
     check_fk_targets,
@@ -148,13 +150,16 @@ def restore(
 ) -> Restored:
     """Load what `options` select from `source`: what was loaded, its rows, mode(s), and
     what else the load did (or, with dry_run, would do)."""
-    specs = list(source.header.tables)
-    deps = source.header.dependencies
+    header = source.header
+    specs = list(header.tables)
+    deps = header.dependencies
     for index in chosen(specs, options):  # the archive's statements, before anything else
         check_statements(specs[index], list(deps), archive=_label(source))
     check_dependencies_needed(specs, deps)
+    check_objects(header.objects, header.scope, archive=_label(source))
     tables = selected(specs, options)  # renamed; UsageError before connecting
-    parallel = options.jobs > 1 and isinstance(source, FileSource) and len(tables) == 1
+    objs = _objects(header, [i for i, _ in tables], options)
+    parallel = options.jobs > 1 and isinstance(source, FileSource) and len(tables) == 1 and not objs
     conn = connection.connect(conn_source, autocommit=True)
     try:
         connection.apply_session_settings(conn)
@@ -164,7 +169,7 @@ def restore(
             check_encoding(conn, source.header)
             if options.dry_run:
                 return _summary(plans, _expected_rows(source, plans), described(plans))
-            rows, actions = _run(conn, conn_source, source, plans, options, progress)
+            rows, actions = _run(conn, conn_source, source, plans, options, objs, progress)
     finally:
         conn.close()
     return _summary(plans, rows, actions)
@@ -181,14 +186,32 @@ def _run(
     source: RowSource,
     plans: Sequence[TablePlan],
     options: LoadOptions,
+    objs: Sequence[DbObject],
     progress: ProgressFn,
 ) -> tuple[int, list[str]]:
-    schemas = schemas_to_create(plans, options, source.header.dependencies)
+    schemas = [] if objs else schemas_to_create(plans, options, source.header.dependencies)
     if isinstance(source, FileSource) and plans[0].parallel:
         return _staged(conn, conn_source, source, plans[0], options, schemas, progress)
     _say_jobs_ignored(plans, options, source, progress)
+    if len(objs) < len(source.header.objects):  # some tables: what they need and is missing
+        objs = objects.missing(conn, objs)
+    args = (conn, conn_source, plans, source, options, schemas, objs, progress)
     with _final_names_said(plans):  # (the staged path says its names itself)
-        return _in_one_transaction(conn, conn_source, plans, source, options, schemas, progress)
+        return _in_one_transaction(*args)
+
+
+def _objects(header: Header, tables: Sequence[int], o: LoadOptions) -> list[DbObject]:
+    """The archive's objects a load of `tables` creates (none with --data-only), without
+    their owners and GRANTs with --no-privileges."""
+    if o.data_only or header.contents == "data":
+        return []
+    objs = objects.needed(header.objects, tables, len(header.tables))
+    if o.as_names and len(objs) == len(header.objects) and objs:
+        raise UsageError(
+            "--as SRC=DEST cannot rename tables of a whole-database archive (its views and "
+            "functions name them); load them as they are, or pick one with --table"
+        )
+    return [without_object_privileges(x) for x in objs] if o.no_privileges else objs
 
 
 def _summary(plans: Sequence[TablePlan], rows: int, actions: Sequence[str]) -> Restored:
@@ -312,6 +335,7 @@ def _in_one_transaction(
     source: RowSource,
     o: LoadOptions,
     schemas: Sequence[str],
+    objs: Sequence[DbObject],
     progress: ProgressFn,
 ) -> tuple[int, list[str]]:
     """Every table in one transaction: drops, schemas and dependencies, all pre-data, the
@@ -325,14 +349,18 @@ def _in_one_transaction(
         if created:
             ensure_schemas(conn, schemas)
             ensure(conn, source.header.dependencies)
-        for stmt in [s for p in created for s in p.load_spec.pre_data]:
+        n_tables = len(source.header.tables)
+        to_create = [(p.index, p.load_spec) for p in created]
+        for stmt in objects.pre_statements(objs, to_create, n_tables):
             connection.run(conn, stmt)
         loaded = [ops.copy_in(conn, p, source, progress) if p.rows else 0 for p in plans]
         manifest = source.finish()
         for p, n in zip(plans, loaded, strict=True):
             if p.rows:
                 ops.check_rows(p.spec, n, manifest.rows[p.index])
-        actions += _after_rows(conn, conn_source, plans, o, progress)
+        with_data = source.header.contents != "schema" and not o.schema_only
+        after = objects.post_statements(objs, with_data=with_data)
+        actions += _after_rows(conn, conn_source, plans, o, after, progress)
     return sum(loaded), actions
 
 
@@ -341,15 +369,17 @@ def _after_rows(
     conn_source: ConnSource,
     plans: Sequence[TablePlan],
     o: LoadOptions,
+    after: Sequence[str],
     progress: ProgressFn,
 ) -> list[str]:
-    """In the load's transaction: all post-data, each slow statement said as a phase (index
-    builds with the server's percentages), then the swaps and ANALYZE."""
+    """In the load's transaction: all post-data (then `after`, the objects'), each slow
+    statement said as a phase (index builds with the server's percentages), then the swaps
+    and ANALYZE."""
     created = [p for p in plans if p.create]
     label = plans[0].spec.qname.display() if len(plans) == 1 else f"{len(plans)} tables"
     oids = [oid for p in created for oid in watch.table_oids(conn, p.load_spec.qname)]
     with watch.index_builds_watched(conn_source, oids, label, progress):
-        statements = post_data_in_order([p.load_spec for p in created])
+        statements = post_data_in_order([p.load_spec for p in created]) + list(after)
         watch.run_phases(conn, statements, label, progress, _staged_names(plans))
     actions: list[str] = []
     for p in plans:

@@ -1,0 +1,76 @@
+"""What a whole-database (or --schema) dump holds besides its tables, read from the catalog.
+
+One query per object kind for the whole selection, never one per object (design §9): each
+`objects_<kind>.sql` returns ObjectRow values whose DDL the server renders (pg_get_viewdef,
+pg_get_functiondef, format_type…).  Comments, owners and ACLs come from one query each, and
+the ordering facts (pg_depend, and which catalog row stands for which object) from two more;
+pgsnap.ddl.order turns it all into the archive's order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from pgsnap.catalog.fetch import fetch_as
+from pgsnap.catalog.values import (
+    CollationRow,
+    DependRow,
+    NodeRow,
+    ObjectAclRow,
+    ObjectCommentRow,
+    ObjectRow,
+)
+from pgsnap.connection import Conn
+from pgsnap.ddl import objects as render
+from pgsnap.ddl.dependencies import collation_definition
+from pgsnap.ddl.order import Facts
+from pgsnap.errors import UsageError
+from pgsnap.naming import ident
+
+# the kinds read by one query each, in the order pg_dump's sort gives them when nothing else
+# decides: queries/objects_<name>.sql
+ROW_QUERIES = ("schemas", "extensions", "types", "functions", "sequences", "views")
+Reader = Callable[[Conn, "list[str] | None"], list[ObjectRow]]
+EXTRA_READERS: list[Reader] = []  # kinds read by their own module (catalog/kinds/)
+
+
+def read_facts(conn: Conn, *, schemas: Sequence[str] | None) -> Facts:
+    """Every object of the database (or of `schemas`), with its comments, owner and ACL
+    statements, and what the ordering needs.  Call inside the dump's snapshot."""
+    wanted = None if schemas is None else list(schemas)
+    rows = [r for q in ROW_QUERIES for r in _rows(conn, q, wanted)]
+    if schemas is not None:
+        rows = [r for r in rows if r.kind != "extension"]  # pg_dump -n leaves them out too
+    rows += _collations(conn, wanted)
+    rows += [r for reader in EXTRA_READERS for r in reader(conn, wanted)]
+    _refuse_base_types(rows)  # (before comments and owners are added to the DDL)
+    comments = fetch_as(conn, "objects_comments", ObjectCommentRow)
+    acls = fetch_as(conn, "objects_acls", ObjectAclRow)
+    return Facts(
+        objects=tuple(render.with_extras(rows, comments, acls)),
+        nodes=tuple(fetch_as(conn, "objects_nodes", NodeRow)),
+        depends=tuple(fetch_as(conn, "objects_depend", DependRow)),
+    )
+
+
+def _rows(conn: Conn, name: str, schemas: list[str] | None) -> list[ObjectRow]:
+    return fetch_as(conn, f"objects_{name}", ObjectRow, schemas=schemas)
+
+
+def _collations(conn: Conn, schemas: list[str] | None) -> list[ObjectRow]:
+    out = []
+    for c in fetch_as(conn, "objects_collations", CollationRow, schemas=schemas):
+        name = ident(c.schema, c.name)
+        ddl, _ = collation_definition(c, name)
+        out.append(ObjectRow("pg_collation", c.oid, "collation", c.schema, c.name, name, (ddl,)))
+    return out
+
+
+def _refuse_base_types(rows: Sequence[ObjectRow]) -> None:
+    for r in rows:
+        if r.kind == "type" and not r.ddl:
+            raise UsageError(
+                f"type {r.identity} is a base type defined outside an extension: its input "
+                "and output functions are C code, which a dump cannot carry; leave its schema "
+                "out, or package the type as an extension"
+            )

@@ -1,0 +1,84 @@
+"""Pure: the comments, owners and GRANTs of a whole-database archive's objects, as statements
+appended to each object's DDL, named as SQL names each kind.
+
+`KEYWORDS[kind]` is (what COMMENT ON and ALTER … OWNER TO call the kind, what GRANT … ON
+calls it); None where the kind has no owner or no ACL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from pgsnap.catalog.values import AclItem, ObjectAclRow, ObjectCommentRow, ObjectRow, RelationAcl
+from pgsnap.ddl.privileges import grants
+from pgsnap.naming import ident, literal
+
+KEYWORDS: dict[str, tuple[str, str | None]] = {
+    "schema": ("SCHEMA", "SCHEMA"),
+    "extension": ("EXTENSION", None),
+    "collation": ("COLLATION", None),
+    "type": ("TYPE", "TYPE"),
+    "domain": ("DOMAIN", "DOMAIN"),
+    "function": ("FUNCTION", "FUNCTION"),
+    "procedure": ("PROCEDURE", "PROCEDURE"),
+    "aggregate": ("AGGREGATE", "FUNCTION"),
+    "operator": ("OPERATOR", None),
+    "operator family": ("OPERATOR FAMILY", None),
+    "operator class": ("OPERATOR CLASS", None),
+    "cast": ("CAST", None),
+    "text search parser": ("TEXT SEARCH PARSER", None),
+    "text search template": ("TEXT SEARCH TEMPLATE", None),
+    "text search dictionary": ("TEXT SEARCH DICTIONARY", None),
+    "text search configuration": ("TEXT SEARCH CONFIGURATION", None),
+    "conversion": ("CONVERSION", None),
+    "sequence": ("SEQUENCE", "SEQUENCE"),
+    "view": ("VIEW", "TABLE"),
+    "materialized view": ("MATERIALIZED VIEW", "TABLE"),
+    "event trigger": ("EVENT TRIGGER", None),
+    "publication": ("PUBLICATION", None),
+    "large object": ("LARGE OBJECT", "LARGE OBJECT"),
+}
+NO_OWNER = ("extension", "cast", "text search parser", "text search template")
+
+
+def with_extras(
+    rows: Sequence[ObjectRow],
+    comments: Sequence[ObjectCommentRow],
+    acls: Sequence[ObjectAclRow],
+) -> list[ObjectRow]:
+    """Each row with its comments, then its owner and GRANTs, after its own DDL."""
+    by_comment: dict[tuple[str, int], list[ObjectCommentRow]] = {}
+    for c in comments:
+        by_comment.setdefault((c.cls, c.oid), []).append(c)
+    by_acl = {(a.cls, a.oid): a for a in acls}
+    out = []
+    for row in rows:
+        key = (row.cls, row.oid)
+        extra = [comment_statement(row, c) for c in by_comment.get(key, ())]
+        acl = by_acl.get(key)
+        if acl is not None:
+            extra += privilege_statements(row, acl)
+        out.append(replace(row, ddl=row.ddl + tuple(extra)))
+    return out
+
+
+def comment_statement(row: ObjectRow, c: ObjectCommentRow) -> str:
+    target = c.target or f"{KEYWORDS[row.kind][0]} {row.identity}"
+    return f"COMMENT ON {target} IS {literal(c.description)}"
+
+
+def privilege_statements(row: ObjectRow, acl: ObjectAclRow) -> list[str]:
+    """ALTER … OWNER TO, then the GRANTs (and REVOKEs) that give the source's ACL."""
+    if row.kind in NO_OWNER:
+        return []
+    keyword, grant_keyword = KEYWORDS[row.kind]
+    out = [f"ALTER {keyword} {row.identity} OWNER TO {ident(acl.owner)}"]
+    if grant_keyword is None:
+        return out
+    items = tuple(
+        AclItem(acl.grantors[i], acl.grantees[i], acl.privileges[i], acl.grantables[i])
+        for i in range(len(acl.grantors))
+    )
+    relation = RelationAcl("", "", "", acl.owner, acl.has_acl, acl.owner_default, items)
+    return out + grants(relation, f"{grant_keyword} {row.identity}")
