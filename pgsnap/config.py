@@ -40,6 +40,11 @@ class ConnSource:
         return f"{mask_conninfo(self.conninfo)} (from {self.origin})"
 
 
+def in_database(source: ConnSource, dbname: str) -> ConnSource:
+    """The same server, credentials and origin, connected to database `dbname`."""
+    return ConnSource(psycopg.conninfo.make_conninfo(source.conninfo, dbname=dbname), source.origin)
+
+
 def resolve(
     dsn: str | None = None, *, env: Mapping[str, str] | None = None, cwd: Path | None = None
 ) -> ConnSource:

@@ -111,3 +111,21 @@ UNSAFE_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 def safe_filename(text: str) -> str:
     """`text` with every run of characters outside [A-Za-z0-9._-] replaced by one "_"."""
     return UNSAFE_FILENAME_CHARS.sub("_", text)
+
+
+def check_database_name(name: str) -> None:
+    """Raise UsageError unless `name` can be a database name as it is (taken literally, as
+    createdb takes it): 1 to 63 bytes, no control characters, no surrounding spaces."""
+    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in name)
+    if not name or name != name.strip():
+        raise UsageError(f'--create "{shown}" is not a valid database name: it is empty or padded')
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise UsageError(
+            f'--create "{shown}" is not a valid database name: it holds control characters'
+        )
+    size = len(name.encode("utf-8"))
+    if size > MAX_IDENT_BYTES:
+        raise UsageError(
+            f'--create "{shown}" is not a valid database name: {size} bytes, over the '
+            f"{MAX_IDENT_BYTES}-byte limit"
+        )

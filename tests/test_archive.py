@@ -22,6 +22,7 @@ import zstandard
 
 from pgsnap import archive
 from pgsnap.archive import (
+    FORMAT_VERSION,
     ArchiveWriter,
     FrameFile,
     FrameInfo,
@@ -131,7 +132,7 @@ def stream_frames(data: bytes, name: str = "pipe") -> list[tuple[int, int, bytes
 def test_round_trip(built: Built) -> None:
     with FrameFile.open(built.path) as reader:
         assert reader.codec == built.codec
-        assert reader.header_json == {"format": 1, "tables": TABLES}
+        assert reader.header_json == {"format": FORMAT_VERSION, "tables": TABLES}
         assert reader.frames == built.frames
         assert [f.kind for f in reader.frames] == [
             "sql",
@@ -145,7 +146,7 @@ def test_round_trip(built: Built) -> None:
         assert [f.table for f in reader.frames] == [None, 0, 0, 0, None, 1, None]
         assert [reader.read_frame(i) for i in range(len(reader.frames))] == built.raws[:-1]
         assert reader.manifest_json["database"] == "db"
-        assert reader.manifest_json["format"] == 1
+        assert reader.manifest_json["format"] == FORMAT_VERSION
         assert reader.manifest_json["frames"] == [f.to_json() for f in built.frames]
         assert reader.rows_by_table() == {0: 300, 1: 1}
         assert reader.size == built.path.stat().st_size
@@ -166,12 +167,17 @@ def test_frame_info_records_what_was_written(built: Built) -> None:
 def test_header_lines_are_exact(built: Built) -> None:
     first = built.raws[0].decode()
     lines = first.split("\n")
-    assert lines[0] == "-- pgsnap archive format 1; decompressed, this file is a psql script"
-    expected = json.dumps({"format": 1, "tables": TABLES}, separators=(",", ":"), sort_keys=True)
+    assert (
+        lines[0]
+        == f"-- pgsnap archive format {FORMAT_VERSION}; decompressed, this file is a psql script"
+    )
+    expected = json.dumps(
+        {"format": FORMAT_VERSION, "tables": TABLES}, separators=(",", ":"), sort_keys=True
+    )
     assert lines[1] == "-- pgsnap-header: " + expected
     assert lines[1].isascii()
     assert "\n".join(lines[2:]).startswith(HEADER_SQL)
-    assert parse_header(first) == {"format": 1, "tables": TABLES}
+    assert parse_header(first) == {"format": FORMAT_VERSION, "tables": TABLES}
 
 
 def test_manifest_frame_is_one_comment_line(built: Built) -> None:
@@ -422,7 +428,9 @@ def test_valid_compression_wrong_manifest(codec: str, field: str, tmp_path: Path
         writer.write_sql("\\.\n")
         writer.finish({})
     with FrameFile.open(path) as reader:
-        assert reader.read_frame(0).startswith(b"-- pgsnap archive format 1")
+        assert reader.read_frame(0).startswith(
+            f"-- pgsnap archive format {FORMAT_VERSION}".encode()
+        )
         with pytest.raises(CorruptFrameError) as e:
             reader.read_frame(1)
     assert (e.value.index, e.value.offset) == (1, info.offset)
@@ -505,7 +513,7 @@ def newer(codec: str, *, header_format: int, manifest_format: int, footer: bool 
 @pytest.mark.parametrize("codec", CODECS)
 @pytest.mark.parametrize(
     ("header_format", "manifest_format", "footer"),
-    [(2, 2, True), (1, 2, True), (2, 2, False), (7, 1, True)],
+    [(3, 3, True), (2, 3, True), (3, 3, False), (7, 1, True)],
 )
 def test_newer_format(
     codec: str, header_format: int, manifest_format: int, footer: bool, tmp_path: Path
@@ -514,20 +522,21 @@ def test_newer_format(
     path = tmp_path / f"new{EXT[codec]}"
     path.write_bytes(data)
     version = max(header_format, manifest_format)
-    expected = f"written by a newer pgsnap (format {version}); this pgsnap reads format 1"
+    expected = f"written by a newer pgsnap (format {version}); this pgsnap reads format 2"
     with pytest.raises(UnsupportedFormatError) as e:
         FrameFile.open(path)
     assert str(e.value) == f'"{path}" was {expected}'
-    if footer and header_format > 1:
+    if footer and header_format > FORMAT_VERSION:
         with pytest.raises(UnsupportedFormatError, match=re.escape(expected)):
             stream_frames(data)
 
 
-def test_the_current_format_is_not_newer(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", [1, FORMAT_VERSION])
+def test_the_current_format_is_not_newer(tmp_path: Path, version: int) -> None:
     path = tmp_path / "cur.sql.zst"
-    path.write_bytes(newer("zstd", header_format=1, manifest_format=1))
+    path.write_bytes(newer("zstd", header_format=version, manifest_format=version))
     with FrameFile.open(path) as reader:
-        assert reader.header_json == {"format": 1}
+        assert reader.header_json == {"format": version}
 
 
 def test_parse_header_errors() -> None:
@@ -705,7 +714,7 @@ def test_crc32_matches_zlib() -> None:
 def test_frame_target_is_within_the_design_range() -> None:
     assert 4 << 20 <= archive.FRAME_TARGET_BYTES <= 16 << 20  # design.md §2: 4-16 MiB
     assert archive.CODECS == ("zstd", "gzip")
-    assert archive.FORMAT_VERSION == 1
+    assert archive.FORMAT_VERSION == 2  # docs/format.md §7
 
 
 def test_frame_info_from_json_rejects_bad_entries() -> None:

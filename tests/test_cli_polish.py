@@ -119,20 +119,22 @@ def _read_until(fd: int, marker: bytes, timeout: float = 60.0) -> str:
 
 
 def test_every_combination_of_load_flags_is_taken_or_refused_in_one_line() -> None:
-    """All 2**8 combinations of load's flags, with three --jobs values: each one builds the
-    options or raises UsageError naming a flag, never anything else."""
+    """All 2**9 combinations of load's flags (--create NAME among them), with three --jobs
+    values: each one builds the options or raises UsageError naming a flag, never anything
+    else."""
     import itertools
 
     from pgsnap.restore.options import LoadOptions
 
     flags = (
         "drop_existing", "cascade", "append", "replace",
-        "schema_only", "data_only", "dry_run", "no_privileges",
+        "schema_only", "data_only", "dry_run", "no_privileges", "create",
     )  # fmt: skip
     refused = 0
     for values in itertools.product((False, True), repeat=len(flags)):
         for jobs in (0, 1, 2):
             chosen: dict[str, Any] = dict(zip(flags, values, strict=True))
+            chosen["create"] = "new_db" if chosen["create"] else None
             try:
                 LoadOptions(jobs=jobs, **chosen)
             except UsageError as exc:
@@ -140,4 +142,4 @@ def test_every_combination_of_load_flags_is_taken_or_refused_in_one_line() -> No
                 text = str(exc)
                 assert "\n" not in text and text[0] in "-abcdefghijklmnopqrstuvwxyz", text
                 assert "--" in text, text  # names the flag at fault
-    assert 0 < refused < 2**8 * 3
+    assert 0 < refused < 2**9 * 3

@@ -18,7 +18,8 @@ from pgsnap.errors import (
 )
 from pgsnap.shape import check_depth, choices, decode, encode, minimum
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: whole-database objects (scope, objects) and the database's locale
+READABLE_FORMATS = (1, 2)  # format 1 files still load: their keys are a subset
 # 4 MiB of COPY text per data frame: big enough that zstd/deflate reach their full ratio
 # and the per-frame costs (a manifest entry, a hand-off to a worker, a syscall) vanish;
 # small enough that a 100 MB table splits into ~25 frames, so a parallel restore balances
@@ -105,7 +106,7 @@ def parse_header(first_frame_text: str, *, source: str = "the input") -> dict[st
         header = json.loads(text)
     except ValueError as e:
         raise corrupt_header(source, f"bad json: {e}") from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT_VERSION:
+    if not isinstance(header, dict) or header.get("format") not in READABLE_FORMATS:
         raise corrupt_header(source, f'its json is not an object with "format": {FORMAT_VERSION}')
     return header
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from pgsnap.archive.codec import CODECS
 from pgsnap.archive.frames import FrameInfo
+from pgsnap.catalog.values import LOCALE_PROVIDERS
 from pgsnap.model import DbObject, Dependency, TableSpec
 from pgsnap.shape import ShapeError, choices, decode, encode, minimum
 
@@ -38,6 +39,12 @@ class Header:
     codec: str | None = field(default=None, metadata=choices(*CODECS))
     server_version_num: int | None = field(default=None, metadata=minimum(0))
     encoding: str | None = None  # the source database's encoding
+    # the source database's locale, for load --create (None in older archives): LC_COLLATE,
+    # LC_CTYPE, the provider, and the ICU or builtin locale
+    collate: str | None = None
+    ctype: str | None = None
+    locale_provider: str | None = field(default=None, metadata=choices(*LOCALE_PROVIDERS))
+    locale: str | None = None
     database_bytes: int | None = field(default=None, metadata=minimum(0))
     # extensions, collations, types and functions the tables need, in creation order
     dependencies: tuple[Dependency, ...] = ()

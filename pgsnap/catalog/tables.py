@@ -26,6 +26,7 @@ from pgsnap.catalog.values import (
     CatTable,
     CatTrigger,
     DatabaseFacts,
+    DatabaseLocale,
     Relation,
 )
 from pgsnap.connection import Conn
@@ -196,5 +197,29 @@ def _partitions(conn: Conn, oid: int) -> list[CatPartition]:
     ]
 
 
+PG_LOCALE_PROVIDER = 150000  # datlocprovider and daticulocale
+PG_DATLOCALE = 170000  # daticulocale became datlocale, for ICU and the builtin provider
+
+
 def database_facts(conn: Conn) -> DatabaseFacts:
-    return fetch_as(conn, "database", DatabaseFacts)[0]
+    facts = fetch_as(conn, "database", DatabaseFacts)[0]
+    locale = database_locale(conn, facts.database)
+    if locale is None:
+        return facts
+    return replace(
+        facts,
+        collate=locale.collate,
+        ctype=locale.ctype,
+        locale_provider=locale.locale_provider,
+        locale=locale.locale,
+    )
+
+
+def database_locale(conn: Conn, database: str) -> DatabaseLocale | None:
+    """The locale of `database` on this server, or None when there is no such database."""
+    version = conn.info.server_version
+    suffix = (
+        "_pg17" if version >= PG_DATLOCALE else "_pg15" if version >= PG_LOCALE_PROVIDER else ""
+    )
+    rows = fetch_as(conn, f"database_locale{suffix}", DatabaseLocale, database=database)
+    return rows[0] if rows else None

@@ -261,6 +261,25 @@ class DatabaseFacts:
     server_version_num: int
     block_size: int
     database_bytes: int
+    # its locale (queries/database_locale*.sql), read after the facts above
+    collate: str | None = None
+    ctype: str | None = None
+    locale_provider: str | None = None
+    locale: str | None = None
+
+
+LOCALE_PROVIDERS = ("libc", "icu", "builtin")
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseLocale:
+    """How a database sorts and classifies text (queries/database_locale*.sql): LC_COLLATE,
+    LC_CTYPE, the locale provider, and the ICU or builtin locale (None for libc)."""
+
+    collate: str
+    ctype: str
+    locale_provider: str  # LOCALE_PROVIDERS
+    locale: str | None
 
 
 # -- what a table needs outside itself (catalog/dependencies.py) ----------------------------

@@ -56,6 +56,12 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Check everything and say what the load would do; change nothing.",
 )
+@click.option(
+    "--create",
+    metavar="NAME",
+    help="Create database NAME on the connection's server first, with the source's encoding"
+    " and locale (no createdb needed), and load into it; a failed load drops it again.",
+)
 @quiet_option
 def load(file: str, as_name: tuple[str, ...], yes: bool, quiet: bool, **options: Any) -> None:
     """Restore a table from FILE (- reads stdin).  Atomic: on any error nothing changes.
@@ -64,13 +70,16 @@ def load(file: str, as_name: tuple[str, ...], yes: bool, quiet: bool, **options:
     --replace loads beside it and swaps atomically, keeping the views, foreign keys, rules
     and policies that depend on it; --drop-existing drops it first (refused while others
     depend on it, unless --cascade, which names every object it drops); --append adds the
-    rows.  --dry-run checks all of it and says what would happen.
+    rows.  --create NAME makes a new database for the load on the server that the
+    connection names (its database serves only to connect).  --dry-run checks all of it and
+    says what would happen.
 
     \b
     Examples:
       pgsnap load papers_20261201_101500.sql.zst --as papers_test
       pgsnap load papers.sql.zst --replace --dry-run
       pgsnap load papers.sql.zst --replace -j 2
+      pgsnap load shop_20261201_101500.sql.zst --dsn postgres://me@db/postgres --create shop
       ssh backups cat papers.sql.zst | pgsnap load - --as papers_copy
 
     Python: pgsnap.load(file, ...).

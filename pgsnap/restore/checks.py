@@ -91,9 +91,10 @@ def check_name_clashes(conn: Conn, plans: Sequence[TablePlan]) -> None:
             )
 
 
-def check_fk_targets(conn: Conn, plans: Sequence[TablePlan]) -> None:
+def check_fk_targets(conn: Conn | None, plans: Sequence[TablePlan]) -> None:
     """Raise TableNotFoundError when a foreign key of a table to create references a table
-    that neither exists nor is created by this load."""
+    that neither exists nor is created by this load.  `conn` None: a database that does not
+    exist yet, which holds nothing else."""
     from pgsnap.ddl.statements import foreign_key_targets  # pglast: only on the load's side
 
     made = {p.spec.qname for p in plans}
@@ -101,7 +102,7 @@ def check_fk_targets(conn: Conn, plans: Sequence[TablePlan]) -> None:
         for stmt in p.spec.post_data:
             for schema, name in foreign_key_targets(stmt):
                 target = QualifiedName(schema or p.spec.schema, name)
-                if target in made or ops.exists(conn, target):
+                if target in made or (conn is not None and ops.exists(conn, target)):
                     continue
                 raise TableNotFoundError(
                     f"cannot restore {p.spec.qname.display()}: its foreign key references "

@@ -23,7 +23,7 @@ from pgsnap.api import python_api
 from pgsnap.archive.manifest import Header
 from pgsnap.archive.reader import ArchiveReader
 from pgsnap.archive.sources import STREAM_LABEL, FileSource, RowSource, StreamSource
-from pgsnap.config import ConnSource, resolve
+from pgsnap.config import ConnSource, in_database, resolve
 from pgsnap.connection import Conn
 from pgsnap.ddl.allowlist import check_statements
 from pgsnap.ddl.needed import check_dependencies_needed
@@ -35,7 +35,7 @@ from pgsnap.ddl.targets import parse_renames
 from pgsnap.errors import PgsnapError, SQLError, TableNotFoundError, UsageError
 from pgsnap.model import DbObject, QualifiedName, TableName, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
-from pgsnap.restore import objects, ops, staged, watch
+from pgsnap.restore import newdb, objects, ops, staged, watch
 from pgsnap.restore.checks import (
     check_encoding,
     check_fk_targets,
@@ -96,6 +96,7 @@ def load(
     data_only: bool = False,
     no_privileges: bool = False,
     dry_run: bool = False,
+    create: str | None = None,
     worker_kind: str = "process",
     progress: ProgressFn = no_progress,
     as_names: Mapping[str, str] | None = None,
@@ -109,8 +110,11 @@ def load(
     staging table swapped into place at the end.  `schema_only` creates the empty table,
     `data_only` adds rows to an existing one (as --where and --data-only archives do by
     default); `no_privileges` skips an archive's owners and GRANTs.  `dry_run` checks
-    everything a load checks and says what it would do, changing nothing.  Raises PgsnapError
-    subclasses, and then nothing changed (README: "Load").
+    everything a load checks and says what it would do, changing nothing.  `create` makes
+    that database on the connection's server first (with the source's encoding and, where
+    the server can, its locale; a warning says what it could not give) and loads into it;
+    it is dropped again if the load fails.  Raises PgsnapError subclasses, and then nothing
+    changed (README: "Load").
     """
     # fmt: off
     options = LoadOptions(
@@ -118,7 +122,7 @@ def load(
         drop_existing=drop_existing, cascade=cascade, append=append, replace=replace,
         shorten_names=shorten_names, jobs=jobs, worker_kind=worker_kind,
         schema_only=schema_only, data_only=data_only, no_privileges=no_privileges,
-        dry_run=dry_run,
+        dry_run=dry_run, create=create,
     )
     # fmt: on
     started = time.monotonic()
@@ -126,8 +130,9 @@ def load(
     with _opened(file) as source:
         done = restore(source, conn_source, options, progress)
     seconds = time.monotonic() - started
+    target = conn_source if create is None else in_database(conn_source, create)
     return LoadResult(
-        done.table, done.rows, seconds, done.mode, conn_source.describe(), done.actions, dry_run
+        done.table, done.rows, seconds, done.mode, target.describe(), done.actions, dry_run
     )
 
 
@@ -149,17 +154,44 @@ def restore(
     source: RowSource, conn_source: ConnSource, options: LoadOptions, progress: ProgressFn
 ) -> Restored:
     """Load what `options` select from `source`: what was loaded, its rows, mode(s), and
-    what else the load did (or, with dry_run, would do)."""
-    header = source.header
-    specs = list(header.tables)
-    deps = header.dependencies
+    what else the load did (or, with dry_run, would do).  With `create`, into a database
+    made for it first, and dropped again if the load fails."""
+    tables = _checked(source, options)  # UsageError before connecting
+    if options.create is None:
+        return _restore_to(conn_source, source, tables, options, progress)
+    plans, said = _checked_new(conn_source, options.create, source, tables, options)
+    if options.dry_run:
+        return _summary(plans, _expected_rows(source, plans), said)
+    with newdb.created(conn_source, options.create, source.header, progress) as target:
+        return _restore_to(target, source, tables, options, progress)
+
+
+def _checked(source: RowSource, options: LoadOptions) -> list[tuple[int, TableSpec]]:
+    """The archive's statements and dependencies checked, and the tables to load, renamed."""
+    specs = list(source.header.tables)
+    deps = source.header.dependencies
     for index in chosen(specs, options):  # the archive's statements, before anything else
         check_statements(specs[index], list(deps), archive=_label(source))
     check_dependencies_needed(specs, deps)
-    check_objects(header.objects, header.scope, archive=_label(source))
-    tables = selected(specs, options)  # renamed; UsageError before connecting
-    objs = _objects(header, [i for i, _ in tables], options)
-    parallel = options.jobs > 1 and isinstance(source, FileSource) and len(tables) == 1 and not objs
+    check_objects(source.header.objects, source.header.scope, archive=_label(source))
+    if options.create is not None and source.header.contents == "data":
+        raise UsageError(
+            "the archive holds rows only (a --data-only or --where dump): --create makes a new,"
+            " empty database with no table to add them to"
+        )
+    return selected(specs, options)
+
+
+def _restore_to(
+    conn_source: ConnSource,
+    source: RowSource,
+    tables: Sequence[tuple[int, TableSpec]],
+    options: LoadOptions,
+    progress: ProgressFn,
+) -> Restored:
+    objs = _objects(source.header, [i for i, _ in tables], options)
+    one_table = len(tables) == 1 and not objs
+    parallel = options.jobs > 1 and isinstance(source, FileSource) and one_table
     conn = connection.connect(conn_source, autocommit=True)
     try:
         connection.apply_session_settings(conn)
@@ -173,6 +205,32 @@ def restore(
     finally:
         conn.close()
     return _summary(plans, rows, actions)
+
+
+def _checked_new(
+    conn_source: ConnSource,
+    name: str,
+    source: RowSource,
+    tables: Sequence[tuple[int, TableSpec]],
+    options: LoadOptions,
+) -> tuple[list[TablePlan], list[str]]:
+    """What --create checks before it creates the database: that it does not exist and may
+    be created, the roles the archive names (they are the server's), the foreign keys'
+    targets (a new database has none but the load's own).  The plans, and what a dry run
+    says it would do."""
+    parallel = options.jobs > 1 and isinstance(source, FileSource) and len(tables) == 1
+    contents = source.header.contents
+    plans = [
+        plan_table(index, final, exists=False, dependants=[], options=options,
+                   contents=contents, parallel=parallel, staging_token="")
+        for index, final in tables
+    ]  # fmt: skip
+    with contextlib.closing(connection.connect(conn_source, autocommit=True)) as conn:
+        connection.apply_session_settings(conn)
+        server = newdb.check_new(conn, name)
+        check_roles(conn, [p.spec for p in plans])
+    check_fk_targets(None, plans)
+    return plans, [newdb.would_create(name, server, source.header), *described(plans)]
 
 
 def _label(source: RowSource) -> str:
@@ -195,6 +253,8 @@ def _run(
     _say_jobs_ignored(plans, options, source, progress)
     if len(objs) < len(source.header.objects):  # some tables: what they need and is missing
         objs = objects.missing(conn, objs)
+    else:
+        objs = objects.without_existing_schemas(conn, objs)
     args = (conn, conn_source, plans, source, options, schemas, objs, progress)
     with _final_names_said(plans):  # (the staged path says its names itself)
         return _in_one_transaction(*args)

@@ -58,6 +58,15 @@ def missing(conn: Conn, objects: Sequence[DbObject]) -> list[DbObject]:
     return out
 
 
+def without_existing_schemas(conn: Conn, objects: Sequence[DbObject]) -> list[DbObject]:
+    """`objects` but the schemas the database has already, public aside (it is in every
+    database, and its comment and ACL are the archive's): a schema made for the load, with
+    its owner and grants, is left as it is."""
+    schemas = [o for o in objects if o.kind == "schema" and o.name != "public"]
+    there = {o.name for o in schemas if not missing(conn, [o])}
+    return [o for o in objects if not (o.kind == "schema" and o.name in there)]
+
+
 def pre_statements(
     objects: Sequence[DbObject], tables: Sequence[tuple[int, TableSpec]], n_tables: int
 ) -> list[str]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pgsnap.errors import UsageError
 from pgsnap.model import TableName
+from pgsnap.naming import check_database_name
 from pgsnap.workers import WORKER_KINDS
 
 
@@ -30,6 +31,7 @@ class LoadOptions:
     data_only: bool = False
     no_privileges: bool = False
     dry_run: bool = False  # check and plan; change nothing
+    create: str | None = None  # --create NAME: make this database on the server, load into it
 
     def __post_init__(self) -> None:
         modes = [("--append", self.append), ("--drop-existing", self.drop_existing)]
@@ -44,5 +46,24 @@ class LoadOptions:
             raise UsageError(f"--jobs must be at least 1, not {self.jobs}")
         if self.as_name is not None and self.as_names:
             raise UsageError("--as NEW and --as SRC=DEST cannot be combined")
+        if self.create is not None:
+            self._check_create(self.create)
         if self.worker_kind not in WORKER_KINDS:
             raise UsageError(f"unknown worker kind {self.worker_kind!r}; choose process or thread")
+
+    def _check_create(self, name: str) -> None:
+        check_database_name(name)
+        for flag, on in (
+            ("--append", self.append),
+            ("--replace", self.replace),
+            ("--drop-existing", self.drop_existing),
+        ):
+            if on:
+                raise UsageError(
+                    f"--create makes a new, empty database: there is nothing for {flag} to "
+                    "act on; leave it out"
+                )
+        if self.data_only:
+            raise UsageError(
+                "--create makes a new, empty database: --data-only has no table to add rows to"
+            )
