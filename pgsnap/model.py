@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pgsnap.shape import IDENTIFIER, choices, decode, encode, minimum
+from pgsnap.shape import IDENTIFIER, OMITTED_IF_DEFAULT, choices, decode, encode, minimum
 
 NONNEG = minimum(0)
 
@@ -183,18 +183,22 @@ def table_from_json(d: object) -> TableSpec:
 
 @dataclass(frozen=True, slots=True)
 class Dependency:
-    """Something a table needs that `pg_dump -t` leaves out: an extension, a type, a function.
+    """Something a table needs that `pg_dump -t` leaves out: an extension, a type, a function,
+    a sequence that a default calls but that the table does not own.
 
-    `identity` is what to_regtype()/to_regprocedure() take (the name, for an extension);
-    `fingerprint` describes the definition, to compare with an existing object of that name.
+    `identity` is what to_regtype()/to_regprocedure()/to_regclass() take (the name, for an
+    extension); `fingerprint` describes the definition, to compare with an existing object of
+    that name.  A sequence's `setval` is the statement that gives it its dumped value, run only
+    when the load creates it ("" for the other kinds).
     """
 
-    kind: str = field(metadata=choices("extension", "collation", "type", "function"))
+    kind: str = field(metadata=choices("extension", "collation", "type", "function", "sequence"))
     schema: str = field(metadata=IDENTIFIER)
     name: str = field(metadata=IDENTIFIER)
     identity: str
     ddl: str
     fingerprint: str
+    setval: str = field(default="", metadata=OMITTED_IF_DEFAULT)
 
     def display(self) -> str:
         if self.kind == "extension":

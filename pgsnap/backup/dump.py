@@ -39,7 +39,7 @@ from pgsnap.ddl import script
 from pgsnap.ddl import table as ddl
 from pgsnap.ddl.copy import copy_to
 from pgsnap.errors import PgsnapError, UsageError
-from pgsnap.model import Dependency, TableSpec
+from pgsnap.model import Dependency, QualifiedName, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
 from pgsnap.version import __version__
 
@@ -179,16 +179,39 @@ def _read_snapshot(conn: Conn, o: DumpOptions, search_path: list[str]) -> Snapsh
             )
         row = conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()
         unique = list(dict.fromkeys(found))
-        specs = ddl.parents_first([ddl.table_spec(catalog.read_table(conn, *f)) for f in unique])
+        read = [ddl.table_spec(catalog.read_table(conn, *f)) for f in unique]
+        needs = {
+            s.qname: dependencies.read_dependencies(conn, f[0])
+            for s, f in zip(read, unique, strict=True)
+        }
+        specs, deps = _archived_sequences(read, needs)
         if o.with_privileges:
             specs = [privileges.with_privileges(conn, spec) for spec in specs]
         if o.where is not None:
             specs = [replace(specs[0], where=o.where)]
             _check_where_on_server(conn, specs[0])
-        deps = [d for f in unique for d in dependencies.read_dependencies(conn, f[0])]
         facts = catalog.database_facts(conn)
     unique_deps = tuple({(d.kind, d.identity): d for d in deps}.values())
     return Snapshot(str(row[0]) if row else "", tuple(specs), facts, unique_deps)
+
+
+def _archived_sequences(
+    specs: list[TableSpec], needs: dict[QualifiedName, list[Dependency]]
+) -> tuple[list[TableSpec], list[Dependency]]:
+    """The tables in the order a load creates them, and the dependencies they carry.  A
+    sequence that a default calls but that another table of the archive owns comes with that
+    table (not as a dependency), which must then be created first."""
+    owners = {(s.schema, s.name): spec.qname for spec in specs for s in spec.owned.sequences}
+    deps: list[Dependency] = []
+    after: dict[QualifiedName, list[QualifiedName]] = {}
+    for spec in specs:
+        for dep in needs[spec.qname]:
+            owner = owners.get((dep.schema, dep.name)) if dep.kind == "sequence" else None
+            if owner is None:
+                deps.append(dep)
+            elif owner != spec.qname:
+                after.setdefault(spec.qname, []).append(owner)
+    return ddl.parents_first(specs, after), deps
 
 
 def _choose_codec(output: str | os.PathLike[str] | None, compress: str | None) -> str:

@@ -8,6 +8,8 @@ setval.  Loading rows before building indexes is what makes restores fast (desig
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from pgsnap.catalog.values import (
     CatConstraint,
     CatPartition,
@@ -65,17 +67,21 @@ def table_spec(t: CatTable) -> TableSpec:
     )
 
 
-def parents_first(specs: list[TableSpec]) -> list[TableSpec]:
-    """The tables in their order, except that an inheritance parent comes before its children
-    (a load creates them in the archive's order)."""
+def parents_first(
+    specs: list[TableSpec], after: Mapping[QualifiedName, Sequence[QualifiedName]] | None = None
+) -> list[TableSpec]:
+    """The tables in their order, except that an inheritance parent comes before its children,
+    and a table after those `after` names for it (the owners of the sequences its defaults
+    call): a load creates them in the archive's order."""
     by_name = {s.qname: s for s in specs}
     out: list[TableSpec] = []
     placed: set[QualifiedName] = set()
+    after = after or {}
 
     def place(s: TableSpec, seen: frozenset[QualifiedName]) -> None:
         if s.qname in placed or s.qname in seen:
             return
-        for parent in s.inherits:
+        for parent in (*s.inherits, *after.get(s.qname, ())):
             if parent in by_name:
                 place(by_name[parent], seen | {s.qname})
         placed.add(s.qname)
