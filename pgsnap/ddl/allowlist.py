@@ -69,8 +69,8 @@ class _Names:
     def __init__(self, spec: TableSpec) -> None:
         self.table = (spec.schema, spec.name)
         self.sequences = {(s.schema, s.name) for s in spec.owned.sequences}
-        self.indexes = {(spec.schema, i) for i in spec.owned.indexes}
-        self.partitions = {(spec.schema, p.name) for p in spec.owned.partitions}
+        self.indexes = {(i.schema, i.name) for i in spec.index_names()}
+        self.partitions = {(p.schema, p.name) for p in spec.partition_names()}
         self.family = {self.table} | self.partitions
         self.parents = [(p.schema, p.name) for p in spec.inherits]
         self.statistics = {(s.schema, s.name) for s in spec.owned.statistics}
@@ -137,7 +137,9 @@ def _table_statement_allowed(stmt: Any, n: _Names) -> bool:
             return False
         return rel(stmt.relation) in n.family and all(c in TABLE_COMMANDS for c in cmds)
     if isinstance(stmt, ast.IndexStmt):
-        return rel(stmt.relation) in n.family and (n.table[0], stmt.idxname) in n.indexes
+        # an index lives in the schema of the table (or partition) it is on
+        on = rel(stmt.relation)
+        return on in n.family and (on[0], stmt.idxname) in n.indexes
     if isinstance(stmt, ast.CreateTrigStmt):
         return rel(stmt.relation) in n.family and not stmt.replace
     if isinstance(stmt, ast.CreatePolicyStmt):

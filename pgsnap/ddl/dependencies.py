@@ -155,6 +155,7 @@ def archive_schemas(tables: Iterable[Any], deps: Iterable[Dependency]) -> list[s
     tables = list(tables)
     names = [t.schema for t in tables] + [d.schema for d in deps]
     names += [s.schema for t in tables for s in t.owned.statistics]  # kept in their schema
+    names += [p.schema for t in tables for p in t.partition_names()]  # partitions' own schemas
     return [n for n in dict.fromkeys(names) if n != "public"]
 
 
