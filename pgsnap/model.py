@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pgsnap.shape import IDENTIFIER, choices, decode, encode, minimum
+from pgsnap.shape import IDENTIFIER, OMITTED_IF_DEFAULT, choices, decode, encode, minimum
 
 NONNEG = minimum(0)
 
@@ -87,11 +87,16 @@ class Constraint:
 
 @dataclass(frozen=True, slots=True)
 class Partition:
-    """A partition under a partitioned table (in the table's schema).  Leaves hold the rows."""
+    """A partition under a partitioned table.  Leaves hold the rows.  `schema` is "" for a
+    partition in the table's schema (archives before partitions could have another)."""
 
     name: str = field(metadata=IDENTIFIER)
     leaf: bool = True
     table_bytes: int = field(default=0, metadata=NONNEG)
+    schema: str = field(default="", metadata=OMITTED_IF_DEFAULT)
+
+    def qname(self, table_schema: str) -> QualifiedName:
+        return QualifiedName(self.schema or table_schema, self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +133,21 @@ class Owned:
 
     statistics: tuple[OwnedStatistics, ...] = ()
     rules: tuple[str, ...] = ()  # per-table names: a rename keeps them
+    # the schema of each index, position by position ("" for the table's schema): a
+    # partition's indexes live in the partition's schema; empty when all are the table's
+    index_schemas: tuple[str, ...] = field(default=(), metadata=OMITTED_IF_DEFAULT)
+
+    def index_schema(self, index: int, table_schema: str) -> str:
+        """The schema of the index-th index."""
+        schemas = self.index_schemas
+        return (schemas[index] if index < len(schemas) else "") or table_schema
+
+    def partition_schema(self, name: str, table_schema: str) -> str:
+        """The schema of the partition `name` ("" names the table: its schema)."""
+        for p in self.partitions:
+            if p.name == name:
+                return p.schema or table_schema
+        return table_schema
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +181,22 @@ class TableSpec:
     def qname(self) -> QualifiedName:
         return QualifiedName(self.schema, self.name)
 
+    def relation(self, partition: str | None = None) -> QualifiedName:
+        """The table, or its partition of that name (in the partition's own schema)."""
+        if not partition:
+            return self.qname
+        return QualifiedName(self.owned.partition_schema(partition, self.schema), partition)
+
+    def index_names(self) -> tuple[QualifiedName, ...]:
+        """The table's indexes (and its partitions'), each in its schema."""
+        o = self.owned
+        return tuple(
+            QualifiedName(o.index_schema(i, self.schema), n) for i, n in enumerate(o.indexes)
+        )
+
+    def partition_names(self) -> tuple[QualifiedName, ...]:
+        return tuple(p.qname(self.schema) for p in self.owned.partitions)
+
     @property
     def copy_columns(self) -> tuple[str, ...]:
         """Columns that COPY carries: generated columns are computed, not stored."""
@@ -183,18 +219,22 @@ def table_from_json(d: object) -> TableSpec:
 
 @dataclass(frozen=True, slots=True)
 class Dependency:
-    """Something a table needs that `pg_dump -t` leaves out: an extension, a type, a function.
+    """Something a table needs that `pg_dump -t` leaves out: an extension, a type, a function,
+    a sequence that a default calls but that the table does not own.
 
-    `identity` is what to_regtype()/to_regprocedure() take (the name, for an extension);
-    `fingerprint` describes the definition, to compare with an existing object of that name.
+    `identity` is what to_regtype()/to_regprocedure()/to_regclass() take (the name, for an
+    extension); `fingerprint` describes the definition, to compare with an existing object of
+    that name.  A sequence's `setval` is the statement that gives it its dumped value, run only
+    when the load creates it ("" for the other kinds).
     """
 
-    kind: str = field(metadata=choices("extension", "collation", "type", "function"))
+    kind: str = field(metadata=choices("extension", "collation", "type", "function", "sequence"))
     schema: str = field(metadata=IDENTIFIER)
     name: str = field(metadata=IDENTIFIER)
     identity: str
     ddl: str
     fingerprint: str
+    setval: str = field(default="", metadata=OMITTED_IF_DEFAULT)
 
     def display(self) -> str:
         if self.kind == "extension":

@@ -57,6 +57,9 @@ def minimum(low: int) -> dict[str, Any]:
 
 
 IDENTIFIER: dict[str, Any] = {"identifier": True}  # metadata: a 1 to 63-byte SQL name
+# metadata: encode() leaves the field out while it holds its default, so that archives that
+# do not use a newer field stay readable by the pgsnap versions that came before it
+OMITTED_IF_DEFAULT: dict[str, Any] = {"omitted_if_default": True}
 
 
 def check_depth(text: str, limit: int = MAX_DEPTH) -> None:
@@ -93,7 +96,11 @@ def decode(cls: type[T], value: object, path: str = "") -> T:
 def encode(value: object) -> Any:
     """A dataclass (or tuple, or plain value) as JSON values: objects, lists, scalars."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.name: encode(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not (f.metadata.get("omitted_if_default") and getattr(value, f.name) == f.default)
+        }
     if isinstance(value, tuple | list):
         return [encode(v) for v in value]
     return value

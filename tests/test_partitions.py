@@ -147,22 +147,3 @@ def test_partitions_own_objects_through_a_parallel_load(db: TestDB, tmp_path: Pa
     expected = [tuple(x.replace("readings", "readings_copy") for x in r) for r in before]
     assert sorted(copy) == sorted(expected)
     assert content_md5(db.dsn, "readings_copy_a") == content_md5(db.dsn, "readings_a")
-
-
-def test_a_partition_in_another_schema_is_refused_before_any_file(
-    db: TestDB, tmp_path: Path
-) -> None:
-    db.execute(
-        "CREATE SCHEMA side; CREATE TABLE spread (id int) PARTITION BY RANGE (id);"
-        "CREATE TABLE side.spread_low PARTITION OF spread FOR VALUES FROM (0) TO (10);"
-        "CREATE TABLE kept (id int)"
-    )
-    res = cli("dump", "--all", "--dsn", db.dsn, "--output-dir", str(tmp_path))
-    assert res.exit_code == 2, res.output
-    assert '"side"."spread_low" is not in the schema of' in res.stderr
-    assert "-T 'public.spread'" in res.stderr
-    assert list(tmp_path.iterdir()) == []
-    res = cli(
-        "dump", "--all", "-T", "public.spread", "--dsn", db.dsn, "--output-dir", str(tmp_path)
-    )
-    assert res.exit_code == 0, res.output

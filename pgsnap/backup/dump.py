@@ -40,7 +40,7 @@ from pgsnap.ddl import table as ddl
 from pgsnap.ddl.copy import copy_to
 from pgsnap.ddl.order import order
 from pgsnap.errors import PgsnapError, UsageError
-from pgsnap.model import DbObject, Dependency, TableSpec
+from pgsnap.model import DbObject, Dependency, QualifiedName, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
 from pgsnap.version import __version__
 
@@ -182,8 +182,16 @@ def _read_snapshot(conn: Conn, o: DumpOptions, search_path: list[str]) -> Snapsh
             )
         row = conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()
         unique = list(dict.fromkeys(found))
-        specs = ddl.parents_first([ddl.table_spec(catalog.read_table(conn, *f)) for f in unique])
+        read = [ddl.table_spec(catalog.read_table(conn, *f)) for f in unique]
         scope = s.scope
+        if scope == "tables":
+            needs = {
+                t.qname: dependencies.read_dependencies(conn, f[0])
+                for t, f in zip(read, unique, strict=True)
+            }
+            specs, deps = _archived_sequences(read, needs)
+        else:  # the objects are read whole, and ordered with the tables (_whole)
+            specs, deps = ddl.parents_first(read), []
         if o.with_privileges or scope != "tables":  # a database's backup keeps them, as pg_dump
             specs = [privileges.with_privileges(conn, spec) for spec in specs]
         if o.where is not None:
@@ -193,7 +201,6 @@ def _read_snapshot(conn: Conn, o: DumpOptions, search_path: list[str]) -> Snapsh
         snap_id = str(row[0]) if row else ""
         if scope != "tables":
             return _whole(conn, snap_id, unique, specs, facts, s)
-        deps = [d for f in unique for d in dependencies.read_dependencies(conn, f[0])]
     unique_deps = tuple({(d.kind, d.identity): d for d in deps}.values())
     return Snapshot(snap_id, tuple(specs), facts, unique_deps)
 
@@ -212,6 +219,25 @@ def _whole(
     read = objects.read_facts(conn, schemas=None if s.scope == "database" else s.schemas)
     ordered = order(read, [(oids[(t.schema, t.name)], t) for t in specs])
     return Snapshot(snap_id, ordered.tables, facts, (), s.scope, ordered.objects)
+
+
+def _archived_sequences(
+    specs: list[TableSpec], needs: dict[QualifiedName, list[Dependency]]
+) -> tuple[list[TableSpec], list[Dependency]]:
+    """The tables in the order a load creates them, and the dependencies they carry.  A
+    sequence that a default calls but that another table of the archive owns comes with that
+    table (not as a dependency), which must then be created first."""
+    owners = {(s.schema, s.name): spec.qname for spec in specs for s in spec.owned.sequences}
+    deps: list[Dependency] = []
+    after: dict[QualifiedName, list[QualifiedName]] = {}
+    for spec in specs:
+        for dep in needs[spec.qname]:
+            owner = owners.get((dep.schema, dep.name)) if dep.kind == "sequence" else None
+            if owner is None:
+                deps.append(dep)
+            elif owner != spec.qname:
+                after.setdefault(spec.qname, []).append(owner)
+    return ddl.parents_first(specs, after), deps
 
 
 def _choose_codec(output: str | os.PathLike[str] | None, compress: str | None) -> str:

@@ -1,4 +1,5 @@
-"""The extensions, collations, types and functions a table needs, read from the catalog.
+"""The extensions, collations, types, functions and sequences a table needs, read from the
+catalog.
 
 `pg_dump -t` leaves these out, so its restore fails on a fresh database.  pgsnap carries
 them in the archive (as Dependency values, DDL rendered by pgsnap.ddl.dependencies) and, on
@@ -6,6 +7,10 @@ load, creates the missing ones (pgsnap.restore.dependencies).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+
+from psycopg import sql
 
 from pgsnap.catalog.fetch import fetch_as, fetch_column
 from pgsnap.catalog.values import (
@@ -15,6 +20,7 @@ from pgsnap.catalog.values import (
     DomainConstraint,
     ExtensionRow,
     FunctionRow,
+    SequenceRow,
     TypeRow,
 )
 from pgsnap.connection import Conn
@@ -26,6 +32,7 @@ from pgsnap.ddl.dependencies import (
     extension_dependency,
     function_dependency,
     range_definition,
+    sequence_dependency,
 )
 from pgsnap.model import Dependency
 from pgsnap.naming import ident
@@ -49,7 +56,22 @@ def read_dependencies(conn: Conn, table_oid: int) -> list[Dependency]:
     for f in _functions(conn, fetch_column(conn, "dep_functions", int, oids=oids)):
         walker.visit_function(f)
     walker.extensions.update(fetch_column(conn, "dep_index_extensions", str, oids=oids))
-    return [_extension(conn, name) for name in sorted(walker.extensions)] + walker.ordered
+    sequences = [sequence_dependency(s) for s in _sequences(conn, oids)]
+    return (
+        [_extension(conn, name) for name in sorted(walker.extensions)] + walker.ordered + sequences
+    )
+
+
+def _sequences(conn: Conn, oids: list[int]) -> list[SequenceRow]:
+    """The sequences the defaults call that the table does not own, with their values."""
+    out = []
+    for s in fetch_as(conn, "dep_sequences", SequenceRow, oids=oids):
+        state = conn.execute(
+            sql.SQL("SELECT last_value, is_called FROM {}").format(sql.Identifier(s.schema, s.name))
+        ).fetchone()
+        assert state is not None  # a sequence has one row
+        out.append(replace(s, last_value=int(state[0]), is_called=bool(state[1])))
+    return out
 
 
 class _Walker:

@@ -27,7 +27,7 @@ def read_acl(conn: Conn, kind: str, schema: str, name: str) -> RelationAcl:
 def read_acls(conn: Conn, spec: TableSpec) -> list[RelationAcl]:
     """The table's, then its partitions', then its owned sequences' owners and ACLs."""
     acls = [read_acl(conn, "TABLE", spec.schema, spec.name)]
-    acls += [read_acl(conn, "TABLE", spec.schema, p.name) for p in spec.owned.partitions]
+    acls += [read_acl(conn, "TABLE", p.schema, p.name) for p in spec.partition_names()]
     acls += [read_acl(conn, "SEQUENCE", s.schema, s.name) for s in spec.owned.sequences]
     return acls
 

@@ -90,6 +90,24 @@ class CatSequence:
 
 
 @dataclass(frozen=True, slots=True)
+class SequenceRow:
+    """A sequence a default calls that the table does not own (dep_sequences.sql)."""
+
+    schema: str
+    name: str
+    type: str
+    start: int
+    increment: int
+    min: int
+    max: int
+    cache: int
+    cycle: bool
+    unlogged: bool = False
+    last_value: int = 0  # read from the sequence itself, after the catalog row
+    is_called: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class CatTrigger:
     name: str
     definition: str

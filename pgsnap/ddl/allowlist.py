@@ -69,8 +69,8 @@ class _Names:
     def __init__(self, spec: TableSpec) -> None:
         self.table = (spec.schema, spec.name)
         self.sequences = {(s.schema, s.name) for s in spec.owned.sequences}
-        self.indexes = {(spec.schema, i) for i in spec.owned.indexes}
-        self.partitions = {(spec.schema, p.name) for p in spec.owned.partitions}
+        self.indexes = {(i.schema, i.name) for i in spec.index_names()}
+        self.partitions = {(p.schema, p.name) for p in spec.partition_names()}
         self.family = {self.table} | self.partitions
         self.parents = [(p.schema, p.name) for p in spec.inherits]
         self.statistics = {(s.schema, s.name) for s in spec.owned.statistics}
@@ -99,6 +99,10 @@ def _check_statements(spec: TableSpec, deps: list[Dependency]) -> None:
         stmt = one_statement(dep.ddl)
         if not _dependency_allowed(stmt, dep):
             raise UnsafeStatementError(_refusal(dep.ddl, spec))
+        if dep.setval and not (
+            dep.kind == "sequence" and _sets_sequence(one_statement(dep.setval), dep)
+        ):
+            raise UnsafeStatementError(_refusal(dep.setval, spec))
 
 
 def _refusal(text: str, spec: TableSpec) -> str:
@@ -133,7 +137,9 @@ def _table_statement_allowed(stmt: Any, n: _Names) -> bool:
             return False
         return rel(stmt.relation) in n.family and all(c in TABLE_COMMANDS for c in cmds)
     if isinstance(stmt, ast.IndexStmt):
-        return rel(stmt.relation) in n.family and (n.table[0], stmt.idxname) in n.indexes
+        # an index lives in the schema of the table (or partition) it is on
+        on = rel(stmt.relation)
+        return on in n.family and (on[0], stmt.idxname) in n.indexes
     if isinstance(stmt, ast.CreateTrigStmt):
         return rel(stmt.relation) in n.family and not stmt.replace
     if isinstance(stmt, ast.CreatePolicyStmt):
@@ -262,23 +268,59 @@ def _comment_allowed(stmt: Any, n: _Names) -> bool:
 
 
 def _is_setval(stmt: Any, n: _Names) -> bool:
+    return _setval_target(stmt) in n.sequences
+
+
+def _setval_target(stmt: Any) -> tuple[str, ...] | None:
+    """The sequence of SELECT pg_catalog.setval('seq', constant, constant), None for any other
+    statement."""
+    if not isinstance(stmt, ast.SelectStmt):
+        return None
     if has_clauses(stmt, "whereClause") or len(stmt.targetList or ()) != 1:
-        return False
-    call = stmt.targetList[0].val
+        return None
+    call = stmt.targetList[0].val  # type: ignore[index]  # one target: checked above
     if not isinstance(call, ast.FuncCall):
-        return False
+        return None
     if names_of(call.funcname or ()) not in (("pg_catalog", "setval"), ("setval",)):
-        return False
+        return None
     args = call.args or ()
     if len(args) != 3 or not all(isinstance(a, ast.A_Const) for a in args):
-        return False
+        return None
     if not isinstance(args[0].val, ast.String):
-        return False
+        return None
     try:
-        parts = tuple(split_qualified(args[0].val.sval or ""))
+        return tuple(split_qualified(args[0].val.sval or ""))
+    except UsageError:
+        return None
+
+
+def _sets_sequence(stmt: Any, dep: Dependency) -> bool:
+    return _setval_target(stmt) == (dep.schema, dep.name)
+
+
+def _names_sequence(identity: str, target: tuple[str, str]) -> bool:
+    """The identity the load looks the sequence up by names the one it creates."""
+    try:
+        return tuple(split_qualified(identity)) == target
     except UsageError:
         return False
-    return parts in n.sequences
+
+
+SEQUENCE_OPTIONS = frozenset({"as", "start", "increment", "minvalue", "maxvalue", "cache", "cycle"})
+
+
+def _sequence_allowed(stmt: Any, target: tuple[str, str]) -> bool:
+    """CREATE [UNLOGGED] SEQUENCE of the named sequence with only the options pgsnap writes:
+    not OWNED BY (it is no table's of the archive), not IF NOT EXISTS, not TEMPORARY."""
+    return (
+        isinstance(stmt, ast.CreateSeqStmt)
+        and stmt.sequence is not None
+        and rel(stmt.sequence) == target
+        and stmt.sequence.relpersistence in {"p", "u"}
+        and not stmt.if_not_exists
+        and not stmt.for_identity
+        and all(d.defname in SEQUENCE_OPTIONS for d in stmt.options or ())
+    )
 
 
 def _dependency_allowed(stmt: Any, dep: Dependency) -> bool:
@@ -293,6 +335,8 @@ def _dependency_allowed(stmt: Any, dep: Dependency) -> bool:
         return isinstance(stmt, ast.CreateFunctionStmt) and names_of(stmt.funcname) == target
     if dep.kind == "collation":
         return collation_allowed(stmt, target)
+    if dep.kind == "sequence":
+        return _sequence_allowed(stmt, target) and _names_sequence(dep.identity, target)
     if isinstance(stmt, (ast.CreateEnumStmt, ast.CreateRangeStmt)):
         return names_of(stmt.typeName) == target
     if isinstance(stmt, ast.CreateDomainStmt):

@@ -13,9 +13,10 @@ from pgsnap.naming import ident
 
 def copy_target(spec: TableSpec, relation: str | None = None) -> str:
     """`"schema"."table" ("a", "b")`: the column list keeps the order of the rows.
-    `relation` names a partition of the table (in its schema) instead."""
+    `relation` names a partition of the table (in its own schema) instead."""
     cols = spec.copy_columns
-    target = ident(spec.schema, relation or spec.name)
+    name = spec.relation(relation)
+    target = ident(name.schema, name.name)
     return f"{target} ({', '.join(ident(c) for c in cols)})" if cols else target
 
 
@@ -33,5 +34,6 @@ def copy_to(spec: TableSpec, *, predicate: str = "", relation: str | None = None
     if not conditions:
         return f"COPY {copy_target(spec, relation)} TO STDOUT"
     cols = ", ".join(ident(c) for c in spec.copy_columns)
-    source = ident(spec.schema, relation or spec.name)
+    name = spec.relation(relation)
+    source = ident(name.schema, name.name)
     return f"COPY (SELECT {cols} FROM ONLY {source} WHERE {' AND '.join(conditions)}) TO STDOUT"

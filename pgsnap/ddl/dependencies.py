@@ -13,6 +13,7 @@ from pgsnap.catalog.values import (
     DomainConstraint,
     ExtensionRow,
     FunctionRow,
+    SequenceRow,
     TypeRow,
 )
 from pgsnap.errors import SQLError
@@ -117,6 +118,30 @@ def extension_dependency(e: ExtensionRow) -> Dependency:
     return Dependency("extension", e.schema, e.name, e.name, ddl, e.name)
 
 
+def sequence_dependency(s: SequenceRow) -> Dependency:
+    """CREATE SEQUENCE with every option (never OWNED BY: it is not the table's), and the
+    setval that gives it the dumped value; the fingerprint is the options."""
+    name = ident(s.schema, s.name)
+    cycle = "CYCLE" if s.cycle else "NO CYCLE"
+    unlogged = "UNLOGGED " if s.unlogged else ""
+    ddl = (
+        f"CREATE {unlogged}SEQUENCE {name} AS {s.type} START WITH {s.start} "
+        f"INCREMENT BY {s.increment} MINVALUE {s.min} MAXVALUE {s.max} CACHE {s.cache} {cycle}"
+    )
+    setval = (
+        f"SELECT pg_catalog.setval({literal(name)}, {s.last_value}, "
+        f"{'true' if s.is_called else 'false'})"
+    )
+    fingerprint = sequence_fingerprint(s)
+    return Dependency("sequence", s.schema, s.name, name, ddl, fingerprint, setval)
+
+
+def sequence_fingerprint(s: SequenceRow) -> str:
+    """What a sequence of the same name must match: its options, not its value."""
+    shape = [s.type, s.start, s.increment, s.min, s.max, s.cache, bool(s.cycle)]
+    return fingerprint_of("sequence", shape)
+
+
 def fingerprint_of(kind: str, value: Any) -> str:
     return json.dumps([kind, value], sort_keys=True, separators=(",", ":"))
 
@@ -130,6 +155,7 @@ def archive_schemas(tables: Iterable[Any], deps: Iterable[Dependency]) -> list[s
     tables = list(tables)
     names = [t.schema for t in tables] + [d.schema for d in deps]
     names += [s.schema for t in tables for s in t.owned.statistics]  # kept in their schema
+    names += [p.schema for t in tables for p in t.partition_names()]  # partitions' own schemas
     return [n for n in dict.fromkeys(names) if n != "public"]
 
 
@@ -137,13 +163,20 @@ def psql_guarded(dep: Dependency) -> str:
     """The statement for the psql script: created only when missing, so a re-run works."""
     if dep.kind == "extension":
         return dep.ddl
-    check = {"type": "to_regtype", "collation": "to_regcollation"}.get(dep.kind, "to_regprocedure")
+    check = {
+        "type": "to_regtype",
+        "collation": "to_regcollation",
+        "sequence": "to_regclass",
+    }.get(dep.kind, "to_regprocedure")
     tag = "$pgsnap_dep$"
-    if tag in dep.ddl:
+    if tag in dep.ddl or tag in dep.setval:
         raise SQLError(f"{dep.display()}: its definition contains {tag}")
+    # a sequence's value is set only where this script creates it: an existing one may be
+    # shared by other tables
+    value = f" EXECUTE {_dollar(dep.setval)};" if dep.setval else ""
     return (
         f"DO {tag}BEGIN IF pg_catalog.{check}({literal(dep.identity)}) IS NULL THEN "
-        f"EXECUTE {_dollar(dep.ddl)}; END IF; END{tag}"
+        f"EXECUTE {_dollar(dep.ddl)};{value} END IF; END{tag}"
     )
 
 

@@ -16,14 +16,18 @@ from pglast import ast
 from pglast.visitors import Ancestor, Visitor
 
 from pgsnap.ddl.statements import one_statement
-from pgsnap.errors import UnsafeStatementError
+from pgsnap.errors import UnsafeStatementError, UsageError
 from pgsnap.model import Dependency, TableSpec
+from pgsnap.naming import split_qualified
 
-CHECKED_KINDS = ("function", "type", "collation")
+CHECKED_KINDS = ("function", "type", "collation", "sequence")
+# functions whose first argument names a sequence: nextval('public.s'::regclass) in a default
+SEQUENCE_FUNCTIONS = frozenset({"nextval", "currval", "setval"})
 
 
 class _Names(Visitor):
-    """Every schema-qualified name a statement uses as a type, a function or a collation."""
+    """Every schema-qualified name a statement uses as a type, a function, a collation or (in
+    a nextval/currval/setval literal) a sequence."""
 
     def __init__(self) -> None:
         self.found: set[tuple[str, str]] = set()
@@ -40,6 +44,24 @@ class _Names(Visitor):
 
     def visit_FuncCall(self, ancestors: Ancestor, node: ast.FuncCall) -> None:
         self._add(node.funcname)
+        names = [n.sval for n in node.funcname or () if isinstance(n, ast.String)]
+        if names and names[-1] in SEQUENCE_FUNCTIONS and names[:-1] in ([], ["pg_catalog"]):
+            self._add_literal(node.args[0] if node.args else None)
+
+    def _add_literal(self, arg: object) -> None:
+        """A sequence named by 'schema.name' or 'schema.name'::regclass."""
+        if isinstance(arg, ast.TypeCast) and arg.typeName is not None:
+            cast = [n.sval for n in arg.typeName.names or () if isinstance(n, ast.String)]
+            if cast and cast[-1] == "regclass" and cast[:-1] in ([], ["pg_catalog"]):
+                arg = arg.arg
+        if not (isinstance(arg, ast.A_Const) and isinstance(arg.val, ast.String)):
+            return
+        try:
+            parts = split_qualified(arg.val.sval or "")
+        except UsageError:
+            return
+        if len(parts) == 2:
+            self.found.add((parts[0], parts[1]))
 
     def visit_CreateTrigStmt(self, ancestors: Ancestor, node: ast.CreateTrigStmt) -> None:
         self._add(node.funcname)
@@ -62,7 +84,7 @@ def _names_in(statements: Iterable[str]) -> set[tuple[str, str]]:
 
 
 def check_dependencies_needed(specs: Sequence[TableSpec], deps: Sequence[Dependency]) -> None:
-    """Refuse (UnsafeStatementError) a type, function or collation that neither a table
+    """Refuse (UnsafeStatementError) a type, function, collation or sequence that neither a table
     statement of the archive nor another needed dependency names.  Run it after
     allowlist.check_statements, which made sure every statement parses."""
     names = _names_in(s for spec in specs for s in (*spec.pre_data, *spec.post_data))

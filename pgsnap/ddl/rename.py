@@ -30,7 +30,14 @@ from pglast.stream import RawStream
 from pglast.visitors import Ancestor, Visitor
 
 from pgsnap.errors import NameTooLongError, RenameError, UsageError
-from pgsnap.model import Owned, OwnedSequence, OwnedStatistics, QualifiedName, TableSpec
+from pgsnap.model import (
+    Owned,
+    OwnedSequence,
+    OwnedStatistics,
+    Partition,
+    QualifiedName,
+    TableSpec,
+)
 from pgsnap.naming import MAX_IDENT_BYTES, check_length, quote_ident_if_needed, split_qualified
 
 # 32 bits of sha1 keep shortened names apart; the plan still checks for duplicates.
@@ -162,13 +169,19 @@ def _plan_relations(
         schema = new.schema if seq.schema == old.schema else seq.schema
         name = namer.relation("sequence", seq.name, stays=schema == seq.schema)
         relations[QualifiedName(seq.schema, seq.name)] = QualifiedName(schema, name)
-    for part in spec.owned.partitions:  # partitions live in the table's schema
-        name = namer.relation("partition", part.name, stays=new.schema == old.schema)
-        relations[QualifiedName(old.schema, part.name)] = QualifiedName(new.schema, name)
-    backing = (c.name for c in spec.owned.constraints if c.uses_index)
-    for index in dict.fromkeys([*spec.owned.indexes, *backing]):
-        name = namer.relation("index", index, stays=new.schema == old.schema)
-        relations[QualifiedName(old.schema, index)] = QualifiedName(new.schema, name)
+    # a partition (and an index) in the table's schema follows the table into its new schema;
+    # one in another schema stays there; both take the new table name alike
+    backing = (
+        QualifiedName(spec.relation(c.relation).schema, c.name)
+        for c in spec.owned.constraints
+        if c.uses_index
+    )
+    members = [("partition", p) for p in spec.partition_names()]
+    members += [("index", i) for i in dict.fromkeys([*spec.index_names(), *backing])]
+    for kind, member in members:
+        schema = new.schema if member.schema == old.schema else member.schema
+        name = namer.relation(kind, member.name, stays=schema == member.schema)
+        relations[member] = QualifiedName(schema, name)
     return relations
 
 
@@ -191,7 +204,8 @@ def _plan_constraints(
     names: dict[str, str] = {}
     for con in spec.owned.constraints:
         if con.uses_index:  # the constraint and its index share one name
-            names[con.name] = relations[QualifiedName(spec.schema, con.name)].name
+            index = QualifiedName(spec.relation(con.relation).schema, con.name)
+            names[con.name] = relations[index].name
         else:
             names[con.name] = namer.member("constraint", con.name)
     return names
@@ -332,24 +346,35 @@ def rename_statements(statements: Sequence[str], plan: RenamePlan) -> tuple[str,
 
 
 def _rename_owned(owned: Owned, plan: RenamePlan) -> Owned:
-    indexes = (plan.relations[QualifiedName(plan.old.schema, i)].name for i in owned.indexes)
+    old_schema, new_schema = plan.old.schema, plan.new.schema
+    indexes = [
+        plan.relations[QualifiedName(owned.index_schema(n, old_schema), i)]
+        for n, i in enumerate(owned.indexes)
+    ]
 
     def on(partition: str) -> str:
-        return plan.relations[QualifiedName(plan.old.schema, partition)].name if partition else ""
+        if not partition:
+            return ""
+        return plan.relations[
+            QualifiedName(owned.partition_schema(partition, old_schema), partition)
+        ].name
 
+    def renamed(p: Partition) -> Partition:
+        new = plan.relations[p.qname(old_schema)]
+        return replace(p, name=new.name, schema="" if new.schema == new_schema else new.schema)
+
+    index_schemas = tuple("" if i.schema == new_schema else i.schema for i in indexes)
     return Owned(
         sequences=tuple(_rename_sequence(s, plan) for s in owned.sequences),
-        indexes=tuple(indexes),
+        indexes=tuple(i.name for i in indexes),
+        index_schemas=index_schemas if any(index_schemas) else (),
         constraints=tuple(
             replace(c, name=plan.constraints[c.name], relation=on(c.relation))
             for c in owned.constraints
         ),
         triggers=tuple(plan.triggers[t] for t in owned.triggers),
         policies=tuple(plan.policies[p] for p in owned.policies),
-        partitions=tuple(
-            replace(p, name=plan.relations[QualifiedName(plan.old.schema, p.name)].name)
-            for p in owned.partitions
-        ),
+        partitions=tuple(renamed(p) for p in owned.partitions),
         trigger_relations=tuple(on(r) for r in owned.trigger_relations),
         policy_relations=tuple(on(r) for r in owned.policy_relations),
         statistics=tuple(_rename_statistics(s, plan) for s in owned.statistics),

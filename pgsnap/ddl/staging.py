@@ -45,17 +45,17 @@ def swap_statements(
 
 def _relation_renames(staged: TableSpec, final: TableSpec) -> list[str]:
     """The table, its partitions, indexes, sequences and statistics (schema-wide names)."""
-    schema, so, fo = final.schema, staged.owned, final.owned
+    so, fo = staged.owned, final.owned
     out = [f"ALTER TABLE {ident(staged.schema, staged.name)} RENAME TO {ident(final.name)}"]
-    out += [
-        f"ALTER TABLE {ident(schema, a.name)} RENAME TO {ident(b.name)}"
-        for a, b in zip(so.partitions, fo.partitions, strict=True)
+    out += [  # each in its own schema, which staging does not change
+        f"ALTER TABLE {ident(a.schema, a.name)} RENAME TO {ident(b.name)}"
+        for a, b in zip(staged.partition_names(), final.partition_names(), strict=True)
         if a.name != b.name
     ]
     out += [
-        f"ALTER INDEX {ident(schema, a)} RENAME TO {ident(b)}"
-        for a, b in zip(so.indexes, fo.indexes, strict=True)
-        if a != b
+        f"ALTER INDEX {ident(a.schema, a.name)} RENAME TO {ident(b.name)}"
+        for a, b in zip(staged.index_names(), final.index_names(), strict=True)
+        if a.name != b.name
     ]
     out += [
         f"ALTER SEQUENCE {ident(a.schema, a.name)} RENAME TO {ident(b.name)}"
@@ -75,7 +75,8 @@ def _member_renames(staged: TableSpec, final: TableSpec, not_null: bool) -> list
     so, fo = staged.owned, final.owned
 
     def on(relation: str) -> str:  # after the relation renames: the final names
-        return ident(final.schema, relation) if relation else ident(final.schema, final.name)
+        name = final.relation(relation)
+        return ident(name.schema, name.name)
 
     out = [
         f"ALTER TABLE {on(b.relation)} RENAME CONSTRAINT {ident(a.name)} TO {ident(b.name)}"
@@ -112,7 +113,10 @@ def _unlisted_not_null_renames(
             continue
         for old, new in finals.items():
             if c.name == object_name(old, c.column, NOT_NULL_LABEL):
-                on = ident(final.schema, finals[c.relation])
+                final_relation = final.relation(
+                    finals[c.relation] if c.relation != staged.name else ""
+                )
+                on = ident(final_relation.schema, final_relation.name)
                 renamed = ident(object_name(new, c.column, NOT_NULL_LABEL))
                 out.append(f"ALTER TABLE {on} RENAME CONSTRAINT {ident(c.name)} TO {renamed}")
                 break

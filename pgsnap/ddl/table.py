@@ -8,6 +8,8 @@ setval.  Loading rows before building indexes is what makes restores fast (desig
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from pgsnap.catalog.values import (
     CatConstraint,
     CatPartition,
@@ -18,7 +20,6 @@ from pgsnap.catalog.values import (
     CatStatistics,
     CatTable,
 )
-from pgsnap.errors import UsageError
 from pgsnap.model import (
     Column,
     Constraint,
@@ -65,17 +66,21 @@ def table_spec(t: CatTable) -> TableSpec:
     )
 
 
-def parents_first(specs: list[TableSpec]) -> list[TableSpec]:
-    """The tables in their order, except that an inheritance parent comes before its children
-    (a load creates them in the archive's order)."""
+def parents_first(
+    specs: list[TableSpec], after: Mapping[QualifiedName, Sequence[QualifiedName]] | None = None
+) -> list[TableSpec]:
+    """The tables in their order, except that an inheritance parent comes before its children,
+    and a table after those `after` names for it (the owners of the sequences its defaults
+    call): a load creates them in the archive's order."""
     by_name = {s.qname: s for s in specs}
     out: list[TableSpec] = []
     placed: set[QualifiedName] = set()
+    after = after or {}
 
     def place(s: TableSpec, seen: frozenset[QualifiedName]) -> None:
         if s.qname in placed or s.qname in seen:
             return
-        for parent in s.inherits:
+        for parent in (*s.inherits, *after.get(s.qname, ())):
             if parent in by_name:
                 place(by_name[parent], seen | {s.qname})
         placed.add(s.qname)
@@ -87,13 +92,6 @@ def parents_first(specs: list[TableSpec]) -> list[TableSpec]:
 
 
 def _owned(t: CatTable) -> Owned:
-    for p in t.partitions:
-        if p.schema != t.schema:
-            raise UsageError(
-                f"partition {ident(p.schema, p.name)} is not in the schema of "
-                f"{ident(t.schema, t.name)}: not supported; leave the table out with "
-                f"-T '{t.schema}.{t.name}'"
-            )
     partition_indexes = tuple(i.name for p in t.partitions for i in p.indexes)
     partition_keys = tuple(
         Constraint(i.constraint, "p", True, p.name)
@@ -112,18 +110,34 @@ def _owned(t: CatTable) -> Owned:
             for s in t.sequences
         ),
         indexes=tuple(i.name for m in family for i in m.indexes) + partition_indexes,
+        index_schemas=_index_schemas(t, family),
         constraints=tuple(
             Constraint(c.name, c.type, c.uses_index, on(m)) for m in family for c in m.constraints
         )
         + partition_keys,
         triggers=tuple(tr.name for m in family for tr in m.triggers),
         policies=tuple(p.name for m in family for p in m.policies),
-        partitions=tuple(Partition(p.name, p.kind == "r", p.table_bytes) for p in t.partitions),
+        partitions=tuple(
+            Partition(p.name, p.kind == "r", p.table_bytes, _other(p.schema, t))
+            for p in t.partitions
+        ),
         trigger_relations=tuple(on(m) for m in family for _ in m.triggers),
         policy_relations=tuple(on(m) for m in family for _ in m.policies),
         statistics=tuple(OwnedStatistics(s.schema, s.name) for m in family for s in m.statistics),
         rules=tuple(r.name for m in family for r in m.rules),
     )
+
+
+def _other(schema: str, t: CatTable) -> str:
+    """A partition's or an index's schema as Owned keeps it: "" for the table's."""
+    return "" if schema == t.schema else schema
+
+
+def _index_schemas(t: CatTable, family: list[CatTable]) -> tuple[str, ...]:
+    """Owned.index_schemas, in the order of Owned.indexes; () when all are the table's."""
+    schemas = tuple(_other(m.schema, t) for m in family for _ in m.indexes)
+    schemas += tuple(_other(p.schema, t) for p in t.partitions for _ in p.indexes)
+    return schemas if any(schemas) else ()
 
 
 # -- pre-data ---------------------------------------------------------------------------
@@ -280,7 +294,7 @@ def _partition_keys(t: CatTable) -> list[str]:
                     f"ALTER TABLE ONLY {ident(p.schema, p.name)} ADD CONSTRAINT "
                     f"{ident(i.constraint)} {i.constraint_def}"
                 )
-                out.append(_attach(p.schema, i))
+                out.append(_attach(p, i))
     return out
 
 
@@ -289,12 +303,14 @@ def _partition_indexes(t: CatTable) -> list[str]:
     for p in t.partitions:
         for i in p.indexes:
             if not i.constraint:
-                out += [i.definition, _attach(p.schema, i)]
+                out += [i.definition, _attach(p, i)]
     return out
 
 
-def _attach(schema: str, i: CatPartitionIndex) -> str:
-    return f"ALTER INDEX {ident(schema, i.parent_index)} ATTACH PARTITION {ident(schema, i.name)}"
+def _attach(p: CatPartition, i: CatPartitionIndex) -> str:
+    """The parent's index is in the parent's schema, the partition's in the partition's."""
+    parent = ident(p.parent_schema, i.parent_index)
+    return f"ALTER INDEX {parent} ATTACH PARTITION {ident(p.schema, i.name)}"
 
 
 def _not_null_names(t: CatTable) -> dict[int, str]:

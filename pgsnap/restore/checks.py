@@ -61,8 +61,8 @@ def created_names(spec: TableSpec) -> list[tuple[str, str, bool]]:
     """The relation names creating `spec` takes: (schema, name, is the table or a partition)."""
     owned = spec.owned
     names = [(spec.schema, spec.name, True)]
-    names += [(spec.schema, p.name, True) for p in owned.partitions]
-    names += [(spec.schema, i, False) for i in owned.indexes]
+    names += [(p.schema, p.name, True) for p in spec.partition_names()]
+    names += [(i.schema, i.name, False) for i in spec.index_names()]
     return names + [(s.schema, s.name, False) for s in owned.sequences]
 
 

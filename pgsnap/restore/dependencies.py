@@ -18,8 +18,14 @@ from pgsnap.catalog.dependencies import (
     type_definition,
     type_row,
 )
+from pgsnap.catalog.fetch import fetch_as
+from pgsnap.catalog.values import SequenceRow
 from pgsnap.connection import Conn, run, statement_errors
-from pgsnap.ddl.dependencies import collation_definition, function_fingerprint
+from pgsnap.ddl.dependencies import (
+    collation_definition,
+    function_fingerprint,
+    sequence_fingerprint,
+)
 from pgsnap.errors import EXIT_SQL, PgsnapError
 from pgsnap.model import Dependency
 from pgsnap.naming import ident
@@ -58,6 +64,8 @@ def ensure(conn: Conn, deps: Iterable[Dependency]) -> list[Dependency]:
         current = target_fingerprint(conn, dep)
         if current is None:
             run(conn, dep.ddl)
+            if dep.setval:  # an existing sequence keeps its value: others may share it
+                run(conn, dep.setval)
             created.append(dep)
         elif current != dep.fingerprint:
             raise DependencyError(
@@ -89,6 +97,8 @@ def target_fingerprint(conn: Conn, dep: Dependency) -> str | None:
     with statement_errors():
         if dep.kind == "collation":
             return _collation_fingerprint(conn, dep)
+        if dep.kind == "sequence":
+            return _sequence_fingerprint(conn, dep)
         if dep.kind == "type":
             row = conn.execute("SELECT pg_catalog.to_regtype(%s)::oid", (dep.identity,)).fetchone()
             if not row or row[0] is None:
@@ -111,6 +121,14 @@ def _collation_fingerprint(conn: Conn, dep: Dependency) -> str | None:
     return None if c is None else collation_definition(c, dep.identity)[1]
 
 
+def _sequence_fingerprint(conn: Conn, dep: Dependency) -> str | None:
+    row = conn.execute("SELECT pg_catalog.to_regclass(%s)::oid", (dep.identity,)).fetchone()
+    if not row or row[0] is None:
+        return None
+    rows = fetch_as(conn, "dep_sequence", SequenceRow, oid=int(row[0]))
+    return sequence_fingerprint(rows[0]) if rows else "not-a-sequence"
+
+
 def drop_created(conn: Conn, created: list[Dependency]) -> None:
     """Undo ensure() outside a transaction (the parallel load's failure path)."""
     for dep in reversed(created):
@@ -119,6 +137,7 @@ def drop_created(conn: Conn, created: list[Dependency]) -> None:
             "type": "TYPE",
             "function": "FUNCTION",
             "collation": "COLLATION",
+            "sequence": "SEQUENCE",
         }[dep.kind]
         target = ident(dep.name) if dep.kind == "extension" else dep.identity
         try:
