@@ -410,8 +410,13 @@ def _post_data(t: CatTable) -> list[str]:
     out += _partition_keys(t)
     out += [i.definition for i in t.indexes if not i.backs_constraint]
     out += _partition_indexes(t)
-    # foreign keys after every index: one may reference a unique index, not a constraint
-    out += [f"{only} ADD CONSTRAINT {ident(c.name)} {c.definition}" for c in later]
+    # foreign keys after every index: one may reference a unique index, not a constraint.
+    # PostgreSQL refuses ONLY for a foreign key on a partitioned table (pg_dump leaves it out)
+    fk_on = f"ALTER TABLE {table}" if t.kind == "p" else only
+    out += [
+        f"{fk_on if c.type == 'f' else only} ADD CONSTRAINT {ident(c.name)} {c.definition}"
+        for c in later
+    ]
     out += [f"{only} CLUSTER ON {ident(i.name)}" for i in t.indexes if i.clustered]
     out += [
         f"ALTER INDEX {ident(t.schema, i.name)} ALTER COLUMN {col} SET STATISTICS {target}"

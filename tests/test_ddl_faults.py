@@ -1,0 +1,203 @@
+"""DDL that real schemas hit (tests/corpus_db/BASELINE.md): a foreign key on a partitioned
+table, inheritance children and partitions of a table with a generated column, (PG18) the NOT
+NULL constraint names of an attached partition or a child, and SQL-syntax function calls under
+--as.  Each schema round-trips by a single-table dump, by `dump --all`, by --as (one table and
+several) and by the archive run as a psql script; pg_dump --schema-only is the judge."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from fidelity_oracle import NameMap, diff, entries, entries_diff, schema_dump
+from pgservers import TestDB
+
+from pgsnap.archive import ArchiveReader
+from pgsnap.backup.dump import dump
+from pgsnap.ddl.allowlist import check_statements
+from pgsnap.ddl.rename import plan_rename
+from pgsnap.errors import UnsafeStatementError
+from pgsnap.model import QualifiedName, table_from_json
+from pgsnap.restore.load import load
+
+PARTITIONED_FKS = """
+CREATE TABLE brands (name text PRIMARY KEY);
+CREATE TABLE models (name text, year int, brand text REFERENCES brands,
+  PRIMARY KEY (name, year)) PARTITION BY LIST (year);
+CREATE TABLE models_2021 PARTITION OF models FOR VALUES IN (2021);
+CREATE TABLE models_rest PARTITION OF models DEFAULT;
+CREATE TABLE sales (d text, mname text, myear int, PRIMARY KEY (d, mname, myear),
+  FOREIGN KEY (mname, myear) REFERENCES models (name, year)) PARTITION BY RANGE (d);
+CREATE TABLE sales_a PARTITION OF sales FOR VALUES FROM ('a') TO ('m')
+  PARTITION BY LIST (myear);
+CREATE TABLE sales_a_2021 PARTITION OF sales_a FOR VALUES IN (2021);
+CREATE TABLE sales_a_rest PARTITION OF sales_a DEFAULT;
+ALTER TABLE sales_a ADD CONSTRAINT sales_a_brand_fkey FOREIGN KEY (mname, myear)
+  REFERENCES models (name, year) ON DELETE CASCADE;
+CREATE TABLE sales_b (d text NOT NULL, mname text NOT NULL, myear int NOT NULL,
+  CONSTRAINT sales_b_own_fk FOREIGN KEY (mname, myear) REFERENCES models (name, year));
+ALTER TABLE sales ATTACH PARTITION sales_b FOR VALUES FROM ('m') TO ('z');
+CREATE TABLE sales_c PARTITION OF sales FOR VALUES FROM ('z') TO (MAXVALUE);
+ALTER TABLE sales_c ADD CONSTRAINT sales_c_brand_fkey FOREIGN KEY (mname) REFERENCES brands;
+CREATE TABLE racers (name text PRIMARY KEY, mname text, myear int,
+  FOREIGN KEY (mname, myear) REFERENCES models (name, year));
+INSERT INTO brands VALUES ('dmc');
+INSERT INTO models VALUES ('delorean', 2021, 'dmc'), ('dmc', 1981, 'dmc');
+INSERT INTO sales VALUES ('b', 'delorean', 2021), ('n', 'dmc', 1981), ('zz', 'dmc', 1981);
+INSERT INTO racers VALUES ('marty', 'delorean', 2021);
+"""
+
+
+def _dump(db: TestDB, path: Path, *tables: str) -> Path:
+    if tables:
+        dump(list(tables), dsn=db.dsn, output=path)
+    else:
+        dump(all_tables=True, dsn=db.dsn, output=path)
+    return path
+
+
+def _psql(db: TestDB, archive: Path, target: TestDB) -> None:
+    script = subprocess.run(["zstd", "-dc", str(archive)], capture_output=True, check=True).stdout
+    db.server.run_client("psql", "-X", "-q", dbname=target.name, stdin=script)
+
+
+def _whole(db: TestDB) -> str:
+    return schema_dump(db.server, db.name, [])
+
+
+def _assert_whole_round_trip(db: TestDB, tmp_path: Path) -> None:
+    """dump --all restored by pgsnap and by psql: the same whole-database pg_dump."""
+    archive = _dump(db, tmp_path / "all.sql.zst")
+    source = _whole(db)
+    by_pgsnap, by_psql = db.make_db(), db.make_db()
+    load(str(archive), dsn=by_pgsnap.dsn)
+    assert _whole(by_pgsnap) == source, diff(source, _whole(by_pgsnap))
+    _psql(db, archive, by_psql)
+    assert _whole(by_psql) == source, diff(source, _whole(by_psql))
+
+
+def _family(db: TestDB, table: str) -> list[QualifiedName]:
+    rows = db.execute(
+        "WITH RECURSIVE f AS (SELECT %s::regclass::oid AS oid UNION ALL "
+        "SELECT i.inhrelid FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "AND c.relispartition JOIN f ON i.inhparent = f.oid) "
+        "SELECT n.nspname, c.relname FROM f JOIN pg_class c ON c.oid = f.oid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace ORDER BY 2",
+        (table,),
+    )
+    return [QualifiedName(str(s), str(n)) for s, n in rows]
+
+
+def _assert_as_copy(db: TestDB, archive: Path, table: str, target: TestDB, **names: str) -> None:
+    """`table` of the archive, loaded into `target` as `<table>_copy` (alone, or with `names`
+    for the other tables of a multi-table archive): pg_dump -t of the copy and its partitions
+    is the source's with the names mapped."""
+    old, new = QualifiedName("public", table), QualifiedName("public", table + "_copy")
+    with ArchiveReader.open(archive) as reader:
+        specs = [table_from_json(t) for t in reader.header_json["tables"]]
+    spec = next(s for s in specs if s.qname == old)
+    plan = plan_rename(spec, new)
+    tables = _family(db, table)
+    expected = [
+        NameMap.from_plan(plan).apply(e)
+        for e in entries(schema_dump(db.server, db.name, tables, quote_all=True))
+    ]
+    for other, renamed_to in names.items():  # foreign keys to the other renamed tables follow
+        to = QualifiedName(*renamed_to.split("."))
+        expected = [
+            e.replace(f'REFERENCES "public"."{other}"(', f'REFERENCES "{to.schema}"."{to.name}"(')
+            for e in expected
+        ]
+    if names or len(specs) > 1:
+        as_names = {table: f"public.{table}_copy", **names}
+        load(str(archive), dsn=target.dsn, as_names=as_names)
+    else:
+        load(str(archive), dsn=target.dsn, as_name=str(new.display()))
+    renamed = [plan.relations.get(t, t) for t in tables]
+    got = entries(schema_dump(target.server, target.name, renamed, quote_all=True))
+    assert entries_diff(expected, got) == ""
+
+
+def test_foreign_keys_of_a_partitioned_table(db: TestDB, tmp_path: Path) -> None:
+    db.execute(PARTITIONED_FKS)
+    _assert_whole_round_trip(db, tmp_path)
+    # alone, beside the original (its referenced tables are there)
+    single = _dump(db, tmp_path / "sales.sql.zst", "sales")
+    _assert_as_copy(db, single, "sales", db)
+    with ArchiveReader.open(single) as reader:
+        ddl = [s for t in reader.header_json["tables"] for s in t["post_data"]]
+    fks = [s for s in ddl if "FOREIGN KEY" in s]
+    # without ONLY on the partitioned ones, with ONLY on a leaf; none inherited is repeated
+    assert sorted(s.split(" ADD ")[0] for s in fks) == [
+        'ALTER TABLE "public"."sales"',
+        'ALTER TABLE "public"."sales_a"',
+        'ALTER TABLE ONLY "public"."sales_c"',
+    ], fks
+    # a multi-table archive, two tables renamed, the FK between them following
+    both = _dump(db, tmp_path / "both.sql.zst", "sales", "models", "brands", "racers")
+    target = db.make_db()
+    _assert_as_copy(db, both, "sales", target, models="public.models_copy")
+
+
+def test_only_a_partitioned_tables_foreign_key_may_go_without_only(
+    db: TestDB, tmp_path: Path
+) -> None:
+    db.execute(PARTITIONED_FKS)
+    for table, partitioned in (("sales", True), ("racers", False)):
+        archive = _dump(db, tmp_path / f"{table}.sql.zst", table)
+        with ArchiveReader.open(archive) as reader:
+            spec = table_from_json(reader.header_json["tables"][0])
+        check_statements(spec, [])  # as written: accepted
+        only = f'ALTER TABLE ONLY "public"."{table}" ADD CONSTRAINT'
+        keys = [s for s in spec.post_data if s.startswith(only)]
+        assert keys, spec.post_data
+        for key in keys:  # each key (primary, and foreign on a leaf) loses its ONLY
+            post = tuple(s.replace(" ONLY ", " ", 1) if s == key else s for s in spec.post_data)
+            with pytest.raises(UnsafeStatementError, match="refusing the archive"):
+                check_statements(spec.with_ddl(spec.pre_data, post), [])
+        fk = f'ALTER TABLE "public"."{table}" ADD CONSTRAINT'
+        assert any(s.startswith(fk) for s in spec.post_data) == partitioned
+
+
+# PG18 names a NOT NULL constraint; PG15 only has attnotnull (the same schema without names)
+NOT_NULL_NAMES = """
+CREATE TABLE par (d text NOT NULL, e int NOT NULL, f int) PARTITION BY LIST (d);
+CREATE TABLE par_a (d text {own} NOT NULL, e int NOT NULL, f int);
+ALTER TABLE par ATTACH PARTITION par_a FOR VALUES IN ('a');
+CREATE TABLE par_b PARTITION OF par FOR VALUES IN ('b');
+CREATE TABLE inh (a int NOT NULL, b int NOT NULL);
+CREATE TABLE inh_child (a int {child_own} NOT NULL, b int NOT NULL, z int);
+ALTER TABLE inh_child INHERIT inh;
+CREATE TABLE inh_plain () INHERITS (inh);
+INSERT INTO par VALUES ('a', 1, 1), ('b', 2, NULL);
+INSERT INTO inh_child VALUES (1, 2, 3);
+"""
+
+
+def test_not_null_names_of_an_attached_partition_and_a_child(db: TestDB, tmp_path: Path) -> None:
+    named = db.server.major >= 18
+    db.execute(
+        NOT_NULL_NAMES.format(
+            own="CONSTRAINT par_a_own" if named else "",
+            child_own="CONSTRAINT inh_child_own" if named else "",
+        )
+    )
+    if named:
+        got = db.execute(
+            "SELECT conrelid::regclass::text, conname, conislocal FROM pg_constraint "
+            "WHERE contype = 'n' AND conrelid IN ('par_a'::regclass, 'inh_child'::regclass) "
+            "ORDER BY 1, 2"
+        )
+        assert got == [
+            ("inh_child", "inh_child_b_not_null", True),
+            ("inh_child", "inh_child_own", True),
+            ("par_a", "par_a_e_not_null", False),
+            ("par_a", "par_a_own", False),
+        ]
+    _assert_whole_round_trip(db, tmp_path)
+    for table in ("par", "inh_child"):
+        single = _dump(db, tmp_path / f"{table}.sql.zst", table)
+        _assert_as_copy(db, single, table, db)
+    archive = _dump(db, tmp_path / "two.sql.zst", "par", "inh", "inh_child")
+    _assert_as_copy(db, archive, "par", db.make_db(), inh_child="public.inh_child_copy")
