@@ -201,3 +201,50 @@ def test_not_null_names_of_an_attached_partition_and_a_child(db: TestDB, tmp_pat
         _assert_as_copy(db, single, table, db)
     archive = _dump(db, tmp_path / "two.sql.zst", "par", "inh", "inh_child")
     _assert_as_copy(db, archive, "par", db.make_db(), inh_child="public.inh_child_copy")
+
+
+# as in tests/corpus_db/09_pg_dump_objects.sql, plus partitions; {own} is a child's own
+# expression (PG16 on: PG15 refuses it)
+GENERATED_PARENTS = """
+CREATE TABLE gen (col1 int PRIMARY KEY, col2 int GENERATED ALWAYS AS (col1 * 2) STORED);
+CREATE TABLE gen_child1 () INHERITS (gen);
+CREATE TABLE gen_child2 (col1 int, col2 int, extra text) INHERITS (gen);
+{own}
+CREATE TABLE genp (k int, v int GENERATED ALWAYS AS (k + 1) STORED) PARTITION BY RANGE (k);
+CREATE TABLE genp_1 PARTITION OF genp FOR VALUES FROM (0) TO (10);
+CREATE TABLE genp_2 (k int, v int GENERATED ALWAYS AS (k + 1) STORED);
+ALTER TABLE genp ATTACH PARTITION genp_2 FOR VALUES FROM (10) TO (20);
+INSERT INTO gen VALUES (1);
+INSERT INTO gen_child1 VALUES (2);
+INSERT INTO gen_child2 (col1, extra) VALUES (3, 'x');
+INSERT INTO genp VALUES (1), (11);
+"""
+OWN_EXPRESSION = """
+CREATE TABLE gen_child3 (col1 int, col2 int GENERATED ALWAYS AS (col1 * 3) STORED)
+  INHERITS (gen);
+INSERT INTO gen_child3 VALUES (4);
+"""
+
+
+def test_children_and_partitions_of_a_table_with_a_generated_column(
+    db: TestDB, tmp_path: Path
+) -> None:
+    own = db.server.major >= 16
+    db.execute(GENERATED_PARENTS.format(own=OWN_EXPRESSION if own else ""))
+    _assert_whole_round_trip(db, tmp_path)
+    children = ["gen_child1", "gen_child2", *(["gen_child3"] if own else [])]
+    for table in ("gen", *children, "genp"):
+        single = _dump(db, tmp_path / f"{table}.sql.zst", table)
+        target = db.make_db()
+        if table.startswith("gen_child"):
+            load(str(_dump(db, tmp_path / f"p-{table}.sql.zst", "gen")), dsn=target.dsn)
+        load(str(single), dsn=target.dsn)
+        source = schema_dump(db.server, db.name, [QualifiedName("public", table)])
+        restored = schema_dump(target.server, target.name, [QualifiedName("public", table)])
+        assert restored == source, diff(source, restored)
+        _assert_as_copy(db, single, table, db)
+    rows = db.execute("SELECT tableoid::regclass::text, col1, col2 FROM gen ORDER BY 2")
+    copies = db.execute("SELECT tableoid::regclass::text, col1, col2 FROM gen_child2_copy")
+    assert ("gen_child2", 3, 6) in rows and copies == [("gen_child2_copy", 3, 6)]
+    archive = _dump(db, tmp_path / "family.sql.zst", "gen", *children)
+    _assert_as_copy(db, archive, "gen", db.make_db(), gen_child2="public.gen_child2_copy")
