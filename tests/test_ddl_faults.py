@@ -248,3 +248,71 @@ def test_children_and_partitions_of_a_table_with_a_generated_column(
     assert ("gen_child2", 3, 6) in rows and copies == [("gen_child2_copy", 3, 6)]
     archive = _dump(db, tmp_path / "family.sql.zst", "gen", *children)
     _assert_as_copy(db, archive, "gen", db.make_db(), gen_child2="public.gen_child2_copy")
+
+
+# every SQL-syntax call the server keeps as written, in each place a rename re-prints: a
+# default, a generated column, a CHECK, an index (key and predicate), a trigger's WHEN
+SQL_SYNTAX = """
+CREATE FUNCTION sqlsyn_noop() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TABLE sqlsyn (
+  id int PRIMARY KEY,
+  name text NOT NULL DEFAULT NORMALIZE('x', NFKC),
+  ts timestamptz DEFAULT CURRENT_TIMESTAMP,
+  d date DEFAULT CURRENT_DATE,
+  ts0 timestamp DEFAULT LOCALTIMESTAMP(2),
+  who text DEFAULT CURRENT_USER,
+  j text,
+  y numeric GENERATED ALWAYS AS (EXTRACT(YEAR FROM ts AT TIME ZONE 'UTC')) STORED,
+  o text GENERATED ALWAYS AS (OVERLAY(name PLACING 'x' FROM 2 FOR 3)) STORED,
+  s text GENERATED ALWAYS AS (SUBSTRING(name FROM 2 FOR 3)) STORED,
+  CONSTRAINT sqlsyn_pos CHECK (POSITION('z' IN name) = 0),
+  CONSTRAINT sqlsyn_trim CHECK (TRIM(BOTH ' ' FROM name) <> '' AND TRIM(LEADING 'a' FROM name) <> 'b' AND TRIM(TRAILING FROM name) <> 'c'),
+  CONSTRAINT sqlsyn_sim CHECK (SUBSTRING(name SIMILAR '%#"a#"%' ESCAPE '#') IS NULL OR name IS NFC NORMALIZED),
+  CONSTRAINT sqlsyn_coll CHECK (COLLATION FOR (name) IS NOT NULL)
+  {json_check}
+);
+CREATE INDEX sqlsyn_norm ON sqlsyn (lower(NORMALIZE(name, NFKC)));
+CREATE INDEX sqlsyn_extract ON sqlsyn ((EXTRACT(MONTH FROM ts AT TIME ZONE 'Europe/Oslo')));
+CREATE INDEX sqlsyn_sub ON sqlsyn ((SUBSTRING(name FROM 1 FOR 2)), (TRIM(LEADING 'x' FROM name))) WHERE POSITION('q' IN name) > 0;
+CREATE INDEX sqlsyn_ov ON sqlsyn ((OVERLAY(name PLACING 'yy' FROM 1))) {json_index};
+CREATE TRIGGER sqlsyn_when BEFORE UPDATE ON sqlsyn FOR EACH ROW
+  WHEN (NORMALIZE(NEW.name, NFD) IS DISTINCT FROM NORMALIZE(OLD.name, NFD) AND EXTRACT(DAY FROM NEW.ts) > 0
+        AND SUBSTRING(NEW.name FROM 1) <> TRIM(TRAILING 'x' FROM OLD.name) AND NEW.ts < CURRENT_TIMESTAMP
+        AND COLLATION FOR (NEW.name) IS NOT NULL AND OVERLAY(NEW.name PLACING 'a' FROM 1 FOR 1) IS NOT NULL
+        AND POSITION('a' IN NEW.name) >= 0 AND (NEW.ts AT TIME ZONE 'UTC') IS NOT NULL {json_when})
+  EXECUTE FUNCTION sqlsyn_noop();
+INSERT INTO sqlsyn (id, name, j) VALUES (1, 'abc', '{{}}'), (2, 'Straße', '[1]');
+"""
+IS_JSON = {  # IS JSON exists from PostgreSQL 16 on
+    "json_check": ", CONSTRAINT sqlsyn_json CHECK (j IS JSON OBJECT WITH UNIQUE KEYS"
+    " OR j IS JSON ARRAY OR j IS NOT JSON SCALAR)",
+    "json_index": "WHERE j IS JSON",
+    "json_when": "AND NEW.j IS JSON",
+}
+
+
+def test_sql_syntax_calls_keep_their_syntax_under_as(db: TestDB, tmp_path: Path) -> None:
+    json = db.server.major >= 16
+    db.execute(SQL_SYNTAX.format(**(IS_JSON if json else dict.fromkeys(IS_JSON, ""))))
+    single = _dump(db, tmp_path / "sqlsyn.sql.zst", "sqlsyn")
+    archive = _dump(db, tmp_path / "every.sql.zst")
+    _assert_as_copy(db, single, "sqlsyn", db)
+    copy = schema_dump(db.server, db.name, [QualifiedName("public", "sqlsyn_copy")])
+    for written in (
+        "NORMALIZE(name, NFKC)",
+        "EXTRACT(",
+        "OVERLAY(",
+        "POSITION(",
+        " SIMILAR ",
+        "TRIM(LEADING",
+        "TRIM(TRAILING",
+        "TRIM(BOTH",
+        "COLLATION FOR (",
+        "AT TIME ZONE",
+        "CURRENT_TIMESTAMP",
+        "SUBSTRING(name FROM 2 FOR 3)",
+    ):
+        assert written in copy, written
+    assert ("IS JSON" in copy) == json
+    _assert_as_copy(db, archive, "sqlsyn", db.make_db())
+    _assert_whole_round_trip(db, tmp_path)

@@ -29,6 +29,7 @@ from pglast.printers.ddl import AlterTableTypePrinter
 from pglast.stream import RawStream
 from pglast.visitors import Ancestor, Visitor
 
+from pgsnap.ddl.printing import print_sql
 from pgsnap.errors import NameTooLongError, RenameError, UsageError
 from pgsnap.model import Owned, OwnedSequence, OwnedStatistics, QualifiedName, TableSpec
 from pgsnap.naming import MAX_IDENT_BYTES, check_length, quote_ident_if_needed, split_qualified
@@ -394,7 +395,7 @@ def _parse_one(sql: str, what: str) -> ast.Node:
 
 def _deparse(stmt: ast.Node, sql: str) -> str:
     try:
-        return RawStream()(stmt)
+        return print_sql(stmt)
     except Exception as exc:  # the printers raise many kinds; every one means "cannot print"
         raise RenameError(f'cannot print renamed statement "{_excerpt(sql)}": {exc}') from exc
 
