@@ -43,6 +43,7 @@ class CatColumn:
     local: bool = True  # declared by the table itself, not only inherited from a parent
     inherited_default: str | None = None  # the default a parent gives the column
     inherited_not_null: bool = False  # a parent's column is NOT NULL
+    inherited_generated: bool = False  # a parent's column is a generated column
     attnum: int = 0  # what constraints' column lists refer to (dropped columns leave gaps)
 
 

@@ -14,6 +14,7 @@ from pglast import ast
 from pglast.enums import (
     AlterTableType,
     CmdType,
+    ConstrType,
     DropBehavior,
     GrantTargetType,
     ObjectType,
@@ -72,6 +73,10 @@ class _Names:
         self.indexes = {(i.schema, i.name) for i in spec.index_names()}
         self.partitions = {(p.schema, p.name) for p in spec.partition_names()}
         self.family = {self.table} | self.partitions
+        # partitioned members: a foreign key on one is added without ONLY (PostgreSQL refuses it)
+        self.partitioned = {(spec.schema, p.name) for p in spec.owned.partitions if not p.leaf}
+        if spec.kind == "p":
+            self.partitioned.add(self.table)
         self.parents = [(p.schema, p.name) for p in spec.inherits]
         self.statistics = {(s.schema, s.name) for s in spec.owned.statistics}
 
@@ -135,7 +140,11 @@ def _table_statement_allowed(stmt: Any, n: _Names) -> bool:
             return rel(stmt.relation) in n.indexes and _index_commands_allowed(stmt, n)
         if stmt.objtype != ObjectType.OBJECT_TABLE:
             return False
-        return rel(stmt.relation) in n.family and all(c in TABLE_COMMANDS for c in cmds)
+        return (
+            rel(stmt.relation) in n.family
+            and all(c in TABLE_COMMANDS for c in cmds)
+            and _recursion_allowed(stmt, n)
+        )
     if isinstance(stmt, ast.IndexStmt):
         # an index lives in the schema of the table (or partition) it is on
         on = rel(stmt.relation)
@@ -149,6 +158,18 @@ def _table_statement_allowed(stmt: Any, n: _Names) -> bool:
     if isinstance(stmt, ast.SelectStmt):
         return _is_setval(stmt, n)
     return _statistics_or_rule_allowed(stmt, n)
+
+
+def _recursion_allowed(stmt: Any, n: _Names) -> bool:
+    """ADD CONSTRAINT without ONLY (which reaches inheritance children and partitions) only for
+    a foreign key on a partitioned member: pgsnap writes every other constraint with ONLY."""
+    adds = [c for c in stmt.cmds or () if c.subtype == AlterTableType.AT_AddConstraint]
+    if not adds or not stmt.relation.inh:
+        return True
+    return rel(stmt.relation) in n.partitioned and all(
+        isinstance(c.def_, ast.Constraint) and c.def_.contype == ConstrType.CONSTR_FOREIGN
+        for c in adds
+    )
 
 
 def _statistics_or_rule_allowed(stmt: Any, n: _Names) -> bool:

@@ -29,6 +29,7 @@ from pglast.printers.ddl import AlterTableTypePrinter
 from pglast.stream import RawStream
 from pglast.visitors import Ancestor, Visitor
 
+from pgsnap.ddl.printing import print_sql
 from pgsnap.errors import NameTooLongError, RenameError, UsageError
 from pgsnap.model import (
     Owned,
@@ -419,7 +420,7 @@ def _parse_one(sql: str, what: str) -> ast.Node:
 
 def _deparse(stmt: ast.Node, sql: str) -> str:
     try:
-        return RawStream()(stmt)
+        return print_sql(stmt)
     except Exception as exc:  # the printers raise many kinds; every one means "cannot print"
         raise RenameError(f'cannot print renamed statement "{_excerpt(sql)}": {exc}') from exc
 

@@ -15,9 +15,9 @@ from pglast.enums import (
     SortByNulls,
 )
 from pglast.parser import ParseError
-from pglast.stream import RawStream
 from pglast.visitors import Ancestor, Visitor
 
+from pgsnap.ddl.printing import print_sql
 from pgsnap.errors import UnsafeStatementError, UsageError
 from pgsnap.model import TableSpec
 
@@ -207,7 +207,7 @@ def split_key_constraint(text: str) -> tuple[str, str] | None:
     c.keys = c.including = c.options = None
     c.nulls_not_distinct = False
     c.indexname = c.conname
-    attach = RawStream()(stmt)
+    attach = print_sql(stmt)
     try:  # safety belt: both must parse back
         one_statement(index)
         one_statement(attach)
@@ -240,7 +240,7 @@ def _key_index(stmt: Any, c: Any) -> str:
         unique=True,
         nulls_not_distinct=bool(c.nulls_not_distinct),
     )
-    return str(RawStream()(index))
+    return print_sql(index)
 
 
 def post_data_in_order(specs: Sequence[TableSpec]) -> list[str]:

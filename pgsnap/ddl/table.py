@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from pgsnap.catalog.values import (
+    CatColumn,
     CatConstraint,
     CatPartition,
     CatPartitionIndex,
@@ -41,6 +42,7 @@ POLICY_COMMANDS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "
 REPLICA_IDENTITY = {"f": "FULL", "n": "NOTHING"}
 INLINE_CONSTRAINTS = {"c", "n"}  # CHECK and (PG18) NOT NULL live in CREATE TABLE
 PG_NOT_NULL_CONSTRAINTS = 180000  # from PG18 on, NOT NULL is a constraint with a name
+PG_CHILD_GENERATION = 160000  # from PG16 on, a child may state its own generation expression
 
 
 def table_spec(t: CatTable) -> TableSpec:
@@ -352,7 +354,9 @@ def _column_def(
     parts = [ident(c.name), c.type]
     if c.collation:
         parts.append(f"COLLATE {c.collation}")
-    if c.generated:
+    if c.generated and c.inherited_generated and t.server_version < PG_CHILD_GENERATION:
+        pass  # before PG16 a child takes its parent's expression and may not restate it
+    elif c.generated:
         parts.append(f"GENERATED ALWAYS AS ({c.default}) {GENERATED_KIND[c.generated]}")
     elif c.identity:
         seq = identity[c.name]
@@ -363,8 +367,19 @@ def _column_def(
     elif c.default is not None:
         parts.append(f"DEFAULT {c.default}")
     if c.not_null and c.attnum not in late_not_null:
-        parts.append(not_null_names.get(c.attnum, "NOT NULL"))
+        parts += _not_null_clause(t, c, not_null_names)
     return " ".join(parts)
+
+
+def _not_null_clause(t: CatTable, c: CatColumn, not_null_names: dict[int, str]) -> list[str]:
+    """A column's NOT NULL: its named constraint (PG18); none when that constraint comes from
+    a parent under the parent's name (the column inherits it; saying NOT NULL would add a
+    constraint of the child's own)."""
+    if c.attnum in not_null_names:
+        return [not_null_names[c.attnum]]
+    if t.server_version >= PG_NOT_NULL_CONSTRAINTS and t.parents and c.inherited_not_null:
+        return []
+    return ["NOT NULL"]
 
 
 STORAGE = {"p": "PLAIN", "e": "EXTERNAL", "m": "MAIN", "x": "EXTENDED"}
@@ -426,8 +441,13 @@ def _post_data(t: CatTable) -> list[str]:
     out += _partition_keys(t)
     out += [i.definition for i in t.indexes if not i.backs_constraint]
     out += _partition_indexes(t)
-    # foreign keys after every index: one may reference a unique index, not a constraint
-    out += [f"{only} ADD CONSTRAINT {ident(c.name)} {c.definition}" for c in later]
+    # foreign keys after every index: one may reference a unique index, not a constraint.
+    # PostgreSQL refuses ONLY for a foreign key on a partitioned table (pg_dump leaves it out)
+    fk_on = f"ALTER TABLE {table}" if t.kind == "p" else only
+    out += [
+        f"{fk_on if c.type == 'f' else only} ADD CONSTRAINT {ident(c.name)} {c.definition}"
+        for c in later
+    ]
     out += [f"{only} CLUSTER ON {ident(i.name)}" for i in t.indexes if i.clustered]
     out += [
         f"ALTER INDEX {ident(t.schema, i.name)} ALTER COLUMN {col} SET STATISTICS {target}"

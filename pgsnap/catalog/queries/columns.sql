@@ -1,7 +1,7 @@
 -- Columns in order, with type, default or generation expression, identity, collation, comment,
 -- and the per-column settings pg_dump restores (statistics target, storage, compression, options);
 -- for a child or a partition: whether the column is its own, and the default and NOT NULL that
--- its parents give it.
+-- its parents give it, and whether a parent generates it.
 SELECT a.attrelid AS relid, a.attnum, a.attname AS name,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null, a.attidentity::text AS identity, a.attgenerated::text AS generated,
@@ -21,7 +21,10 @@ SELECT a.attrelid AS relid, a.attnum, a.attname AS name,
         ORDER BY h.inhseqno LIMIT 1) AS inherited_default,
        EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h
                JOIN pg_catalog.pg_attribute pa ON pa.attrelid = h.inhparent AND pa.attname = a.attname
-               WHERE h.inhrelid = a.attrelid AND pa.attnotnull) AS inherited_not_null
+               WHERE h.inhrelid = a.attrelid AND pa.attnotnull) AS inherited_not_null,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h
+               JOIN pg_catalog.pg_attribute pa ON pa.attrelid = h.inhparent AND pa.attname = a.attname
+               WHERE h.inhrelid = a.attrelid AND pa.attgenerated <> '') AS inherited_generated
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
