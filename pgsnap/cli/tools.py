@@ -180,6 +180,7 @@ def inspect(
         _print_carried_ddl(info)
         for t in info.tables:
             _print_ddl(t)
+        _print_objects_ddl(info)
     else:
         _print_info(info)
 
@@ -190,6 +191,19 @@ def _print_carried_ddl(info: ArchiveInfo) -> None:
     click.echo("-- load first creates these, each only when it is missing:")
     for dep in info.carried:
         click.echo(dep.ddl.rstrip().rstrip(";") + ";")
+
+
+def _print_objects_ddl(info: ArchiveInfo) -> None:
+    """A whole-database archive's objects, in archive order (load runs each among the
+    tables' pre-data, or after the rows: README "What is covered")."""
+    if not info.objects:
+        return
+    click.echo("-- and the database's objects, in the order load creates them:")
+    for o in info.objects:
+        when = "" if o.section == "pre" else " (after the rows)"
+        click.echo(f"-- {o.display()}{when}")
+        for stmt in (*o.ddl, *o.post):
+            click.echo(stmt.rstrip().rstrip(";") + ";")
 
 
 def _print_ddl(t: TableInfo) -> None:
@@ -220,9 +234,27 @@ def _print_info(info: ArchiveInfo) -> None:
     if info.carried:
         shown = ", ".join(_carried_name(d) for d in info.carried)
         echo(f"carries:  {shown} (load creates them when missing)")
+    if info.scope != "tables":
+        echo(f"holds:    {_holds(info)}")
     carried = {(d.kind, f"{d.schema}.{d.name}") for d in info.carried}
     for t in info.tables:
         _print_table(t, carried)
+
+
+def _holds(info: ArchiveInfo) -> str:
+    """'the whole database: 12 tables, 3 schemas, 2 views…' (a --schema archive: 'schemas …')."""
+    what = "the whole database" if info.scope == "database" else "whole schemas"
+    parts = [_plural(len(info.tables), "table")]
+    parts += [_plural(n, kind, _kinds(kind)) for kind, n in info.object_counts.items()]
+    return f"{what}: {', '.join(parts)}"
+
+
+def _kinds(kind: str) -> str:
+    if kind.endswith("privileges"):
+        return kind
+    if kind.endswith("y"):
+        return kind[:-1] + "ies"
+    return kind + "es" if kind.endswith("s") else kind + "s"
 
 
 def _carried_name(d: Dependency) -> str:

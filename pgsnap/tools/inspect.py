@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,9 @@ from pgsnap.api import python_api
 from pgsnap.ddl.targets import parse_renames
 from pgsnap.errors import UsageError
 from pgsnap.model import (
+    OBJECT_KINDS,
     Column,
+    DbObject,
     Dependency,
     OwnedSequence,
     QualifiedName,
@@ -137,6 +140,15 @@ class ArchiveInfo:
     # extensions, types and functions the archive carries; load creates the missing ones
     carried: tuple[Dependency, ...] = field(default=())
     contents: str = "all"  # all | schema (no rows) | data (rows only)
+    scope: str = "tables"  # tables | schema | database (dump --all)
+    # a whole-database or --schema archive's objects besides its tables, in archive order
+    objects: tuple[DbObject, ...] = field(default=())
+
+    @property
+    def object_counts(self) -> dict[str, int]:
+        """How many objects of each kind, in the order kinds are created."""
+        counts = Counter(o.kind for o in self.objects)
+        return {k: counts[k] for k in OBJECT_KINDS if counts[k]}
 
     @property
     def rows(self) -> int:
@@ -187,6 +199,8 @@ def inspect(
             tables=tables,
             carried=h.dependencies,
             contents=h.contents,
+            scope=h.scope,
+            objects=h.objects,
         )
 
 
@@ -445,6 +459,7 @@ def to_json(info: ArchiveInfo) -> dict[str, Any]:
 
     data = asdict(info)
     data["rows"] = info.rows
+    data["object_counts"] = info.object_counts
     data["created_at"] = iso_time(info.created_at)
     data["finished_at"] = iso_time(info.finished_at)
     return data
