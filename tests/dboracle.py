@@ -148,19 +148,21 @@ def diff_counts(a: Sequence[str], b: Sequence[str]) -> tuple[int, int]:
     return sum((src - dst).values()), sum((dst - src).values())
 
 
-def schema_problem(source: Sequence[str], restored: Sequence[str]) -> str | None:
+def schema_problem(
+    source: Sequence[str], restored: Sequence[str], what: str = "source"
+) -> str | None:
     """None when the two normalised dumps are identical; else a summary and a unified diff of
     at most DIFF_LINES lines."""
     if list(source) == list(restored):
         return None
     missing, extra = diff_counts(source, restored)
     head = (
-        f"pg_dump --schema-only differs: {missing} lines of the source missing in the restored"
+        f"pg_dump --schema-only differs: {missing} lines of the {what} missing in the restored"
         f" database, {extra} lines only there"
     )
     if not missing and not extra:
         head += " (the same lines in another order)"
-    diff = list(difflib.unified_diff(source, restored, "source", "restored", lineterm=""))
+    diff = list(difflib.unified_diff(source, restored, what, "restored", lineterm=""))
     return "\n".join([head, *truncated(diff)])
 
 
@@ -211,10 +213,12 @@ def data_fingerprint(dsn: str) -> dict[str, str]:
         return found
 
 
-def data_problem(source: dict[str, str], restored: dict[str, str]) -> str | None:
+def data_problem(
+    source: dict[str, str], restored: dict[str, str], what: str = "source"
+) -> str | None:
     """None when both hold the same; else one line per object that differs."""
     lines = [
-        f"{key}: source {source.get(key, 'missing')}, restored {restored.get(key, 'missing')}"
+        f"{key}: {what} {source.get(key, 'missing')}, restored {restored.get(key, 'missing')}"
         for key in sorted(source.keys() | restored.keys())
         if source.get(key) != restored.get(key)
     ]
