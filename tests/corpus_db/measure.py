@@ -22,11 +22,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
-import re
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -38,6 +36,22 @@ from psycopg import sql
 TESTS = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TESTS))  # pgservers lives in tests/, which is no package
 
+from dboracle import (  # noqa: E402
+    CLASS_FROM,
+    FIRST_NORMAL_OID,
+    ROLES,
+    by_type,
+    corpus_files,
+    diff_counts,
+    normalised,
+    psql_file,
+    raw_schema_dump,
+    schema_dump,
+    table_pattern,
+    toc_entries,
+    user_filter,
+    user_tables,
+)
 from pgservers import (  # noqa: E402
     ClientError,
     ScratchDatabases,
@@ -49,7 +63,6 @@ from pgservers import (  # noqa: E402
 
 import pgsnap  # noqa: E402
 
-CORPUS = Path(__file__).resolve().parent
 PREAMBLE = """\
 # pgsnap `dump --all` on the whole-database corpus
 
@@ -75,23 +88,8 @@ server's psql into an empty database; `pgsnap.dump(all_tables=True)` of that dat
   **bold** count differs from the source's.
 
 """
-FIRST_NORMAL_OID = 16384  # objects below this oid come with initdb
-ROLES = ".roles.sql"  # NN_name.roles.sql: the roles NN_name.sql needs, made once per cluster
-
-
-def _user(alias: str, catalog: str, internal: bool = False) -> str:
-    """A WHERE clause keeping user-made objects that no extension owns; with `internal`, also
-    dropping those made along with another object (a range type's constructor functions)."""
-    kinds = "('e', 'i')" if internal else "('e')"
-    return (
-        f"{alias}.oid >= {FIRST_NORMAL_OID} AND NOT EXISTS (SELECT 1 FROM pg_depend e"
-        f" WHERE e.classid = '{catalog}'::regclass AND e.objid = {alias}.oid"
-        f" AND e.deptype IN {kinds})"
-    )
-
-
-_USER_NS = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
-_CLASS = f"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {_USER_NS} AND {_user('c', 'pg_class')}"
+_user = user_filter
+_CLASS = CLASS_FROM
 _PROC = f"FROM pg_proc p WHERE {_user('p', 'pg_proc', internal=True)}"
 _TYPE = f"FROM pg_type t WHERE {_user('t', 'pg_type')}"
 _CON = (
@@ -205,22 +203,6 @@ COUNTS: tuple[tuple[str, str], ...] = (
     ("large objects", "SELECT count(*) FROM pg_largeobject_metadata x"),
 )
 
-TABLES = f"""
-SELECT n.nspname, c.relname {_CLASS} AND c.relkind IN ('r', 'p')
-ORDER BY 1, 2
-"""
-
-_TOC = re.compile(r"^-- Name: (?P<name>.*); Type: (?P<type>[^;]*); Schema: (?P<schema>[^;]*);")
-
-# pg_dump lines that differ between any two dumps of one schema
-_NOISE = (
-    re.compile(r"^--"),
-    re.compile(r"^SET "),
-    re.compile(r"^SELECT pg_catalog\.set_config\('search_path'"),
-    re.compile(r"^\\(un)?restrict \S+$"),
-    re.compile(r"^\s*$"),
-)
-
 
 @dataclass
 class Outcome:
@@ -250,11 +232,6 @@ class Outcome:
     tables_same_rows: int = 0
 
 
-def corpus_files(only: Sequence[str]) -> list[Path]:
-    files = sorted(f for f in CORPUS.glob("[0-9][0-9]_*.sql") if not f.name.endswith(ROLES))
-    return [f for f in files if not only or any(o in f.name for o in only)]
-
-
 def count_objects(dsn: str) -> dict[str, int]:
     with psycopg.connect(dsn, autocommit=True) as conn:
         counts: dict[str, int] = {}
@@ -262,11 +239,6 @@ def count_objects(dsn: str) -> dict[str, int]:
             row = conn.execute(query.encode()).fetchone()
             counts[kind] = int(row[0]) if row else 0
         return counts
-
-
-def user_tables(dsn: str) -> list[tuple[str, str]]:
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        return [(str(s), str(t)) for s, t in conn.execute(TABLES.encode()).fetchall()]
 
 
 def row_counts(dsn: str, tables: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int | None]:
@@ -283,61 +255,6 @@ def row_counts(dsn: str, tables: Sequence[tuple[str, str]]) -> dict[tuple[str, s
             except psycopg.Error:
                 out[(schema, table)] = None
     return out
-
-
-def normalised(dump: bytes) -> list[str]:
-    lines = dump.decode(errors="replace").splitlines()
-    return [line for line in lines if not any(p.search(line) for p in _NOISE)]
-
-
-def raw_schema_dump(server: Server, dbname: str, *args: str) -> bytes | None:
-    """pg_dump --schema-only of a database (or of the tables named in args); None on error."""
-    try:
-        return server.run_client("pg_dump", "--schema-only", *args, dbname=dbname).stdout
-    except ClientError:
-        return None
-
-
-def schema_dump(server: Server, dbname: str, *args: str) -> list[str] | None:
-    """raw_schema_dump(), normalised."""
-    raw = raw_schema_dump(server, dbname, *args)
-    return None if raw is None else normalised(raw)
-
-
-def toc_entries(dump: bytes) -> Counter[tuple[str, str, str]]:
-    """pg_dump's entries, from its '-- Name: N; Type: T; Schema: S;' comments: (T, S, N)."""
-    found: Counter[tuple[str, str, str]] = Counter()
-    for line in dump.decode(errors="replace").splitlines():
-        match = _TOC.match(line)
-        if match:
-            found[(match["type"], match["schema"], match["name"])] += 1
-    return found
-
-
-def by_type(entries: Counter[tuple[str, str, str]]) -> str:
-    kinds = Counter(kind for kind, _, _ in entries.elements())
-    return ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())) or "none"
-
-
-def psql_file(server: Server, path: Path, dbname: str) -> None:
-    """Run a SQL file with the server's own psql, stopping at the first error."""
-    server.run_client("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(path), dbname=dbname)
-
-
-def table_pattern(schema: str, table: str) -> str:
-    """A pg_dump -t pattern matching exactly this table, whatever its name holds."""
-
-    def quote(name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
-
-    return f"{quote(schema)}.{quote(table)}"
-
-
-def diff_counts(a: list[str], b: list[str]) -> tuple[int, int]:
-    """Lines of `a` missing from `b`, and lines of `b` not in `a`, as multisets: pg_dump's
-    order of objects of one kind can follow their OIDs, so a moved line is no difference."""
-    src, dst = Counter(a), Counter(b)
-    return sum((src - dst).values()), sum((dst - src).values())
 
 
 def first_line(exc: BaseException) -> str:
