@@ -176,13 +176,13 @@ def _read_snapshot(conn: Conn, o: DumpOptions, search_path: list[str]) -> Snapsh
             all_tables=s.all_tables,
             exclude=list(s.exclude),
         )
-        for _, schema, name in found:
-            conn.execute(
-                sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(sql.Identifier(schema, name))
-            )
+        names = [sql.Identifier(schema, name) for _, schema, name in dict.fromkeys(found)]
+        conn.execute(  # one statement for every table: the catalog work stays flat (design §9)
+            sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(sql.SQL(", ").join(names))
+        )
         row = conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()
         unique = list(dict.fromkeys(found))
-        read = [ddl.table_spec(catalog.read_table(conn, *f)) for f in unique]
+        read = [ddl.table_spec(t) for t in catalog.read_tables(conn, unique)]
         scope = s.scope
         if scope == "tables":
             needs = {
@@ -193,7 +193,7 @@ def _read_snapshot(conn: Conn, o: DumpOptions, search_path: list[str]) -> Snapsh
         else:  # the objects are read whole, and ordered with the tables (_whole)
             specs, deps = ddl.parents_first(read), []
         if o.with_privileges or scope != "tables":  # a database's backup keeps them, as pg_dump
-            specs = [privileges.with_privileges(conn, spec) for spec in specs]
+            specs = privileges.with_privileges_all(conn, specs)
         if o.where is not None:
             specs = [replace(specs[0], where=o.where)]
             _check_where_on_server(conn, specs[0])

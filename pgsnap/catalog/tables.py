@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+from collections.abc import Sequence
 from dataclasses import replace
-
-from psycopg import sql
 
 from pgsnap.catalog.fetch import fetch_as, fetch_by_relation
 from pgsnap.catalog.values import (
@@ -145,6 +144,12 @@ def read_table(conn: Conn, oid: int, schema: str, name: str) -> CatTable:
     return _read_tables(conn, [oid], with_partitions=True)[0]
 
 
+def read_tables(conn: Conn, found: Sequence[tuple[int, str, str]]) -> list[CatTable]:
+    """Every table of `found` (oid, schema, name) and what belongs to it, in a fixed number
+    of queries whatever their number (design §9).  Call inside the dump's snapshot."""
+    return _read_tables(conn, [oid for oid, _, _ in found], with_partitions=True)
+
+
 def _read_tables(conn: Conn, oids: list[int], *, with_partitions: bool) -> list[CatTable]:
     """The tables of `oids` and what belongs to them.  Each per-relation query takes an array
     of relation oids and returns a relid column, so a table with hundreds of partitions is
@@ -165,36 +170,30 @@ def _read_tables(conn: Conn, oids: list[int], *, with_partitions: bool) -> list[
             columns=tuple(columns[oid]),
             constraints=tuple(constraints[oid]),
             indexes=tuple(indexes[oid]),
-            sequences=tuple(_with_state(conn, s) for s in sequences[oid]),
+            sequences=tuple(sequences[oid]),
             triggers=tuple(triggers[oid]),
             policies=tuple(policies[oid]),
             statistics=tuple(statistics[oid]),
             rules=tuple(rules[oid]),
         )
-        if t.kind == "p" and with_partitions:
-            t = replace(t, partitions=tuple(_partitions(conn, oid)))
         out.append(t)
+    if with_partitions:
+        parted = [t.oid for t in out if t.kind == "p"]
+        trees = _partitions(conn, parted) if parted else {}
+        out = [replace(t, partitions=tuple(trees[t.oid])) if t.oid in trees else t for t in out]
     return out
 
 
-def _with_state(conn: Conn, s: CatSequence) -> CatSequence:
-    """The sequence with its last value, read from the sequence itself."""
-    state = conn.execute(
-        sql.SQL("SELECT last_value, is_called FROM {}").format(sql.Identifier(s.schema, s.name))
-    ).fetchone()
-    assert state is not None
-    return replace(s, last_value=int(state[0]), is_called=bool(state[1]))
-
-
-def _partitions(conn: Conn, oid: int) -> list[CatPartition]:
-    partitions = fetch_as(conn, "partitions", CatPartition, oid=oid)
-    oids = [p.oid for p in partitions]
-    indexes = fetch_by_relation(conn, "partition_indexes", CatPartitionIndex, oids)
-    own = _read_tables(conn, oids, with_partitions=False)
-    return [
-        replace(p, indexes=tuple(indexes[p.oid]), own=mine)
-        for p, mine in zip(partitions, own, strict=True)
-    ]
+def _partitions(conn: Conn, oids: list[int]) -> dict[int, list[CatPartition]]:
+    """Each partitioned table's partitions, read for all of them at once."""
+    trees = fetch_by_relation(conn, "partitions", CatPartition, oids)
+    every = [p.oid for tree in trees.values() for p in tree]
+    indexes = fetch_by_relation(conn, "partition_indexes", CatPartitionIndex, every)
+    own = dict(zip(every, _read_tables(conn, every, with_partitions=False), strict=True))
+    return {
+        root: [replace(p, indexes=tuple(indexes[p.oid]), own=own[p.oid]) for p in tree]
+        for root, tree in trees.items()
+    }
 
 
 PG_LOCALE_PROVIDER = 150000  # datlocprovider and daticulocale
