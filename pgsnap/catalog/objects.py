@@ -24,7 +24,6 @@ from pgsnap.connection import Conn
 from pgsnap.ddl import objects as render
 from pgsnap.ddl.dependencies import collation_definition
 from pgsnap.ddl.order import Facts
-from pgsnap.errors import UsageError
 from pgsnap.naming import ident
 
 # the kinds read by one query each, in the order pg_dump's sort gives them when nothing else
@@ -43,7 +42,6 @@ def read_facts(conn: Conn, *, schemas: Sequence[str] | None) -> Facts:
         rows = [r for r in rows if r.kind != "extension"]  # pg_dump -n leaves them out too
     rows += _collations(conn, wanted)
     rows += [r for reader in EXTRA_READERS for r in reader(conn, wanted)]
-    _refuse_base_types(rows)  # (before comments and owners are added to the DDL)
     comments = fetch_as(conn, "objects_comments", ObjectCommentRow)
     acls = fetch_as(conn, "objects_acls", ObjectAclRow)
     return Facts(
@@ -64,13 +62,3 @@ def _collations(conn: Conn, schemas: list[str] | None) -> list[ObjectRow]:
         ddl, _ = collation_definition(c, name)
         out.append(ObjectRow("pg_collation", c.oid, "collation", c.schema, c.name, name, (ddl,)))
     return out
-
-
-def _refuse_base_types(rows: Sequence[ObjectRow]) -> None:
-    for r in rows:
-        if r.kind == "type" and not r.ddl:
-            raise UsageError(
-                f"type {r.identity} is a base type defined outside an extension: its input "
-                "and output functions are C code, which a dump cannot carry; leave its schema "
-                "out, or package the type as an extension"
-            )

@@ -56,6 +56,9 @@ def with_extras(
     for row in rows:
         key = (row.cls, row.oid)
         extra = [comment_statement(row, c) for c in by_comment.get(key, ())]
+        if row.kind == "schema" and row.name == "public" and not extra:
+            # every new database's public has a comment: the source's had it removed
+            extra.append(f"COMMENT ON SCHEMA {row.identity} IS NULL")
         acl = by_acl.get(key)
         if acl is not None:
             extra += privilege_statements(row, acl)

@@ -140,7 +140,12 @@ def _type(stmt: Any, obj: DbObject) -> bool:
         return names_of(stmt.typeName) == target(obj)
     if isinstance(stmt, ast.CompositeTypeStmt):
         return rel(stmt.typevar) == target(obj)
-    return False
+    return (  # a base type, and its shell
+        isinstance(stmt, ast.DefineStmt)
+        and stmt.kind == ObjectType.OBJECT_TYPE
+        and names_of(stmt.defnames) == target(obj)
+        and not stmt.replace
+    )
 
 
 def _domain(stmt: Any, obj: DbObject) -> bool:

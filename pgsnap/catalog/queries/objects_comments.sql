@@ -1,6 +1,7 @@
 -- Comments on the objects of a whole-database dump other than tables (a table's travel
 -- with it): the object, and for a part of one (a view's column, a domain's constraint, a
--- view's rule or trigger) the COMMENT target that names the part.
+-- view's rule or trigger) the COMMENT target that names the part.  A composite type's
+-- attributes are its relation's columns: their comments go with the type.
 SELECT c.relname AS cls, x.oid, x.target, x.description
 FROM (
     SELECT d.classoid, d.objoid AS oid, NULL::pg_catalog.text AS target, d.description
@@ -11,7 +12,9 @@ FROM (
       AND d.classoid <> 'pg_catalog.pg_rewrite'::pg_catalog.regclass
       AND d.classoid <> 'pg_catalog.pg_trigger'::pg_catalog.regclass
   UNION ALL
-    SELECT d.classoid, d.objoid,
+    SELECT CASE WHEN r.relkind = 'c' THEN 'pg_catalog.pg_type'::pg_catalog.regclass
+                ELSE d.classoid END,
+           CASE WHEN r.relkind = 'c' THEN r.reltype ELSE d.objoid END,
            CASE WHEN d.objsubid = 0 THEN NULL
                 ELSE pg_catalog.format('COLUMN %%I.%%I.%%I', n.nspname, r.relname, a.attname) END,
            d.description

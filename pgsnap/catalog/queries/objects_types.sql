@@ -1,6 +1,6 @@
--- Enum, composite and range types and domains (not arrays, not a table's row type, not an
--- extension's).  A user base type (kind b) is listed with no DDL: its I/O functions are C
--- code, which pgsnap cannot carry; the dump refuses it by name.
+-- Enum, composite, range and base types and domains (not arrays, not a table's row type, not
+-- an extension's).  A base type and its I/O functions need each other: its `shell` (CREATE
+-- TYPE with no definition) comes first, as pg_dump writes it, and the definition after them.
 SELECT 'pg_type' AS cls, t.oid,
        CASE t.typtype WHEN 'd' THEN 'domain' ELSE 'type' END AS kind,
        n.nspname AS schema, t.typname AS name,
@@ -55,8 +55,44 @@ SELECT 'pg_type' AS cls, t.oid,
                                    pg_catalog.pg_get_constraintdef(k.oid))
                         FROM pg_catalog.pg_constraint k
                         WHERE k.contypid = t.oid AND NOT k.convalidated ORDER BY k.conname)
+         WHEN 'b' THEN ARRAY[pg_catalog.format('CREATE TYPE %%I.%%I (%%s)', n.nspname,
+                 t.typname, pg_catalog.concat_ws(', ',
+                     'INPUT = ' || t.typinput::pg_catalog.text,
+                     'OUTPUT = ' || t.typoutput::pg_catalog.text,
+                     CASE WHEN t.typreceive::pg_catalog.oid <> 0
+                          THEN 'RECEIVE = ' || t.typreceive::pg_catalog.text END,
+                     CASE WHEN t.typsend::pg_catalog.oid <> 0
+                          THEN 'SEND = ' || t.typsend::pg_catalog.text END,
+                     CASE WHEN t.typmodin::pg_catalog.oid <> 0
+                          THEN 'TYPMOD_IN = ' || t.typmodin::pg_catalog.text END,
+                     CASE WHEN t.typmodout::pg_catalog.oid <> 0
+                          THEN 'TYPMOD_OUT = ' || t.typmodout::pg_catalog.text END,
+                     CASE WHEN t.typanalyze::pg_catalog.oid <> 0
+                          THEN 'ANALYZE = ' || t.typanalyze::pg_catalog.text END,
+                     CASE WHEN t.typsubscript::pg_catalog.oid <> 0
+                          THEN 'SUBSCRIPT = ' || t.typsubscript::pg_catalog.text END,
+                     'INTERNALLENGTH = ' || CASE WHEN t.typlen < 0 THEN 'variable'
+                                                 ELSE t.typlen::pg_catalog.text END,
+                     CASE WHEN t.typbyval THEN 'PASSEDBYVALUE' END,
+                     'ALIGNMENT = ' || CASE t.typalign WHEN 'c' THEN 'char' WHEN 's' THEN 'int2'
+                                                       WHEN 'i' THEN 'int4' ELSE 'double' END,
+                     'STORAGE = ' || CASE t.typstorage WHEN 'p' THEN 'plain'
+                                                       WHEN 'e' THEN 'external'
+                                                       WHEN 'x' THEN 'extended' ELSE 'main' END,
+                     CASE WHEN t.typcategory <> 'U'
+                          THEN 'CATEGORY = ' || pg_catalog.quote_literal(t.typcategory::pg_catalog.text) END,
+                     CASE WHEN t.typispreferred THEN 'PREFERRED = true' END,
+                     CASE WHEN t.typdefault IS NOT NULL
+                          THEN 'DEFAULT = ' || pg_catalog.quote_literal(t.typdefault) END,
+                     CASE WHEN t.typelem <> 0
+                          THEN 'ELEMENT = ' || pg_catalog.format_type(t.typelem, NULL) END,
+                     CASE WHEN t.typdelim <> ','
+                          THEN 'DELIMITER = ' || pg_catalog.quote_literal(t.typdelim::pg_catalog.text) END,
+                     CASE WHEN t.typcollation <> 0 THEN 'COLLATABLE = true' END))]
          ELSE ARRAY[]::pg_catalog.text[] END AS ddl,
-       ARRAY[]::pg_catalog.text[] AS post, NULL::pg_catalog.text[] AS shell
+       ARRAY[]::pg_catalog.text[] AS post,
+       CASE WHEN t.typtype = 'b'
+            THEN ARRAY[pg_catalog.format('CREATE TYPE %%I.%%I', n.nspname, t.typname)] END AS shell
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_catalog.pg_class tc ON tc.oid = t.typrelid
