@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from helpers import exists
 from pgservers import TestDB
@@ -20,6 +21,8 @@ from test_allowlist import rewrite
 
 import pgsnap
 from pgsnap import archive
+from pgsnap.catalog.fetch import fetch_as
+from pgsnap.catalog.values import ObjectRow
 from pgsnap.errors import UnsafeStatementError
 
 _NOISE = re.compile(r"^(--|SET |SELECT pg_catalog.set_config\('search_path'|\\(un)?restrict )")
@@ -374,3 +377,15 @@ def test_replacing_a_view_needs_its_stand_in(db: TestDB, tmp_path: Path) -> None
     with pytest.raises(UnsafeStatementError, match="refusing the archive"):
         pgsnap.load(str(bad), dsn=target.dsn)
     assert not exists(target.dsn, "public.t")
+
+
+def test_the_publication_query_for_14_gives_what_the_newer_one_does(db: TestDB) -> None:
+    """objects_publications_14.sql (PostgreSQL 14 has no schemas in publications, no column
+    lists, no row filters) runs, and gives what the newer query gives where 14 can say it."""
+    db.execute(PUBLICATIONS)
+    with psycopg.connect(db.dsn, autocommit=True) as conn:
+        conn.execute("SET search_path = ''")
+        old = fetch_as(conn, "objects_publications_14", ObjectRow, schemas=None)
+        new = fetch_as(conn, "objects_publications", ObjectRow, schemas=None)
+        assert fetch_as(conn, "objects_publications_14", ObjectRow, schemas=["s"]) == []
+    assert old == new and len(old) == 3
