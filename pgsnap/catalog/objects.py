@@ -28,9 +28,27 @@ from pgsnap.naming import ident
 
 # the kinds read by one query each, in the order pg_dump's sort gives them when nothing else
 # decides: queries/objects_<name>.sql
-ROW_QUERIES = ("schemas", "extensions", "types", "functions", "sequences", "views")
+ROW_QUERIES = (
+    "schemas",
+    "extensions",
+    "types",
+    "functions",
+    "sequences",
+    "views",
+    "event_triggers",
+    "default_privileges",
+)
 Reader = Callable[[Conn, "list[str] | None"], list[ObjectRow]]
-EXTRA_READERS: list[Reader] = []  # kinds read by their own module (catalog/kinds/)
+
+
+def _publications(conn: Conn, schemas: list[str] | None) -> list[ObjectRow]:
+    """Publications: PostgreSQL 14 has no schemas in them, no column lists, no row filters."""
+    name = "publications" if conn.info.server_version >= PG15 else "publications_14"
+    return _rows(conn, name, schemas)
+
+
+PG15 = 150000
+EXTRA_READERS: list[Reader] = [_publications]  # kinds read by their own module (catalog/kinds/)
 
 
 def read_facts(conn: Conn, *, schemas: Sequence[str] | None) -> Facts:

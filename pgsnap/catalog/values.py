@@ -527,12 +527,13 @@ class ObjectRow:
 @dataclass(frozen=True, slots=True)
 class ObjectCommentRow:
     """A comment on an object, or on a part of one that `target` names
-    (queries/objects_comments.sql)."""
+    (queries/objects_comments.sql); `after`: the part is made in the object's post."""
 
     cls: str
     oid: int
     target: str | None
     description: str
+    after: bool = False
 
 
 @dataclass(frozen=True, slots=True)

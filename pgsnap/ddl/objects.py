@@ -47,7 +47,8 @@ def with_extras(
     comments: Sequence[ObjectCommentRow],
     acls: Sequence[ObjectAclRow],
 ) -> list[ObjectRow]:
-    """Each row with its comments, then its owner and GRANTs, after its own DDL."""
+    """Each row with its comments, then its owner and GRANTs, after its own DDL (a comment
+    on a part made after the rows, a view's rule or trigger, after that part)."""
     by_comment: dict[tuple[str, int], list[ObjectCommentRow]] = {}
     for c in comments:
         by_comment.setdefault((c.cls, c.oid), []).append(c)
@@ -55,14 +56,16 @@ def with_extras(
     out = []
     for row in rows:
         key = (row.cls, row.oid)
-        extra = [comment_statement(row, c) for c in by_comment.get(key, ())]
-        if row.kind == "schema" and row.name == "public" and not extra:
+        notes = by_comment.get(key, ())
+        extra = [comment_statement(row, c) for c in notes if not c.after]
+        later = tuple(comment_statement(row, c) for c in notes if c.after)
+        if row.kind == "schema" and row.name == "public" and not notes:
             # every new database's public has a comment: the source's had it removed
             extra.append(f"COMMENT ON SCHEMA {row.identity} IS NULL")
         acl = by_acl.get(key)
         if acl is not None:
             extra += privilege_statements(row, acl)
-        out.append(replace(row, ddl=row.ddl + tuple(extra)))
+        out.append(replace(row, ddl=row.ddl + tuple(extra), post=row.post + later))
     return out
 
 

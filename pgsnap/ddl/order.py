@@ -47,7 +47,12 @@ KIND_RANK = {
     "view": 16,
     "materialized view": 17,
     "large object": 18,
+    "publication": 20,
+    "default privileges": 28,  # after every object, or they would change the objects' ACLs
+    "event trigger": 29,  # last: they must not fire while the restore runs its DDL
 }
+# kinds always created after every table's rows and post-data, as pg_dump's post-data
+POST_KINDS = ("publication", "default privileges", "event trigger")
 LAST_RANK = 30
 MAX_HOPS = 8  # index -> partition -> root: chains are short
 
@@ -83,7 +88,7 @@ def order(facts: Facts, tables: Sequence[tuple[int, TableSpec]]) -> Ordered:
     kinds = ["table"] * len(tables) + [r.kind for r in rows]
     rank = [(KIND_RANK.get(k, LAST_RANK), i) for i, k in enumerate(kinds)]
     graph = _Graph(keys, rank, [set() for _ in keys])
-    _add_edges(graph, facts)
+    _add_edges(graph, facts, {i for i, k in enumerate(kinds) if k in POST_KINDS})
     pre = [i for i in range(len(keys)) if i not in graph.post]
     shells = {len(tables) + i for i, r in enumerate(rows) if r.shell is not None}
     sequence = _sorted(graph, pre, shells, rows, len(tables))
@@ -91,10 +96,11 @@ def order(facts: Facts, tables: Sequence[tuple[int, TableSpec]]) -> Ordered:
     return _assemble(sequence, graph, rows, tables)
 
 
-def _add_edges(g: _Graph, facts: Facts) -> None:
+def _add_edges(g: _Graph, facts: Facts, post_parts: set[int]) -> None:
+    """The edges between nodes; `post_parts` (post-data kinds) and what needs a table's
+    post-data go after it, with what needs them."""
     index = {k: i for i, k in enumerate(g.keys)}
     parent = {(n.cls, n.oid): ((n.node_cls, n.node_oid), n.post) for n in facts.nodes}
-    post_parts: set[int] = set()
     for d in facts.depends:
         a, a_post = _resolve((d.cls, d.oid), parent)
         b, b_post = _resolve((d.ref_cls, d.ref_oid), parent)

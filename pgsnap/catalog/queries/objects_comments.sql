@@ -1,8 +1,10 @@
 -- Comments on the objects of a whole-database dump other than tables (a table's travel
 -- with it): the object, and for a part of one (a view's column, a domain's constraint, a
--- view's rule or trigger) the COMMENT target that names the part.  A composite type's
--- attributes are its relation's columns: their comments go with the type.
-SELECT c.relname AS cls, x.oid, x.target, x.description
+-- view's rule or trigger) the COMMENT target that names the part; `after` for a part made
+-- after the rows (a view's rule or trigger: its comment goes with it, in the view's post).
+-- A composite type's attributes are its relation's columns: their comments go with the type.
+SELECT c.relname AS cls, x.oid, x.target, x.description,
+       COALESCE(x.target ~ '^(RULE|TRIGGER) ', false) AS after
 FROM (
     SELECT d.classoid, d.objoid AS oid, NULL::pg_catalog.text AS target, d.description
     FROM pg_catalog.pg_description d
