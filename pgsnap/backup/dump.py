@@ -32,13 +32,13 @@ from pgsnap.backup.output import final_path, open_output
 from pgsnap.backup.parallel import WorkerSetup, dump_rows_parallel, dump_worker
 from pgsnap.catalog import dependencies, objects, privileges
 from pgsnap.catalog import tables as catalog
-from pgsnap.catalog.values import DatabaseFacts
+from pgsnap.catalog.values import CatTable, DatabaseFacts
 from pgsnap.config import ConnSource, resolve
 from pgsnap.connection import Conn
 from pgsnap.ddl import script
 from pgsnap.ddl import table as ddl
 from pgsnap.ddl.copy import copy_to
-from pgsnap.ddl.order import order
+from pgsnap.ddl.order import loop_checks, order
 from pgsnap.errors import PgsnapError, UsageError
 from pgsnap.model import DbObject, Dependency, QualifiedName, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
@@ -181,43 +181,39 @@ def _read_snapshot(conn: Conn, o: DumpOptions, search_path: list[str]) -> Snapsh
             sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(sql.SQL(", ").join(names))
         )
         row = conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()
+        snap_id = str(row[0]) if row else ""
         unique = list(dict.fromkeys(found))
-        read = [ddl.table_spec(t) for t in catalog.read_tables(conn, unique)]
-        scope = s.scope
-        if scope == "tables":
-            needs = {
-                t.qname: dependencies.read_dependencies(conn, f[0])
-                for t, f in zip(read, unique, strict=True)
-            }
-            specs, deps = _archived_sequences(read, needs)
-        else:  # the objects are read whole, and ordered with the tables (_whole)
-            specs, deps = ddl.parents_first(read), []
-        if o.with_privileges or scope != "tables":  # a database's backup keeps them, as pg_dump
+        cats = catalog.read_tables(conn, unique)
+        if s.scope != "tables":
+            return _whole(conn, snap_id, cats, s)
+        read = [ddl.table_spec(t) for t in cats]
+        needs = {
+            t.qname: dependencies.read_dependencies(conn, f[0])
+            for t, f in zip(read, unique, strict=True)
+        }
+        specs, deps = _archived_sequences(read, needs)
+        if o.with_privileges:
             specs = privileges.with_privileges_all(conn, specs)
         if o.where is not None:
             specs = [replace(specs[0], where=o.where)]
             _check_where_on_server(conn, specs[0])
         facts = catalog.database_facts(conn)
-        snap_id = str(row[0]) if row else ""
-        if scope != "tables":
-            return _whole(conn, snap_id, unique, specs, facts, s)
     unique_deps = tuple({(d.kind, d.identity): d for d in deps}.values())
     return Snapshot(snap_id, tuple(specs), facts, unique_deps)
 
 
-def _whole(
-    conn: Conn,
-    snap_id: str,
-    found: Sequence[tuple[int, str, str]],
-    specs: Sequence[TableSpec],
-    facts: DatabaseFacts,
-    s: Selection,
-) -> Snapshot:
+def _whole(conn: Conn, snap_id: str, cats: Sequence[CatTable], s: Selection) -> Snapshot:
     """A whole-database or --schema snapshot: every object, in pg_depend order with the
-    tables (design §9)."""
-    oids = {(schema, name): oid for oid, schema, name in found}
+    tables, owners and GRANTs kept as pg_dump keeps them (design §9).  A CHECK that calls a
+    function which needs the table back is added after the rows (pg_dump splits it out)."""
     read = objects.read_facts(conn, schemas=None if s.scope == "database" else s.schemas)
-    ordered = order(read, [(oids[(t.schema, t.name)], t) for t in specs])
+    late = loop_checks(read, [t.oid for t in cats])
+    specs = [ddl.table_spec(ddl.with_late_checks(t, late)) for t in cats]
+    by_name = {(t.schema, t.name): t.oid for t in cats}
+    specs = privileges.with_privileges_all(conn, ddl.parents_first(specs))
+    tables = [(by_name[(t.schema, t.name)], t) for t in specs]
+    ordered = order(read, tables, late_checks=late)
+    facts = catalog.database_facts(conn)
     return Snapshot(snap_id, ordered.tables, facts, (), s.scope, ordered.objects)
 
 

@@ -57,6 +57,8 @@ class CatConstraint:
     uses_index: bool
     comment: str | None
     no_inherit: bool = False
+    oid: int = 0
+    late: bool = False  # a CHECK added after the rows: it is in a dependency loop (ddl/order.py)
 
 
 @dataclass(frozen=True, slots=True)

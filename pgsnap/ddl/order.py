@@ -80,15 +80,21 @@ class _Graph:
     post: set[int] = field(default_factory=set)
 
 
-def order(facts: Facts, tables: Sequence[tuple[int, TableSpec]]) -> Ordered:
+def order(
+    facts: Facts,
+    tables: Sequence[tuple[int, TableSpec]],
+    *,
+    late_checks: frozenset[int] = frozenset(),
+) -> Ordered:
     """The archive's objects and tables (given with their pg_class oids, parents first), in
-    creation order."""
+    creation order; the CHECKs of `late_checks` (loop_checks) come after the rows."""
     rows = list(facts.objects)
     keys = [("pg_class", oid) for oid, _ in tables] + [(r.cls, r.oid) for r in rows]
     kinds = ["table"] * len(tables) + [r.kind for r in rows]
     rank = [(KIND_RANK.get(k, LAST_RANK), i) for i, k in enumerate(kinds)]
     graph = _Graph(keys, rank, [set() for _ in keys])
-    _add_edges(graph, facts, {i for i, k in enumerate(kinds) if k in POST_KINDS})
+    post_kinds = {i for i, k in enumerate(kinds) if k in POST_KINDS}
+    _add_edges(graph, facts, post_kinds, late_checks)
     pre = [i for i in range(len(keys)) if i not in graph.post]
     shells = {len(tables) + i for i, r in enumerate(rows) if r.shell is not None}
     sequence = _sorted(graph, pre, shells, rows, len(tables))
@@ -96,12 +102,18 @@ def order(facts: Facts, tables: Sequence[tuple[int, TableSpec]]) -> Ordered:
     return _assemble(sequence, graph, rows, tables)
 
 
-def _add_edges(g: _Graph, facts: Facts, post_parts: set[int]) -> None:
+def _parents(facts: Facts) -> dict[Key, tuple[Key, bool]]:
+    return {(n.cls, n.oid): ((n.node_cls, n.node_oid), n.post) for n in facts.nodes}
+
+
+def _add_edges(g: _Graph, facts: Facts, post_parts: set[int], late: frozenset[int]) -> None:
     """The edges between nodes; `post_parts` (post-data kinds) and what needs a table's
-    post-data go after it, with what needs them."""
+    post-data go after it, with what needs them; a CHECK of `late` is post-data."""
     index = {k: i for i, k in enumerate(g.keys)}
-    parent = {(n.cls, n.oid): ((n.node_cls, n.node_oid), n.post) for n in facts.nodes}
+    parent = _parents(facts)
     for d in facts.depends:
+        if d.cls == "pg_constraint" and d.oid in late:
+            continue  # added with its table's post-data
         a, a_post = _resolve((d.cls, d.oid), parent)
         b, b_post = _resolve((d.ref_cls, d.ref_oid), parent)
         ia, ib = index.get(a), index.get(b)
@@ -113,6 +125,37 @@ def _add_edges(g: _Graph, facts: Facts, post_parts: set[int]) -> None:
         if b_post and g.rank[ia][0] != KIND_RANK["table"]:
             post_parts.add(ia)  # it needs a key or an index: after the post-data
     _spread_post(g, post_parts)
+
+
+def loop_checks(facts: Facts, table_oids: Sequence[int]) -> frozenset[int]:
+    """The CHECK constraints (oids) of the tables that call a function which needs the table
+    back (a SQL-standard body that reads it): pg_dump adds such a CHECK apart, after the
+    function; pgsnap adds it after the rows."""
+    tables = {("pg_class", oid) for oid in table_oids}
+    parent = _parents(facts)
+    needs: dict[Key, set[Key]] = {}
+    checks: list[tuple[int, Key, Key]] = []
+    for d in facts.depends:
+        a, a_post = _resolve((d.cls, d.oid), parent)
+        b, _ = _resolve((d.ref_cls, d.ref_oid), parent)
+        if a == b or a_post:
+            continue
+        needs.setdefault(a, set()).add(b)
+        if d.cls == "pg_constraint" and a in tables and b not in tables:
+            checks.append((d.oid, a, b))
+    return frozenset(c for c, table, start in checks if _reaches(needs, start, table))
+
+
+def _reaches(needs: dict[Key, set[Key]], start: Key, goal: Key) -> bool:
+    seen, pending = {start}, [start]
+    while pending:
+        for n in needs.get(pending.pop(), ()):
+            if n == goal:
+                return True
+            if n not in seen:
+                seen.add(n)
+                pending.append(n)
+    return False
 
 
 def _resolve(key: Key, parent: dict[Key, tuple[Key, bool]]) -> tuple[Key, bool]:

@@ -9,6 +9,7 @@ setval.  Loading rows before building indexes is what makes restores fast (desig
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from pgsnap.catalog.values import (
     CatColumn,
@@ -43,6 +44,14 @@ REPLICA_IDENTITY = {"f": "FULL", "n": "NOTHING"}
 INLINE_CONSTRAINTS = {"c", "n"}  # CHECK and (PG18) NOT NULL live in CREATE TABLE
 PG_NOT_NULL_CONSTRAINTS = 180000  # from PG18 on, NOT NULL is a constraint with a name
 PG_CHILD_GENERATION = 160000  # from PG16 on, a child may state its own generation expression
+
+
+def with_late_checks(t: CatTable, late: frozenset[int]) -> CatTable:
+    """`t` with its CHECKs of `late` (constraint oids) added after the rows."""
+    if not late or not any(c.oid in late for c in t.constraints):
+        return t
+    marked = tuple(replace(c, late=c.oid in late) for c in t.constraints)
+    return replace(t, constraints=marked)
 
 
 def table_spec(t: CatTable) -> TableSpec:
@@ -218,7 +227,7 @@ def _check_items(t: CatTable) -> list[str]:
     return [
         f"CONSTRAINT {ident(c.name)} {c.definition}"
         for c in t.constraints
-        if c.type == "c" and c.validated
+        if c.type == "c" and c.validated and not c.late
     ]
 
 
@@ -486,7 +495,7 @@ def _post_constraints(
     """(keys, then foreign keys and NOT VALID checks): FKs may need the keys."""
     keys = [c for c in constraints if c.type in ("p", "u", "x")]
     fks = [c for c in constraints if c.type == "f"]
-    late_checks = [c for c in constraints if c.type in ("c", "n") and not c.validated]
+    late_checks = [c for c in constraints if c.type in ("c", "n") and (c.late or not c.validated)]
     return keys, fks + late_checks
 
 

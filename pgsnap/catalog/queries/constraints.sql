@@ -6,7 +6,7 @@ SELECT con.conrelid AS relid, con.conname AS name, con.contype::text AS type,
        pg_catalog.pg_get_constraintdef(con.oid) AS definition, con.convalidated AS validated,
        COALESCE(con.conkey, '{}') AS columns, con.connoinherit AS no_inherit,
        con.conindid <> 0 AND con.contype IN ('p', 'u', 'x') AS uses_index,
-       pg_catalog.obj_description(con.oid, 'pg_constraint') AS comment
+       pg_catalog.obj_description(con.oid, 'pg_constraint') AS comment, con.oid
 FROM pg_catalog.pg_constraint con
 WHERE con.conrelid = ANY (%(oids)s::pg_catalog.oid[])
   AND (con.conislocal
