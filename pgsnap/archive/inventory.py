@@ -93,6 +93,8 @@ class BackupEntry:
     problem: str = ""  # why the file is flagged or skipped: a one-line message naming it
     contents: str | None = None  # all | schema | data (the header's)
     filtered: bool = False  # a --where extract: some rows only
+    scope: str = "tables"  # tables | schema | database (archive/manifest.py SCOPES)
+    objects: int = 0  # a whole-database or --schema archive's objects besides its tables
 
     @property
     def complete(self) -> bool:
@@ -153,6 +155,8 @@ class BackupEntry:
             "problem": self.problem,
             "kind": self.kind,
             "complete": self.complete,
+            "scope": self.scope,
+            "objects": self.objects,
         }
 
 
@@ -349,6 +353,8 @@ def _make(
         problem=problem,
         contents=header.contents if header else None,
         filtered=any(t.where is not None for t in header.tables) if header else False,
+        scope=header.scope if header else "tables",
+        objects=len(header.objects) if header else 0,
     )
 
 

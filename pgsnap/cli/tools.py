@@ -95,7 +95,7 @@ def _print_backups(entries: Iterable[BackupEntry]) -> None:
         cells = (
             _short_time(e.created_at),
             e.name,
-            ", ".join(e.table_names) or ("" if e.codec is None else "?"),
+            _what(e),
             "" if e.rows is None else f"{e.rows:,}",
             human_bytes(e.file_bytes),
             "" if e.seconds is None else f"{e.seconds:.0f} s",
@@ -108,6 +108,16 @@ def _print_backups(entries: Iterable[BackupEntry]) -> None:
     if not console.is_terminal:
         console.width = 250  # a pipe or a cron mail: never wrap the rows
     console.print(table)
+
+
+def _what(e: BackupEntry) -> str:
+    """The table column: its tables, or what a whole-database or --schema archive holds."""
+    holds = f"{_plural(len(e.tables), 'table')}, {_plural(e.objects, 'object')}"
+    if e.scope == "database":
+        return f"whole database: {holds}"
+    if e.scope == "schema":
+        return f"schema {', '.join(dict.fromkeys(t.schema for t in e.tables))}: {holds}"
+    return ", ".join(e.table_names) or ("" if e.codec is None else "?")
 
 
 _LIST_COLUMNS = (
