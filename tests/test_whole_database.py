@@ -155,3 +155,29 @@ def _rewrite_header(src: Path, dest: Path, **changes: object) -> None:
         meta.update(changes)
 
     rewrite(src, dest, mutate)
+
+
+def test_an_extension_version_the_server_lacks_installs_its_default(
+    db: TestDB, tmp_path: Path
+) -> None:
+    db.execute("CREATE EXTENSION hstore; CREATE TABLE t (h hstore)")
+    path, forged = tmp_path / "x.sql.zst", tmp_path / "forged.sql.zst"
+    pgsnap.dump(all_tables=True, dsn=db.dsn, output=path)
+    with archive.ArchiveReader.open(path) as reader:
+        objs = [_object_json(o) for o in reader.header.objects]
+    ext = next(o for o in objs if o["kind"] == "extension" and o["name"] == "hstore")
+    ext["ddl"] = [ext["ddl"][0].rsplit(" VERSION ", 1)[0] + " VERSION '0.0.1'", *ext["ddl"][1:]]
+    _rewrite_header(path, forged, objects=objs)
+    target = db.make_db()
+    res = cli("load", str(forged), "--dsn", target.dsn)
+    assert res.exit_code == 0, res.output
+    assert 'warning: extension "hstore": the server has no version 0.0.1' in res.stderr
+    assert target.execute("SELECT count(*) FROM pg_extension WHERE extname = 'hstore'") == [(1,)]
+    ext["ddl"] = ["CREATE EXTENSION IF NOT EXISTS \"no_such_ext\" VERSION '1'"]
+    ext["name"] = ext["identity"] = "no_such_ext"
+    _rewrite_header(path, forged, objects=objs)
+    other = db.make_db()
+    res = cli("load", str(forged), "--dsn", other.dsn)
+    assert res.exit_code != 0
+    assert 'the server lacks the extension "no_such_ext"' in res.stderr
+    assert not exists(other.dsn, "public.t")

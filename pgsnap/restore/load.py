@@ -255,6 +255,7 @@ def _run(
         objs = objects.missing(conn, objs)
     else:
         objs = objects.without_existing_schemas(conn, objs)
+    objs = objects.available_extensions(conn, objs)
     args = (conn, conn_source, plans, source, options, schemas, objs, progress)
     with _final_names_said(plans):  # (the staged path says its names itself)
         return _in_one_transaction(*args)

@@ -8,10 +8,13 @@ that only what the database lacks: an object that exists is left as it is.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 
 from pgsnap.connection import Conn
 from pgsnap.ddl.order import objects_post
+from pgsnap.errors import PgsnapWarning
 from pgsnap.model import DbObject, TableSpec
 
 # how to ask whether an object of a kind exists, by its identity
@@ -65,6 +68,62 @@ def without_existing_schemas(conn: Conn, objects: Sequence[DbObject]) -> list[Db
     schemas = [o for o in objects if o.kind == "schema" and o.name != "public"]
     there = {o.name for o in schemas if not missing(conn, [o])}
     return [o for o in objects if not (o.kind == "schema" and o.name in there)]
+
+
+def available_extensions(conn: Conn, objects: Sequence[DbObject]) -> list[DbObject]:
+    """`objects`, each extension at the version the archive names when the server has that
+    version, else at the server's default version (the warning says so); DependencyError
+    before any change for an extension the server lacks."""
+    from pgsnap.restore.dependencies import DependencyError
+
+    out = []
+    for o in objects:
+        version = _version_of(o) if o.kind == "extension" else None
+        if version is None:
+            out.append(o)
+            continue
+        rows = conn.execute(EXTENSION_VERSIONS.encode(), {"name": o.name}).fetchall()
+        if not rows:
+            raise DependencyError(f'the server lacks the extension "{o.name}" the archive needs')
+        if version in {r[0] for r in rows}:
+            out.append(o)
+            continue
+        default = next((r[0] for r in rows if r[1]), rows[0][0])
+        warnings.warn(
+            f'extension "{o.name}": the server has no version {version}; installing its '
+            f"version {default}",
+            PgsnapWarning,
+            stacklevel=2,
+        )
+        out.append(replace(o, ddl=(_without_version(o.ddl[0]), *o.ddl[1:])))
+    return out
+
+
+EXTENSION_VERSIONS = (
+    "SELECT v.version, v.version = a.default_version"
+    " FROM pg_catalog.pg_available_extension_versions v"
+    " JOIN pg_catalog.pg_available_extensions a ON a.name = v.name WHERE v.name = %(name)s"
+)
+
+
+def _version_of(o: DbObject) -> str | None:
+    from pgsnap.ddl.statements import one_statement
+
+    stmt = one_statement(o.ddl[0]) if o.ddl else None
+    for opt in getattr(stmt, "options", None) or ():
+        if opt.defname == "new_version":
+            return str(getattr(opt.arg, "sval", opt.arg))
+    return None
+
+
+def _without_version(text: str) -> str:
+    from pglast.stream import RawStream
+
+    from pgsnap.ddl.statements import one_statement
+
+    stmt = one_statement(text)
+    stmt.options = tuple(o for o in stmt.options or () if o.defname != "new_version")
+    return str(RawStream()(stmt))
 
 
 def pre_statements(
