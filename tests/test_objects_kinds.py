@@ -242,3 +242,18 @@ def test_tampered_create_is_refused(db: TestDB, tmp_path: Path, kind: str) -> No
     with pytest.raises(UnsafeStatementError, match="statement pgsnap does not write"):
         pgsnap.load(str(bad), dsn=target.dsn)
     assert target.execute("SELECT nspname FROM pg_namespace WHERE nspname = 'k'") == []
+
+
+def test_schema_archive_takes_the_casts_of_its_schemas(db: TestDB, tmp_path: Path) -> None:
+    """A --schema archive holds a cast whose function or type is in its schemas, no other."""
+    db.execute(CASTS)
+    out = tmp_path / "k.sql.zst"
+    pgsnap.dump(schemas=["k"], dsn=db.dsn, output=out)
+    with ArchiveReader.open(out) as reader:
+        casts = {o["identity"] for o in reader.header_json["objects"] if o["kind"] == "cast"}
+    assert casts == {
+        '("k"."pair" AS integer)',
+        '(integer AS "k"."pair")',
+        '("k"."mood" AS integer)',
+        '("text" AS "k"."mood2")',
+    }
