@@ -40,6 +40,14 @@ KEYWORDS: dict[str, tuple[str, str | None]] = {
     "large object": ("LARGE OBJECT", "LARGE OBJECT"),
 }
 NO_OWNER = ("extension", "cast", "text search parser", "text search template")
+# what PUBLIC may do with a kind when its ACL is the default (acldefault)
+PUBLIC_DEFAULT = {
+    "function": "EXECUTE",
+    "procedure": "EXECUTE",
+    "aggregate": "EXECUTE",
+    "type": "USAGE",
+    "domain": "USAGE",
+}
 
 
 def with_extras(
@@ -87,4 +95,12 @@ def privilege_statements(row: ObjectRow, acl: ObjectAclRow) -> list[str]:
         for i in range(len(acl.grantors))
     )
     relation = RelationAcl("", "", "", acl.owner, acl.has_acl, acl.owner_default, items)
-    return out + grants(relation, f"{grant_keyword} {row.identity}")
+    identity = row.identity
+    if row.kind == "aggregate" and identity.endswith("(*)"):
+        identity = identity[: -len("(*)")] + "()"  # GRANT … ON FUNCTION takes no (*)
+    on = f"{grant_keyword} {identity}"
+    public = PUBLIC_DEFAULT.get(row.kind)
+    public_has = any(i.grantee is None and i.privilege == public for i in items)
+    if acl.has_acl and public and not public_has:
+        out.append(f"REVOKE ALL ON {on} FROM PUBLIC")  # the default lets PUBLIC use it
+    return out + grants(relation, on)

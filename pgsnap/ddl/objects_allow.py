@@ -14,7 +14,14 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from pglast import ast
-from pglast.enums import AlterTableType, GrantTargetType, ObjectType, VariableSetKind
+from pglast.enums import (
+    AlterTableType,
+    AlterTSConfigType,
+    GrantTargetType,
+    ObjectType,
+    VariableSetKind,
+)
+from pglast.stream import RawStream
 
 from pgsnap.ddl import objects_allow_events as events
 from pgsnap.ddl.statements import ROLE_SETTING, names_of, one_statement, rel
@@ -55,6 +62,9 @@ def check_objects(objects: Sequence[DbObject], scope: str, archive: str = "") ->
 
 
 def statement_allowed(stmt: Any, obj: DbObject) -> bool:
+    if isinstance(stmt, (ast.CommentStmt, ast.AlterOwnerStmt)) and obj.kind in NAMED_WHOLE:
+        objtype = stmt.objtype if isinstance(stmt, ast.CommentStmt) else stmt.objectType
+        return objtype == NAMED_WHOLE[obj.kind] and _same_object(stmt.object, obj)
     if isinstance(stmt, ast.CommentStmt):
         return _of_type(stmt.objtype, obj) and target(obj) in set(_names_in(stmt.object))
     if isinstance(stmt, ast.GrantStmt):
@@ -77,6 +87,45 @@ def _of_type(objtype: Any, obj: DbObject) -> bool:
     """A COMMENT or ALTER OWNER names the object's type (checked for the kinds that say it)."""
     wanted = events.OBJECT_TYPES.get(obj.kind)
     return wanted is None or objtype == wanted
+
+
+# kinds whose COMMENT and ALTER … OWNER name them by more than a qualified name (an access
+# method, two types): the statement's object must be the one the identity spells
+NAMED_WHOLE = {
+    "operator class": ObjectType.OBJECT_OPCLASS,
+    "operator family": ObjectType.OBJECT_OPFAMILY,
+    "cast": ObjectType.OBJECT_CAST,
+}
+
+
+def _identity_object(obj: DbObject) -> Any:
+    """The object node of `COMMENT ON <kind> <identity>`; None when that does not parse or
+    names another object than the DbObject's schema and name."""
+    from pgsnap.ddl.objects import KEYWORDS
+
+    try:
+        stmt = one_statement(f"COMMENT ON {KEYWORDS[obj.kind][0]} {obj.identity} IS NULL")
+    except UnsafeStatementError:
+        return None
+    if not isinstance(stmt, ast.CommentStmt):
+        return None
+    node = stmt.object
+    if obj.kind == "cast":
+        return node if obj.name == obj.identity and not obj.schema else None
+    return node if _rendered(node)[1:] == target(obj) else None
+
+
+def _rendered(node: Any) -> Any:
+    if isinstance(node, tuple):
+        return tuple(_rendered(n) for n in node)
+    if isinstance(node, ast.String):
+        return node.sval
+    return RawStream()(node)
+
+
+def _same_object(node: Any, obj: DbObject) -> bool:
+    wanted = _identity_object(obj)
+    return wanted is not None and _rendered(node) == _rendered(wanted)
 
 
 def _names_in(node: Any) -> Iterator[tuple[str, ...]]:
@@ -237,7 +286,76 @@ def _collation(stmt: Any, obj: DbObject) -> bool:
     return collation_allowed(stmt, (obj.schema, obj.name))
 
 
+def _defined(kind: Any) -> Check:
+    """CREATE AGGREGATE / OPERATOR / TEXT SEARCH …: a DefineStmt of that kind for that name."""
+
+    def check(stmt: Any, obj: DbObject) -> bool:
+        return (
+            isinstance(stmt, ast.DefineStmt)
+            and stmt.kind == kind
+            and names_of(stmt.defnames) == target(obj)
+            and not stmt.replace
+            and not stmt.if_not_exists
+        )
+
+    return check
+
+
+def _access_method(obj: DbObject) -> str | None:
+    node = _identity_object(obj)
+    return node[0].sval if node else None
+
+
+def _opfamily(stmt: Any, obj: DbObject) -> bool:
+    if isinstance(stmt, ast.CreateOpFamilyStmt) or (
+        isinstance(stmt, ast.AlterOpFamilyStmt) and not stmt.isDrop
+    ):
+        return names_of(stmt.opfamilyname) == target(obj) and stmt.amname == _access_method(obj)
+    return False
+
+
+def _opclass(stmt: Any, obj: DbObject) -> bool:
+    return (
+        isinstance(stmt, ast.CreateOpClassStmt)
+        and names_of(stmt.opclassname) == target(obj)
+        and stmt.amname == _access_method(obj)
+    )
+
+
+def _cast(stmt: Any, obj: DbObject) -> bool:
+    if not isinstance(stmt, ast.CreateCastStmt):
+        return False
+    return _same_object((stmt.sourcetype, stmt.targettype), obj)
+
+
+def _ts_config(stmt: Any, obj: DbObject) -> bool:
+    if isinstance(stmt, ast.AlterTSConfigurationStmt):
+        return (
+            stmt.kind == AlterTSConfigType.ALTER_TSCONFIG_ADD_MAPPING
+            and names_of(stmt.cfgname) == target(obj)
+            and not stmt.override
+            and not stmt.replace
+        )
+    return _defined(ObjectType.OBJECT_TSCONFIGURATION)(stmt, obj)
+
+
+def _conversion(stmt: Any, obj: DbObject) -> bool:
+    return isinstance(stmt, ast.CreateConversionStmt) and names_of(stmt.conversion_name) == target(
+        obj
+    )
+
+
 CREATE_CHECKS: dict[str, Check] = {
+    "aggregate": _defined(ObjectType.OBJECT_AGGREGATE),
+    "operator": _defined(ObjectType.OBJECT_OPERATOR),
+    "operator family": _opfamily,
+    "operator class": _opclass,
+    "cast": _cast,
+    "text search parser": _defined(ObjectType.OBJECT_TSPARSER),
+    "text search template": _defined(ObjectType.OBJECT_TSTEMPLATE),
+    "text search dictionary": _defined(ObjectType.OBJECT_TSDICTIONARY),
+    "text search configuration": _ts_config,
+    "conversion": _conversion,
     "schema": _schema,
     "extension": _extension,
     "type": _type,

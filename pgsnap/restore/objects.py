@@ -17,6 +17,14 @@ from pgsnap.ddl.order import objects_post
 from pgsnap.errors import PgsnapWarning
 from pgsnap.model import DbObject, TableSpec
 
+
+def _by_name(catalog: str, name: str, namespace: str) -> str:
+    return (
+        f"SELECT FROM pg_catalog.{catalog} x JOIN pg_catalog.pg_namespace n "
+        f"ON n.oid = x.{namespace} WHERE x.{name} = %(name)s AND n.nspname = %(schema)s"
+    )
+
+
 # how to ask whether an object of a kind exists, by its identity
 EXISTS = {
     "schema": "SELECT FROM pg_catalog.pg_namespace WHERE nspname = %(name)s",
@@ -25,9 +33,26 @@ EXISTS = {
     "domain": "SELECT WHERE pg_catalog.to_regtype(%(identity)s) IS NOT NULL",
     "function": "SELECT WHERE pg_catalog.to_regprocedure(%(identity)s) IS NOT NULL",
     "procedure": "SELECT WHERE pg_catalog.to_regprocedure(%(identity)s) IS NOT NULL",
-    "aggregate": "SELECT WHERE pg_catalog.to_regprocedure(%(identity)s) IS NOT NULL",
+    "aggregate": "SELECT WHERE pg_catalog.to_regprocedure("
+    "pg_catalog.regexp_replace(%(identity)s, '[(][*][)]$', '()')) IS NOT NULL",
     "collation": "SELECT WHERE pg_catalog.to_regcollation(%(identity)s) IS NOT NULL",
     "operator": "SELECT WHERE pg_catalog.to_regoperator(%(identity)s) IS NOT NULL",
+    "operator family": "SELECT FROM pg_catalog.pg_opfamily f JOIN pg_catalog.pg_am a "
+    "ON a.oid = f.opfmethod JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace "
+    "WHERE pg_catalog.format('%%I.%%I USING %%I', n.nspname, f.opfname, a.amname) "
+    "= %(identity)s",
+    "operator class": "SELECT FROM pg_catalog.pg_opclass c JOIN pg_catalog.pg_am a "
+    "ON a.oid = c.opcmethod JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace "
+    "WHERE pg_catalog.format('%%I.%%I USING %%I', n.nspname, c.opcname, a.amname) "
+    "= %(identity)s",
+    "cast": "SELECT FROM pg_catalog.pg_cast WHERE pg_catalog.format('(%%s AS %%s)', "
+    "pg_catalog.format_type(castsource, NULL), pg_catalog.format_type(casttarget, NULL)) "
+    "= %(identity)s",
+    "text search parser": _by_name("pg_ts_parser", "prsname", "prsnamespace"),
+    "text search template": _by_name("pg_ts_template", "tmplname", "tmplnamespace"),
+    "text search dictionary": _by_name("pg_ts_dict", "dictname", "dictnamespace"),
+    "text search configuration": _by_name("pg_ts_config", "cfgname", "cfgnamespace"),
+    "conversion": _by_name("pg_conversion", "conname", "connamespace"),
     "sequence": "SELECT WHERE pg_catalog.to_regclass(%(identity)s) IS NOT NULL",
     "view": "SELECT WHERE pg_catalog.to_regclass(%(identity)s) IS NOT NULL",
     "materialized view": "SELECT WHERE pg_catalog.to_regclass(%(identity)s) IS NOT NULL",
@@ -55,7 +80,7 @@ def missing(conn: Conn, objects: Sequence[DbObject]) -> list[DbObject]:
     out = []
     for o in objects:
         query = EXISTS.get(o.kind)
-        params = {"name": o.name, "identity": o.identity}
+        params = {"schema": o.schema, "name": o.name, "identity": o.identity}
         if query is None or conn.execute(query.encode(), params).fetchone() is None:
             out.append(o)
     return out
@@ -140,7 +165,17 @@ def pre_statements(
         out += [s for o in before.get(i, ()) for s in o.ddl]
         if i in by_index:
             out += by_index[i].pre_data
+    if any(o.kind in AS_WRITTEN for o in objects):
+        out = [*UNQUOTED, *out, *QUOTED]
     return out
+
+
+# a text search dictionary's options are stored as text the server quotes (quote_identifier):
+# with the session's quote_all_identifiers they would be stored "stopwords" = …, unlike the
+# source's (and the psql script's); the objects' DDL runs without it
+AS_WRITTEN = ("text search dictionary",)
+UNQUOTED = ("SET LOCAL quote_all_identifiers = off",)
+QUOTED = ("SET LOCAL quote_all_identifiers = on",)
 
 
 def post_statements(objects: Sequence[DbObject], *, with_data: bool) -> list[str]:
