@@ -8,7 +8,8 @@ SELECT c.relname AS cls, x.oid, x.target, x.description,
 FROM (
     SELECT d.classoid, d.objoid AS oid, NULL::pg_catalog.text AS target, d.description
     FROM pg_catalog.pg_description d
-    WHERE d.objsubid = 0 AND d.objoid >= 16384
+    WHERE d.objsubid = 0
+      AND (d.objoid >= 16384 OR d.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass)
       AND d.classoid <> 'pg_catalog.pg_class'::pg_catalog.regclass
       AND d.classoid <> 'pg_catalog.pg_constraint'::pg_catalog.regclass
       AND d.classoid <> 'pg_catalog.pg_rewrite'::pg_catalog.regclass
