@@ -23,10 +23,11 @@ from pgsnap import connection, workers
 from pgsnap.api import python_api
 from pgsnap.archive.codec import CODECS, codec_for_path
 from pgsnap.archive.inventory import DEFAULT_WARN_AFTER, backup_warning
-from pgsnap.archive.manifest import Header, header_to_json, manifest_to_json
+from pgsnap.archive.manifest import Header, header_to_json, large_object_oids, manifest_to_json
 from pgsnap.archive.writer import ArchiveWriter
 from pgsnap.backup.chunks import MIN_CHUNK_PAGES, ReadPlan, read_plan
 from pgsnap.backup.copyout import copy_out
+from pgsnap.backup.large_objects import write_large_objects
 from pgsnap.backup.options import DumpOptions, Selection
 from pgsnap.backup.output import final_path, open_output
 from pgsnap.backup.parallel import WorkerSetup, dump_rows_parallel, dump_worker
@@ -40,7 +41,7 @@ from pgsnap.ddl import table as ddl
 from pgsnap.ddl.copy import copy_to
 from pgsnap.ddl.order import order
 from pgsnap.errors import PgsnapError, UsageError
-from pgsnap.model import DbObject, Dependency, TableSpec
+from pgsnap.model import LARGE_OBJECT, DbObject, Dependency, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
 from pgsnap.version import __version__
 
@@ -192,7 +193,7 @@ def _read_snapshot(conn: Conn, o: DumpOptions, search_path: list[str]) -> Snapsh
         facts = catalog.database_facts(conn)
         snap_id = str(row[0]) if row else ""
         if scope != "tables":
-            return _whole(conn, snap_id, unique, specs, facts, s)
+            return _whole(conn, snap_id, unique, specs, facts, s, o.contents)
         deps = [d for f in unique for d in dependencies.read_dependencies(conn, f[0])]
     unique_deps = tuple({(d.kind, d.identity): d for d in deps}.values())
     return Snapshot(snap_id, tuple(specs), facts, unique_deps)
@@ -205,11 +206,15 @@ def _whole(
     specs: Sequence[TableSpec],
     facts: DatabaseFacts,
     s: Selection,
+    contents: str,
 ) -> Snapshot:
     """A whole-database or --schema snapshot: every object, in pg_depend order with the
-    tables (design §9)."""
+    tables (design §9).  Large objects are data, as pg_dump has them: a schema-only dump
+    holds none."""
     oids = {(schema, name): oid for oid, schema, name in found}
     read = objects.read_facts(conn, schemas=None if s.scope == "database" else s.schemas)
+    if contents == "schema":
+        read = replace(read, objects=tuple(r for r in read.objects if r.kind != LARGE_OBJECT))
     ordered = order(read, [(oids[(t.schema, t.name)], t) for t in specs])
     return Snapshot(snap_id, ordered.tables, facts, (), s.scope, ordered.objects)
 
@@ -260,8 +265,15 @@ class _Writing:
         )
         self.writer.write_header(header_to_json(header), pre)
         rows = [0] * len(specs) if contents == "schema" else self.rows()
-        self.writer.write_sql(script.end_sql(specs, contents, restrict_key=key, objects=objs))
-        self.writer.finish(manifest_to_json(header, rows, _now_iso()))
+        copy_open = bool(specs) and contents != "schema"
+        oids = large_object_oids(header)  # none in a schema-only dump (_whole)
+        if oids and copy_open:
+            self.writer.write_sql(script.END_OF_COPY)  # the large objects come after the rows
+            copy_open = False
+        blobs = write_large_objects(self.conn, self.writer, oids)
+        end = script.end_sql(specs, contents, restrict_key=key, objects=objs, copy_open=copy_open)
+        self.writer.write_sql(end)
+        self.writer.finish(manifest_to_json(header, rows, _now_iso(), blobs))
         return rows
 
     def rows(self) -> list[int]:

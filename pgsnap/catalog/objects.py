@@ -29,7 +29,15 @@ from pgsnap.naming import ident
 
 # the kinds read by one query each, in the order pg_dump's sort gives them when nothing else
 # decides: queries/objects_<name>.sql
-ROW_QUERIES = ("schemas", "extensions", "types", "functions", "sequences", "views")
+ROW_QUERIES = (
+    "schemas",
+    "extensions",
+    "types",
+    "functions",
+    "sequences",
+    "views",
+    "large_objects",
+)
 Reader = Callable[[Conn, "list[str] | None"], list[ObjectRow]]
 EXTRA_READERS: list[Reader] = []  # kinds read by their own module (catalog/kinds/)
 
