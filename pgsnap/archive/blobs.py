@@ -25,7 +25,7 @@ MAX_OID = 0xFFFFFFFF
 BLOB_PREFIX = b"SELECT pg_catalog.lo_put('"
 _LINE = re.compile(
     rb"SELECT pg_catalog\.lo_put\('(0|[1-9][0-9]{0,9})', (0|[1-9][0-9]{0,18}), "
-    rb"'\\x((?:[0-9a-f]{2})+)'\);\n"
+    rb"'\\x([0-9a-f]+)'\);\n"  # (a repeated group of two would cost memory per byte)
 )
 
 
@@ -64,10 +64,12 @@ def parse_blob(raw: bytes) -> list[tuple[int, int, bytes]]:
         found = _LINE.match(raw, pos)
         if found is None:
             raise ValueError(f"byte {pos} does not start a pgsnap lo_put line")
-        oid, offset = int(found.group(1)), int(found.group(2))
+        oid, offset, hexdigits = int(found.group(1)), int(found.group(2)), found.group(3)
+        if len(hexdigits) % 2:
+            raise ValueError(f"byte {pos} starts an lo_put of an odd number of hex digits")
         if oid > MAX_OID:
             raise ValueError(f"large object {oid} is not an oid")
-        out.append((oid, offset, bytes.fromhex(found.group(3).decode())))
+        out.append((oid, offset, bytes.fromhex(hexdigits.decode())))
         pos = found.end()
     if not out:
         raise ValueError("it holds no lo_put line")
