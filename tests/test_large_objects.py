@@ -122,6 +122,10 @@ def test_large_objects_through_psql_and_a_pipe(db: TestDB, role: str, tmp_path: 
     assert schema(by_pipe) == schema(db)
     res = cli("verify", str(path))
     assert res.exit_code == 0, res.output
+    res = cli("inspect", str(path))
+    assert res.exit_code == 0 and "holds:    5 large objects, 3.1 MB in all" in res.output
+    info = pgsnap.inspect(path)
+    assert (info.large_objects, info.large_object_bytes) == (5, BIG + 30)
 
 
 def test_schema_only_has_none_and_data_only_has_them(db: TestDB, role: str, tmp_path: Path) -> None:

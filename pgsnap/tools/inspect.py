@@ -137,6 +137,8 @@ class ArchiveInfo:
     # extensions, types and functions the archive carries; load creates the missing ones
     carried: tuple[Dependency, ...] = field(default=())
     contents: str = "all"  # all | schema (no rows) | data (rows only)
+    large_objects: int = 0  # a whole database's large objects, and their bytes in all
+    large_object_bytes: int = 0
 
     @property
     def rows(self) -> int:
@@ -187,6 +189,8 @@ def inspect(
             tables=tables,
             carried=h.dependencies,
             contents=h.contents,
+            large_objects=len(m.large_objects),
+            large_object_bytes=sum(e.size for e in m.large_objects),
         )
 
 
