@@ -271,6 +271,7 @@ OBJECT_KINDS = (
     "default privileges",
     "large object",
 )
+LARGE_OBJECT = "large object"  # its data is in blob frames (archive/blobs.py)
 SECTIONS = ("pre", "post")
 
 

@@ -30,7 +30,7 @@ HEADER_MARKER = "-- pgsnap archive format "
 HEADER_FIRST_LINE = f"{HEADER_MARKER}{FORMAT_VERSION}; decompressed, this file is a psql script\n"
 HEADER_PREFIX = "-- pgsnap-header: "
 MANIFEST_PREFIX = "-- pgsnap-manifest: "
-FRAME_KINDS = ("sql", "data")
+FRAME_KINDS = ("sql", "data", "blob")  # blob: lo_put lines of a large object (blobs.py)
 END_OF_DATA = b"\\."  # a line of its own ends COPY data; the sql frame after rows starts with it
 
 _COPY_LINE = re.compile(r"(?:\A|\n)(COPY\s[^\n]*\sFROM\s+STDIN\b[^\n]*;)[ \t]*\n?\Z", re.I)
@@ -42,7 +42,7 @@ class FrameInfo:
     """Where one frame sits in the file and what it must decompress to (format.md §4)."""
 
     kind: str = field(metadata=choices(*FRAME_KINDS))
-    # index into the manifest's "tables" for data frames; None for sql frames
+    # index into the manifest's "tables" for data frames; None for sql and blob frames
     table: int | None = field(metadata=minimum(0))
     offset: int = field(metadata=minimum(0))  # byte offset in the file
     length: int = field(metadata=minimum(0))  # compressed length
@@ -52,12 +52,12 @@ class FrameInfo:
 
     def __post_init__(self) -> None:
         """The rules between fields; ValueError (ShapeError when parsed) if one is broken."""
-        if self.kind == "sql" and self.table is not None:
-            raise ValueError('an sql frame must have "table": null')
+        if self.kind != "data" and self.table is not None:
+            raise ValueError(f'an {self.kind} frame must have "table": null')
         if self.kind == "data" and self.table is None:
             raise ValueError('a data frame must name its "table"')
-        if self.kind == "sql" and self.rows:
-            raise ValueError('an sql frame must have "rows": 0')
+        if self.kind != "data" and self.rows:
+            raise ValueError(f'an {self.kind} frame must have "rows": 0')
         if self.crc32 > 0xFFFFFFFF:
             raise ValueError(f'"crc32" must fit in 32 bits, not {self.crc32}')
 

@@ -11,13 +11,15 @@ is corrupt too.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from pgsnap.archive.blobs import MAX_OID, LargeObjectData
 from pgsnap.archive.codec import CODECS
 from pgsnap.archive.frames import FrameInfo
 from pgsnap.catalog.values import LOCALE_PROVIDERS
-from pgsnap.model import DbObject, Dependency, TableSpec
+from pgsnap.model import LARGE_OBJECT, DbObject, Dependency, TableSpec
 from pgsnap.shape import ShapeError, choices, decode, encode, minimum
 
 CONTENTS = ("all", "schema", "data")  # rows and DDL; the DDL only; the rows only
@@ -60,6 +62,7 @@ class _Tail:
     rows: tuple[int, ...]
     frames: tuple[FrameInfo, ...]
     finished_at: str | None = None
+    large_objects: tuple[LargeObjectData, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,8 @@ class Manifest:
     rows: tuple[int, ...]  # aligned with header.tables
     frames: tuple[FrameInfo, ...]  # every frame before the manifest, in file order
     finished_at: str | None = None
+    # the data of each large object of a whole-database archive, in file order
+    large_objects: tuple[LargeObjectData, ...] = ()
 
     def table_frames(self, index: int) -> list[int]:
         """The indexes of table `index`'s data frames, in file order."""
@@ -81,7 +86,19 @@ _TAIL_KEYS = tuple(f.name for f in fields(_Tail))
 
 def header_from_json(doc: dict[str, Any]) -> Header:
     """The typed header; ShapeError when the JSON has another shape."""
-    return decode(Header, {k: v for k, v in doc.items() if k not in _CONTAINER_KEYS})
+    header = decode(Header, {k: v for k, v in doc.items() if k not in _CONTAINER_KEYS})
+    _check_large_object_names(header)
+    return header
+
+
+def _check_large_object_names(header: Header) -> None:
+    """A large object is named by its oid, in decimal, and lives in no schema."""
+    for i, o in enumerate(header.objects):
+        if o.kind != LARGE_OBJECT:
+            continue
+        canonical = re.fullmatch("0|[1-9][0-9]{0,9}", o.name) and int(o.name) <= MAX_OID
+        if not canonical or o.identity != o.name or o.schema:
+            raise ShapeError(f"objects[{i}]", "a large object is named by its oid")
 
 
 def manifest_from_json(doc: dict[str, Any]) -> Manifest:
@@ -89,10 +106,33 @@ def manifest_from_json(doc: dict[str, Any]) -> Manifest:
     do not fit its tables."""
     head = {k: v for k, v in doc.items() if k not in (*_CONTAINER_KEYS, *_TAIL_KEYS)}
     header = decode(Header, head)
+    _check_large_object_names(header)
     tail = decode(_Tail, {k: v for k, v in doc.items() if k in _TAIL_KEYS})
-    manifest = Manifest(header, tail.rows, tail.frames, tail.finished_at)
+    manifest = Manifest(header, tail.rows, tail.frames, tail.finished_at, tail.large_objects)
     _check_rows(manifest)
+    _check_large_objects(manifest)
     return manifest
+
+
+def large_object_oids(header: Header) -> list[int]:
+    """The oids of the large objects the header names, in archive order."""
+    return [int(o.name) for o in header.objects if o.kind == LARGE_OBJECT]
+
+
+def _check_large_objects(m: Manifest) -> None:
+    """One entry per large object of the header (none in a schema-only archive), and each
+    blob frame in exactly one entry, the entries in file order."""
+    entries = m.large_objects
+    wanted = [] if m.header.contents in CONTENTS_WITHOUT_ROWS else large_object_oids(m.header)
+    if sorted(e.oid for e in entries) != sorted(wanted) or len(set(wanted)) != len(wanted):
+        raise ShapeError("large_objects", "does not list each large object of the header once")
+    listed = [i for e in entries for i in e.frames]
+    blobs = [i for i, f in enumerate(m.frames) if f.kind == "blob"]
+    if listed != blobs:
+        raise ShapeError("large_objects", "does not list the blob frames, each once, in order")
+    for n, e in enumerate(entries):
+        if e.size == 0 and e.frames:
+            raise ShapeError(f"large_objects[{n}]", "an empty large object has no frames")
 
 
 def _check_rows(m: Manifest) -> None:
@@ -123,6 +163,14 @@ def header_to_json(header: Header) -> dict[str, Any]:
     return out
 
 
-def manifest_to_json(header: Header, rows: list[int], finished_at: str) -> dict[str, Any]:
+def manifest_to_json(
+    header: Header,
+    rows: list[int],
+    finished_at: str,
+    large_objects: tuple[LargeObjectData, ...] = (),
+) -> dict[str, Any]:
     """The manifest's JSON but for what the writer adds ("format" and "frames")."""
-    return {**header_to_json(header), "rows": rows, "finished_at": finished_at}
+    out = {**header_to_json(header), "rows": rows, "finished_at": finished_at}
+    if large_objects:
+        out["large_objects"] = [encode(e) for e in large_objects]
+    return out

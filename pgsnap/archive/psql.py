@@ -7,6 +7,8 @@ Decompressed, an archive is a psql script, so a hostile one could hide psql meta
     \\restrict KEY                  second line (pg_dump 18's guard: psql then runs no other
                                     meta-command, KEY being random per dump)
     \\.                             at the start of each sql frame after a table's rows
+                                    (and the lo_put lines of blob frames hold a backslash
+                                    only inside their bytea literal)
     \\unrestrict KEY                last line of the last sql frame, the same KEY
 
 The readers (verify, export, load) refuse any other: a backslash anywhere in the SQL text
@@ -129,6 +131,13 @@ class ScriptGuard:
         if not self.in_copy:
             raise self._refusal(index, "would be read by psql as SQL: no COPY comes before it")
 
+    def blob(self, index: int) -> None:
+        """A blob frame, at its place in the file: outside any COPY (its text, lo_put lines
+        and nothing else, is checked as it is read: blobs.parse_blob)."""
+        self._open(index)
+        if self.in_copy:
+            raise self._refusal(index, "would be read by psql as rows: it is inside a COPY")
+
     def _open(self, index: int) -> None:
         if self.closed:
             raise self._refusal(index, "comes after the script's \\unrestrict")
@@ -160,5 +169,7 @@ def check_script(reader: FrameFile) -> None:
     for index, info in enumerate(reader.frames):
         if info.kind == "sql":
             guard.sql(index, reader.read_frame(index).decode("utf-8", "replace"))
+        elif info.kind == "blob":
+            guard.blob(index)
         else:
             guard.data(index)

@@ -14,6 +14,7 @@ import threading
 from types import TracebackType
 from typing import IO, Any, TypeVar
 
+from pgsnap.archive.blobs import parse_blob
 from pgsnap.archive.codec import decompress_frame, feeder, sniff_codec
 from pgsnap.archive.footer import FOOTER_SIZES, decode_footer
 from pgsnap.archive.foreign import recognise
@@ -207,15 +208,23 @@ class FrameFile:
         does not end inside a COPY.  The COPY lines, for ArchiveReader to check."""
         copies: list[tuple[int, str]] = []
         open_copy: int | None = None  # the table whose COPY data may follow
+        blobs = False  # a blob frame came: no COPY may open after it
         for index, info in enumerate(self.frames):
             if info.kind == "data":
                 if info.table != open_copy:
                     raise self._corrupt(index, self._misplaced(info, open_copy))
                 continue
+            if info.kind == "blob":  # read when its large object is (they are big)
+                if open_copy is not None:
+                    raise self._corrupt(index, "the manifest says it is a blob, inside a COPY")
+                blobs = True
+                continue
             text = first if index == 0 else self.read_frame(index)
             if open_copy is not None and not text.startswith(END_OF_DATA + b"\n"):
                 raise self._corrupt(index, "it follows a COPY but does not end it with \\.")
             line = copy_line(text.decode(errors="replace"))
+            if line is not None and blobs:
+                raise self._corrupt(index, "it opens a COPY after the large objects' frames")
             open_copy = None if line is None else len(copies)
             copies += [] if line is None else [(index, line)]
         if open_copy is not None:
@@ -282,6 +291,11 @@ class ArchiveReader(FrameFile):
             problem = rows_problem(raw, self._columns[table])
             if problem:
                 raise self._corrupt(index, problem)
+        if self.frames[index].kind == "blob":
+            try:
+                parse_blob(raw)
+            except ValueError as e:
+                raise self._corrupt(index, str(e)) from None
         return raw
 
     def _check_copies(self) -> None:

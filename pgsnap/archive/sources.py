@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
+from pgsnap.archive.blobs import BLOB_PREFIX, BlobTally, LargeObjectData
 from pgsnap.archive.codec import crc32
 from pgsnap.archive.frames import (
     MANIFEST_PREFIX,
@@ -27,6 +28,7 @@ from pgsnap.archive.manifest import (
     Manifest,
     disagreement,
     header_from_json,
+    large_object_oids,
     manifest_from_json,
 )
 from pgsnap.archive.psql import ScriptGuard, check_script
@@ -38,6 +40,7 @@ from pgsnap.shape import ShapeError, printable
 
 END_OF_COPY = b"\\.\n"
 STREAM_LABEL = "the input stream"
+Write = tuple[int, int, bytes]  # a large object's oid, an offset in it, the bytes there
 
 
 class RowSource(Protocol):
@@ -49,6 +52,10 @@ class RowSource(Protocol):
         """The rows of table `index`, frame by frame (each a block of whole COPY lines)."""
         ...
 
+    def large_objects(self) -> Iterator[Write]:
+        """The large objects' data, after every table's rows, checked as it is read."""
+        ...
+
     def finish(self) -> Manifest:
         """The manifest, once every row was read; an ArchiveError if the rows do not match."""
         ...
@@ -56,6 +63,34 @@ class RowSource(Protocol):
     def total_bytes(self, index: int) -> int | None:
         """The size of table `index`'s rows, when known before reading them (for progress)."""
         ...
+
+
+class BlobCheck:
+    """The blob frames of a file, read in file order (verify): each lo_put aimed at the large
+    object the manifest says the frame holds, at the next offset; each large object's size,
+    sha256 and frames as the manifest says, at the end."""
+
+    def __init__(self, reader: ArchiveReader) -> None:
+        self.reader = reader
+        self.entries = reader.manifest.large_objects
+        self.tally = BlobTally(e.oid for e in self.entries)
+        self.owner = {i: e.oid for e in self.entries for i in e.frames}
+
+    def frame(self, index: int, raw: bytes) -> list[Write]:
+        try:
+            return self.tally.frame(index, raw, self.owner[index])
+        except ValueError as e:
+            offset = self.reader.frames[index].offset
+            raise _corrupt(index, offset, str(e), self.reader.path) from None
+
+    def finish(self, entry: LargeObjectData | None = None) -> None:
+        """Every large object (or `entry`'s, once its frames are read) as the manifest says."""
+        if entry is None:
+            problem = self.tally.entries_problem(self.entries)
+        else:
+            problem = self.tally.problem(entry)
+        if problem:
+            raise _bad_manifest(self.reader.manifest_offset, problem, self.reader.path)
 
 
 class FileSource:
@@ -67,6 +102,15 @@ class FileSource:
     def data(self, index: int) -> Iterator[bytes]:
         for i in self.reader.manifest.table_frames(index):
             yield self.reader.read_frame(i)  # its rows checked against the table there
+
+    def large_objects(self) -> Iterator[Write]:
+        """Each large object's frames, in the manifest's order: each lo_put checked against
+        its large object and offset, and each large object's size and sha256 after them."""
+        check = BlobCheck(self.reader)
+        for entry in check.entries:
+            for i in entry.frames:
+                yield from check.frame(i, self.reader.read_frame(i))
+            check.finish(entry)
 
     def finish(self) -> Manifest:
         return self.reader.manifest
@@ -82,10 +126,11 @@ class _Seen:
 
     index: int
     offset: int
-    table: int
+    table: int | None
     raw_size: int
     rows: int
     crc32: int
+    kind: str = "data"
 
 
 class StreamSource:
@@ -112,6 +157,8 @@ class StreamSource:
         self.copies = 0 if self.header.contents in CONTENTS_WITHOUT_ROWS else self.ntables
         self.seen: list[_Seen] = []
         self._check_copy(0, 0, raw)
+        self.tally = BlobTally(large_object_oids(self.header))
+        self._pending: tuple[int, tuple[int, int, bytes]] | None = None  # read, not used yet
 
     def total_bytes(self, index: int) -> int | None:
         return None  # a stream's sizes arrive with the manifest, at the end
@@ -156,11 +203,35 @@ class StreamSource:
             reason = f"it does not open the COPY of table {self.current} ({name})"
             raise _corrupt(index, offset, reason)
 
-    def finish(self) -> Manifest:
+    def large_objects(self) -> Iterator[Write]:
+        """The blob frames after the last table's rows, each lo_put checked against the
+        header's large objects and the offset the last write to its large object ended at
+        (sizes and checksums at the end, against the manifest)."""
         while self.current < self.ntables:
             for _ in self._table_frames():
                 pass
-        for index, (offset, _length, raw) in self.frames:
+        for index, (offset, length, raw) in self._rest():
+            if not raw.startswith(BLOB_PREFIX):
+                self._pending = (index, (offset, length, raw))
+                return
+            self.guard.blob(index)
+            try:
+                writes = self.tally.frame(index, raw)
+            except ValueError as e:
+                raise _corrupt(index, offset, str(e)) from None
+            self.seen.append(_Seen(index, offset, None, len(raw), 0, crc32(raw), "blob"))
+            yield from writes
+
+    def _rest(self) -> Iterator[tuple[int, tuple[int, int, bytes]]]:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            yield pending
+        yield from self.frames
+
+    def finish(self) -> Manifest:
+        for _ in self.large_objects():
+            pass
+        for index, (offset, _length, raw) in self._rest():
             if raw.startswith(MANIFEST_PREFIX.encode()):
                 manifest = self._manifest(offset, raw)
                 self._check(manifest, offset)
@@ -179,25 +250,32 @@ class StreamSource:
         return manifest
 
     def _check(self, manifest: Manifest, offset: int) -> None:
-        expected = [f for f in manifest.frames if f.kind == "data"]
+        expected = [f for f in manifest.frames if f.kind != "sql"]
         if len(expected) != len(self.seen):
-            reason = f"it lists {len(expected)} data frames, the stream carried {len(self.seen)}"
+            reason = (
+                f"it lists {len(expected)} data and blob frames, "
+                f"the stream carried {len(self.seen)}"
+            )
             raise _bad_manifest(offset, reason)
         for want, got in zip(expected, self.seen, strict=True):
-            wanted = (want.table, want.crc32, want.raw_size, want.rows)
-            if wanted != (got.table, got.crc32, got.raw_size, got.rows):
+            wanted = (want.kind, want.table, want.crc32, want.raw_size, want.rows)
+            if wanted != (got.kind, got.table, got.crc32, got.raw_size, got.rows):
                 raise _corrupt(got.index, got.offset, "it does not match its manifest entry")
+        # the tally numbers the frames as the stream did: the manifest's indexes
+        problem = self.tally.entries_problem(manifest.large_objects)
+        if problem:
+            raise _bad_manifest(offset, problem)
 
 
-def _corrupt(index: int, offset: int, reason: str) -> CorruptFrameError:
+def _corrupt(index: int, offset: int, reason: str, label: str = STREAM_LABEL) -> CorruptFrameError:
     return CorruptFrameError(
-        f'frame {index} at byte {offset} of "{STREAM_LABEL}" is corrupt: {reason}',
+        f'frame {index} at byte {offset} of "{label}" is corrupt: {reason}',
         index=index,
         offset=offset,
     )
 
 
-def _bad_manifest(offset: int, reason: str) -> CorruptFrameError:
+def _bad_manifest(offset: int, reason: str, label: str = STREAM_LABEL) -> CorruptFrameError:
     return CorruptFrameError(
-        f'the manifest at byte {offset} of "{STREAM_LABEL}" is corrupt: {reason}', offset=offset
+        f'the manifest at byte {offset} of "{label}" is corrupt: {reason}', offset=offset
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import IO, Any
 
+from pgsnap.archive.blobs import BLOB_PREFIX
 from pgsnap.archive.codec import (
     GZIP_MAGIC,
     MAX_FRAME_RAW_BYTES,
@@ -52,6 +53,7 @@ class ArchiveWriter:
         self._in_copy = False  # the last sql frame opened a COPY
         self._copy_table: int | None = None
         self._line_start = True  # the text so far ends with a newline
+        self._blobs = False  # a blob frame was written: no COPY may open after it
 
     def write_header(self, header: dict[str, Any], sql: str) -> FrameInfo:
         """The first frame: the two header lines, then `sql`.  Adds ``"format": 1``."""
@@ -69,7 +71,24 @@ class ArchiveWriter:
             raise UsageError(
                 'a COPY is open: the next sql frame must start with "\\." and a newline'
             )
+        if self._blobs and opens_copy(sql):
+            raise UsageError("no COPY may open after the large objects' frames")
         return self._write_sql_frame(sql)
+
+    def write_blob(self, raw: str) -> FrameInfo:
+        """A blob frame: lo_put lines of one large object (archive/blobs.py), outside any
+        COPY, after every table's rows."""
+        self._check_open()
+        if self._in_copy:
+            raise UsageError('a COPY is open: end it with "\\." before the large objects')
+        data = raw.encode()
+        if not data.startswith(BLOB_PREFIX) or not data.endswith(b"\n"):
+            raise UsageError("a blob frame holds whole lo_put lines")
+        if len(data) > MAX_FRAME_RAW_BYTES:
+            raise UsageError(f"a blob frame may hold at most {MAX_FRAME_RAW_BYTES} bytes")
+        self._blobs = True
+        packed = compress_frame(self.codec, data, self.level)
+        return self._append("blob", None, packed, len(data), 0, crc32(data))
 
     def write_data(self, table: int, raw: bytes | bytearray, rows: int) -> FrameInfo:
         """A data frame of COPY text rows for table `table`, compressed here."""
@@ -144,7 +163,7 @@ class ArchiveWriter:
         info = FrameInfo(kind, table, offset, len(data), raw_size, rows, crc)
         self._write(data)
         self.frames.append(info)
-        if kind == "data":
+        if kind != "sql":
             self._line_start = True
         return info
 

@@ -23,10 +23,11 @@ from pgsnap import connection, workers
 from pgsnap.api import python_api
 from pgsnap.archive.codec import CODECS, codec_for_path
 from pgsnap.archive.inventory import DEFAULT_WARN_AFTER, backup_warning
-from pgsnap.archive.manifest import Header, header_to_json, manifest_to_json
+from pgsnap.archive.manifest import Header, header_to_json, large_object_oids, manifest_to_json
 from pgsnap.archive.writer import ArchiveWriter
 from pgsnap.backup.chunks import MIN_CHUNK_PAGES, ReadPlan, read_plan
 from pgsnap.backup.copyout import copy_out
+from pgsnap.backup.large_objects import write_large_objects
 from pgsnap.backup.options import DumpOptions, Selection
 from pgsnap.backup.output import final_path, open_output
 from pgsnap.backup.parallel import WorkerSetup, dump_rows_parallel, dump_worker
@@ -40,7 +41,7 @@ from pgsnap.ddl import table as ddl
 from pgsnap.ddl.copy import copy_to
 from pgsnap.ddl.order import loop_checks, order
 from pgsnap.errors import PgsnapError, UsageError
-from pgsnap.model import DbObject, Dependency, QualifiedName, TableSpec
+from pgsnap.model import LARGE_OBJECT, DbObject, Dependency, QualifiedName, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
 from pgsnap.version import __version__
 
@@ -185,7 +186,7 @@ def _read_snapshot(conn: Conn, o: DumpOptions, search_path: list[str]) -> Snapsh
         unique = list(dict.fromkeys(found))
         cats = catalog.read_tables(conn, unique)
         if s.scope != "tables":
-            return _whole(conn, snap_id, cats, s)
+            return _whole(conn, snap_id, cats, o)
         read = [ddl.table_spec(t) for t in cats]
         needs = {
             t.qname: dependencies.read_dependencies(conn, f[0])
@@ -202,11 +203,15 @@ def _read_snapshot(conn: Conn, o: DumpOptions, search_path: list[str]) -> Snapsh
     return Snapshot(snap_id, tuple(specs), facts, unique_deps)
 
 
-def _whole(conn: Conn, snap_id: str, cats: Sequence[CatTable], s: Selection) -> Snapshot:
+def _whole(conn: Conn, snap_id: str, cats: Sequence[CatTable], o: DumpOptions) -> Snapshot:
     """A whole-database or --schema snapshot: every object, in pg_depend order with the
     tables, owners and GRANTs kept as pg_dump keeps them (design §9).  A CHECK that calls a
-    function which needs the table back is added after the rows (pg_dump splits it out)."""
+    function which needs the table back is added after the rows (pg_dump splits it out).
+    Large objects are data, as pg_dump has them: a schema-only dump holds none."""
+    s = o.selection
     read = objects.read_facts(conn, schemas=None if s.scope == "database" else s.schemas)
+    if o.contents == "schema":
+        read = replace(read, objects=tuple(r for r in read.objects if r.kind != LARGE_OBJECT))
     late = loop_checks(read, [t.oid for t in cats])
     specs = [ddl.table_spec(ddl.with_late_checks(t, late)) for t in cats]
     by_name = {(t.schema, t.name): t.oid for t in cats}
@@ -282,8 +287,15 @@ class _Writing:
         )
         self.writer.write_header(header_to_json(header), pre)
         rows = [0] * len(specs) if contents == "schema" else self.rows()
-        self.writer.write_sql(script.end_sql(specs, contents, restrict_key=key, objects=objs))
-        self.writer.finish(manifest_to_json(header, rows, _now_iso()))
+        copy_open = bool(specs) and contents != "schema"
+        oids = large_object_oids(header)  # none in a schema-only dump (_whole)
+        if oids and copy_open:
+            self.writer.write_sql(script.END_OF_COPY)  # the large objects come after the rows
+            copy_open = False
+        blobs = write_large_objects(self.conn, self.writer, oids)
+        end = script.end_sql(specs, contents, restrict_key=key, objects=objs, copy_open=copy_open)
+        self.writer.write_sql(end)
+        self.writer.finish(manifest_to_json(header, rows, _now_iso(), blobs))
         return rows
 
     def rows(self) -> list[int]:

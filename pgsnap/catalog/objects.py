@@ -44,6 +44,7 @@ ROW_QUERIES = (
     "views",
     "event_triggers",
     "default_privileges",
+    "large_objects",
 )
 Reader = Callable[[Conn, "list[str] | None"], list[ObjectRow]]
 

@@ -246,6 +246,9 @@ def _print_info(info: ArchiveInfo) -> None:
         echo(f"carries:  {shown} (load creates them when missing)")
     if info.scope != "tables":
         echo(f"holds:    {_holds(info)}")
+    if info.large_objects:
+        n, size = _plural(info.large_objects, "large object"), human_bytes(info.large_object_bytes)
+        echo(f"          {n}, {size} in all")
     carried = {(d.kind, f"{d.schema}.{d.name}") for d in info.carried}
     for t in info.tables:
         _print_table(t, carried)

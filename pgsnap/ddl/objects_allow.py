@@ -62,6 +62,8 @@ def check_objects(objects: Sequence[DbObject], scope: str, archive: str = "") ->
 
 
 def statement_allowed(stmt: Any, obj: DbObject) -> bool:
+    if obj.kind == "large object":
+        return _large_object(stmt, obj)
     if isinstance(stmt, (ast.CommentStmt, ast.AlterOwnerStmt)) and obj.kind in NAMED_WHOLE:
         objtype = stmt.objtype if isinstance(stmt, ast.CommentStmt) else stmt.objectType
         return objtype == NAMED_WHOLE[obj.kind] and _same_object(stmt.object, obj)
@@ -278,6 +280,36 @@ def _matview(stmt: Any, obj: DbObject) -> bool:
     if isinstance(stmt, ast.AlterTableStmt):
         return _owner_change(stmt, obj, ObjectType.OBJECT_MATVIEW)
     return False
+
+
+def _large_object(stmt: Any, obj: DbObject) -> bool:
+    """lo_create of that oid, COMMENT ON / ALTER … OWNER TO / GRANT or REVOKE … ON LARGE
+    OBJECT that oid: nothing aimed at another kind of object of the same name."""
+    lo = ObjectType.OBJECT_LARGEOBJECT
+    if isinstance(stmt, ast.CommentStmt):
+        return stmt.objtype == lo and tuple(_names_in(stmt.object)) == (target(obj),)
+    if isinstance(stmt, ast.AlterOwnerStmt):
+        return stmt.objectType == lo and tuple(_names_in(stmt.object)) == (target(obj),)
+    if isinstance(stmt, ast.GrantStmt):
+        return stmt.objtype == lo and _grant_allowed(stmt, obj)
+    return isinstance(stmt, ast.SelectStmt) and is_lo_create_of(stmt, obj.name)
+
+
+def is_lo_create_of(stmt: Any, oid: str) -> bool:
+    """SELECT pg_catalog.lo_create('oid') of that oid, nothing more."""
+    if stmt.whereClause is not None or stmt.fromClause or len(stmt.targetList or ()) != 1:
+        return False
+    call = stmt.targetList[0].val
+    if not isinstance(call, ast.FuncCall) or names_of(call.funcname) != ("pg_catalog", "lo_create"):
+        return False
+    args = call.args or ()
+    return (
+        len(args) == 1
+        and isinstance(args[0], ast.A_Const)
+        and isinstance(args[0].val, ast.String)
+        and args[0].val.sval == oid
+        and not (stmt.distinctClause or stmt.groupClause or stmt.havingClause)
+    )
 
 
 def _collation(stmt: Any, obj: DbObject) -> bool:

@@ -4,6 +4,7 @@
     pre-data of every table
     COPY t0 (cols) FROM stdin;   rows…   \\.
     COPY t1 (cols) FROM stdin;   rows…   \\.
+    lo_put lines of each large object (a whole database's), in blob frames
     post-data of every table, COMMIT, \\unrestrict KEY
 
 so `zstd -dc FILE | psql` restores it in one transaction with no pgsnap installed.  KEY is
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 from pgsnap.ddl.copy import copy_from
 from pgsnap.ddl.dependencies import archive_schemas, psql_guarded
 from pgsnap.ddl.order import objects_post, pre_data
-from pgsnap.model import DbObject, Dependency, TableSpec
+from pgsnap.model import LARGE_OBJECT, DbObject, Dependency, TableSpec
 from pgsnap.naming import ident
 
 PREAMBLE = """\\set ON_ERROR_STOP on
@@ -63,7 +64,10 @@ def header_sql(
     """Preamble, the dependencies (each created only if missing), all pre-data, and the COPY
     line of the first table (no COPY for schema only, no DDL for data only).  `encoding` is
     the rows' (connection.copy_encoding)."""
-    pre = "" if contents == "data" else statements(pre_data(tables, objects))
+    if contents == "data":  # large objects are data, their lo_create, owner, ACL, comment too
+        pre = statements([s for o in objects if o.kind == LARGE_OBJECT for s in o.ddl])
+    else:
+        pre = statements(pre_data(tables, objects))
     if contents != "data" and not objects:  # a whole database's schemas are objects of it
         schemas = [f"CREATE SCHEMA IF NOT EXISTS {ident(n)}" for n in archive_schemas(tables, deps)]
         pre = statements(schemas + [psql_guarded(d) for d in deps]) + pre
@@ -81,9 +85,11 @@ def end_sql(
     *,
     restrict_key: str,
     objects: Sequence[DbObject] = (),
+    copy_open: bool | None = None,
 ) -> str:
-    """End of the last COPY, all post-data (only the sequence values for data only), COMMIT,
-    and the end of the restricted mode header_sql began."""
+    """End of the last COPY (unless `copy_open` is False: an sql frame before the large
+    objects' frames ended it), all post-data (only the sequence values for data only),
+    COMMIT, and the end of the restricted mode header_sql began."""
     if contents == "data":
         post = "".join(
             statements([s for s in t.post_data if s.startswith(SETVAL_PREFIX)]) for t in tables
@@ -95,5 +101,7 @@ def end_sql(
 
         after = objects_post(objects, with_data=contents != "schema")
         post = statements(post_data_in_order(tables) + after)
-    end_copy = END_OF_COPY if tables and contents != "schema" else ""
+    if copy_open is None:
+        copy_open = bool(tables) and contents != "schema"
+    end_copy = END_OF_COPY if copy_open else ""
     return end_copy + post + f"COMMIT;\n\\unrestrict {restrict_key}\n"

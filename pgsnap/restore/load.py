@@ -33,7 +33,7 @@ from pgsnap.ddl.staging import staging_names, unstaged
 from pgsnap.ddl.statements import post_data_in_order
 from pgsnap.ddl.targets import parse_renames
 from pgsnap.errors import PgsnapError, SQLError, TableNotFoundError, UsageError
-from pgsnap.model import DbObject, QualifiedName, TableName, TableSpec
+from pgsnap.model import LARGE_OBJECT, DbObject, QualifiedName, TableName, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
 from pgsnap.restore import newdb, objects, ops, staged, watch
 from pgsnap.restore.checks import (
@@ -264,9 +264,13 @@ def _run(
 def _objects(header: Header, tables: Sequence[int], o: LoadOptions) -> list[DbObject]:
     """The archive's objects a load of `tables` creates (none with --data-only), without
     their owners and GRANTs with --no-privileges."""
-    if o.data_only or header.contents == "data":
-        return []
+    every = len(set(tables)) == len(header.tables)
+    if o.data_only or header.contents == "data":  # large objects are data (as pg_dump's)
+        objs = [x for x in header.objects if x.kind == LARGE_OBJECT] if every else []
+        return [without_object_privileges(x) for x in objs] if o.no_privileges else objs
     objs = objects.needed(header.objects, tables, len(header.tables))
+    if o.schema_only:  # and a schema has none (pg_dump -s)
+        objs = [x for x in objs if x.kind != LARGE_OBJECT]
     if o.as_names and len(objs) == len(header.objects) and objs:
         raise UsageError(
             "--as SRC=DEST cannot rename tables of a whole-database archive (its views and "
@@ -415,6 +419,7 @@ def _in_one_transaction(
         for stmt in objects.pre_statements(objs, to_create, n_tables):
             connection.run(conn, stmt)
         loaded = [ops.copy_in(conn, p, source, progress) if p.rows else 0 for p in plans]
+        objects.put_large_objects(conn, source.large_objects(), objs)
         manifest = source.finish()
         for p, n in zip(plans, loaded, strict=True):
             if p.rows:

@@ -9,13 +9,13 @@ that only what the database lacks: an object that exists is left as it is.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from pgsnap.connection import Conn
 from pgsnap.ddl.order import objects_post
 from pgsnap.errors import PgsnapWarning
-from pgsnap.model import DbObject, TableSpec
+from pgsnap.model import LARGE_OBJECT, DbObject, TableSpec
 
 
 def _by_name(catalog: str, name: str, namespace: str) -> str:
@@ -180,3 +180,20 @@ QUOTED = ("SET LOCAL quote_all_identifiers = on",)
 
 def post_statements(objects: Sequence[DbObject], *, with_data: bool) -> list[str]:
     return objects_post(objects, with_data=with_data)
+
+
+def put_large_objects(
+    conn: Conn, writes: Iterable[tuple[int, int, bytes]], objects: Sequence[DbObject]
+) -> None:
+    """The data of those large objects of `objects` the load made (their lo_create ran among
+    the pre-data), written as the archive's blob frames are read and checked, one chunk at a
+    time: nothing is read when the load makes none (the row source skips the frames)."""
+    made = {int(o.name) for o in objects if o.kind == LARGE_OBJECT}
+    if not made:
+        return
+    for oid, offset, data in writes:
+        if oid in made:
+            conn.execute(_LO_PUT, (oid, offset, data))
+
+
+_LO_PUT = "SELECT pg_catalog.lo_put(%s::pg_catalog.oid, %s::pg_catalog.int8, %b::pg_catalog.bytea)"

@@ -150,6 +150,9 @@ class ArchiveInfo:
         counts = Counter(o.kind for o in self.objects)
         return {k: counts[k] for k in OBJECT_KINDS if counts[k]}
 
+    large_objects: int = 0  # a whole database's large objects, and their bytes in all
+    large_object_bytes: int = 0
+
     @property
     def rows(self) -> int:
         return sum(t.rows for t in self.tables)
@@ -201,6 +204,8 @@ def inspect(
             contents=h.contents,
             scope=h.scope,
             objects=h.objects,
+            large_objects=len(m.large_objects),
+            large_object_bytes=sum(e.size for e in m.large_objects),
         )
 
 

@@ -35,6 +35,7 @@ from psycopg.conninfo import make_conninfo
 from pgsnap import archive, connection
 from pgsnap.api import python_api
 from pgsnap.archive.psql import check_script
+from pgsnap.archive.sources import BlobCheck
 from pgsnap.backup.copyout import copy_out
 from pgsnap.catalog.fetch import fetch_as
 from pgsnap.catalog.values import LiveTable, MayCreate
@@ -277,13 +278,17 @@ def _read_all(reader: archive.ArchiveReader, progress: ProgressFn) -> dict[int, 
     progress(Event("start", label, total_bytes=total or None))
     sums = {i: RowChecksum() for i in range(len(reader.header.tables))}
     done = rows = 0
+    blobs = BlobCheck(reader)
     for index, info in enumerate(reader.frames):
         raw = reader.read_frame(index)
+        if info.kind == "blob":
+            blobs.frame(index, raw)
         if info.table is not None:
             sums[info.table].add(raw)
             rows += info.rows
             done += info.raw_size
             progress(Event("rows", label, rows, done, total or None))
+    blobs.finish()
     progress(Event("done", label, rows, done))
     return {i: acc.value() for i, acc in sums.items()}
 

@@ -14,6 +14,13 @@ FROM (
       AND d.classoid <> 'pg_catalog.pg_constraint'::pg_catalog.regclass
       AND d.classoid <> 'pg_catalog.pg_rewrite'::pg_catalog.regclass
       AND d.classoid <> 'pg_catalog.pg_trigger'::pg_catalog.regclass
+      AND d.classoid <> 'pg_catalog.pg_largeobject'::pg_catalog.regclass
+  UNION ALL
+    -- a large object's comment names pg_largeobject, and its oid may be below 16384
+    SELECT 'pg_catalog.pg_largeobject_metadata'::pg_catalog.regclass, d.objoid, NULL,
+           d.description
+    FROM pg_catalog.pg_description d
+    WHERE d.classoid = 'pg_catalog.pg_largeobject'::pg_catalog.regclass AND d.objsubid = 0
   UNION ALL
     SELECT CASE WHEN r.relkind = 'c' THEN 'pg_catalog.pg_type'::pg_catalog.regclass
                 ELSE d.classoid END,
