@@ -12,6 +12,7 @@ from helpers import DECOYS, cli
 from pgservers import TestDB
 
 import pgsnap
+from pgsnap import archive
 from pgsnap.cli import main
 from pgsnap.errors import UsageError
 from pgsnap.model import Owned, OwnedSequence, TableSpec
@@ -42,7 +43,9 @@ def papers(db: TestDB, tmp_path: Path) -> Path:
 
 def test_inspect_describes_source_table_and_sizes(db: TestDB, papers: Path) -> None:
     info = pgsnap.inspect(papers)
-    assert info.database == db.name and info.codec == "zstd" and info.format == 1
+    assert (
+        info.database == db.name and info.codec == "zstd" and info.format == archive.FORMAT_VERSION
+    )
     assert info.server_version is not None
     assert info.server_version.startswith(str(db.server.major))
     assert info.database_bytes is not None and info.database_bytes > 1_000_000

@@ -123,7 +123,7 @@ def test_large_objects_through_psql_and_a_pipe(db: TestDB, role: str, tmp_path: 
     res = cli("verify", str(path))
     assert res.exit_code == 0, res.output
     res = cli("inspect", str(path))
-    assert res.exit_code == 0 and "holds:    5 large objects, 3.1 MB in all" in res.output
+    assert res.exit_code == 0 and "          5 large objects, 3.1 MB in all" in res.output
     info = pgsnap.inspect(path)
     assert (info.large_objects, info.large_object_bytes) == (5, BIG + 30)
 

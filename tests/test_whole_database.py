@@ -181,3 +181,38 @@ def test_an_extension_version_the_server_lacks_installs_its_default(
     assert res.exit_code != 0
     assert 'the server lacks the extension "no_such_ext"' in res.stderr
     assert not exists(other.dsn, "public.t")
+
+
+def test_a_database_of_no_table_dumps_and_loads(db: TestDB, tmp_path: Path) -> None:
+    db.execute(
+        "CREATE SCHEMA lib; CREATE FUNCTION lib.one() RETURNS int LANGUAGE sql AS 'SELECT 1';"
+        "SELECT lo_from_bytea(0, 'blob')"
+    )
+    path = tmp_path / "lib.sql.zst"
+    res = cli("dump", "--all", "--dsn", db.dsn, "-o", str(path))
+    assert res.exit_code == 0, res.output
+    target = db.make_db()
+    res = cli("load", str(path), "--dsn", target.dsn)
+    assert res.exit_code == 0, res.output
+    assert target.execute("SELECT lib.one()") == [(1,)]
+    assert target.execute("SELECT count(*) FROM pg_largeobject_metadata") == [(1,)]
+    res = cli("dump", "--schema", "nothere", "--dsn", db.dsn, "-o", str(tmp_path / "x.sql.zst"))
+    assert res.exit_code != 0 and 'schema "nothere" does not exist' in res.stderr
+
+
+def test_one_table_comes_with_the_operator_class_its_index_uses(db: TestDB, tmp_path: Path) -> None:
+    db.execute(
+        "CREATE SCHEMA k; CREATE FUNCTION k.cmp(int, int) RETURNS int LANGUAGE sql IMMUTABLE"
+        " AS 'SELECT CASE WHEN $1 < $2 THEN 1 WHEN $1 > $2 THEN -1 ELSE 0 END';"
+        "CREATE OPERATOR CLASS k.rev FOR TYPE int USING btree AS"
+        " OPERATOR 1 > , OPERATOR 2 >= , OPERATOR 3 = , OPERATOR 4 <= , OPERATOR 5 < ,"
+        " FUNCTION 1 k.cmp(int, int);"
+        "CREATE TABLE k.t (a int); CREATE INDEX t_rev ON k.t (a k.rev); CREATE TABLE k.u (b int)"
+    )
+    path = tmp_path / "k.sql.zst"
+    pgsnap.dump(all_tables=True, dsn=db.dsn, output=path)
+    target = db.make_db()
+    pgsnap.load(path, dsn=target.dsn, table="k.t")
+    opclass = "SELECT count(*) FROM pg_opclass WHERE opcname = 'rev'"
+    assert target.execute(opclass) == [(1,)]
+    assert not exists(target.dsn, "k.u")

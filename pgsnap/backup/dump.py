@@ -178,9 +178,9 @@ def _read_snapshot(conn: Conn, o: DumpOptions, search_path: list[str]) -> Snapsh
             exclude=list(s.exclude),
         )
         names = [sql.Identifier(schema, name) for _, schema, name in dict.fromkeys(found)]
-        conn.execute(  # one statement for every table: the catalog work stays flat (design §9)
-            sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(sql.SQL(", ").join(names))
-        )
+        if names:  # one statement for every table: the catalog work stays flat (design §9)
+            lock = sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE")
+            conn.execute(lock.format(sql.SQL(", ").join(names)))
         row = conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()
         snap_id = str(row[0]) if row else ""
         unique = list(dict.fromkeys(found))

@@ -102,7 +102,7 @@ def select_tables(
                 continue  # it comes with the partitioned table above it
             found.append((r.oid, r.schema, r.name))
     found = [f for f in dict.fromkeys(found) if not _excluded(f[1], f[2], exclude or [])]
-    if not found:
+    if not found and not (all_tables and not names):  # a database of no table: its objects
         raise UsageError("nothing to dump: the selection holds no table")
     return found
 

@@ -78,6 +78,7 @@ class _Graph:
     rank: list[tuple[int, int]]
     needs: list[set[int]] = field(default_factory=list)
     post: set[int] = field(default_factory=set)
+    after_rows: dict[int, set[int]] = field(default_factory=dict)  # what post-data needs
 
 
 def order(
@@ -119,8 +120,9 @@ def _add_edges(g: _Graph, facts: Facts, post_parts: set[int], late: frozenset[in
         ia, ib = index.get(a), index.get(b)
         if ia is None or ib is None or ia == ib:
             continue
-        if a_post:
-            continue  # a table's post-data runs after every pre-data object anyway
+        if a_post:  # a table's post-data runs after every pre-data object anyway, but a load
+            g.after_rows.setdefault(ia, set()).add(ib)  # of that table needs it (an opclass)
+            continue
         g.needs[ia].add(ib)
         if b_post and g.rank[ia][0] != KIND_RANK["table"]:
             post_parts.add(ia)  # it needs a key or an index: after the post-data
@@ -268,7 +270,7 @@ def _assemble(
         entries.append((node, shell, len(table_at)))
     users: dict[int, set[int]] = {}
     for t in range(n_tables):
-        for n in g.needs[t]:
+        for n in g.needs[t] | g.after_rows.get(t, set()):
             users.setdefault(n, set()).add(table_at[t])
     shelled = {node for node, shell in sequence if shell}
     objects = []

@@ -248,7 +248,7 @@ def _run(
     progress: ProgressFn,
 ) -> tuple[int, list[str]]:
     schemas = [] if objs else schemas_to_create(plans, options, source.header.dependencies)
-    if isinstance(source, FileSource) and plans[0].parallel:
+    if isinstance(source, FileSource) and plans and plans[0].parallel:
         return _staged(conn, conn_source, source, plans[0], options, schemas, progress)
     _say_jobs_ignored(plans, options, source, progress)
     if len(objs) < len(source.header.objects):  # some tables: what they need and is missing
