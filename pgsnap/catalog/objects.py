@@ -9,9 +9,10 @@ pgsnap.ddl.order turns it all into the archive's order.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 
-from pgsnap.catalog.fetch import fetch_as
+from pgsnap.catalog.fetch import fetch_as, fetch_column
 from pgsnap.catalog.values import (
     CollationRow,
     DependRow,
@@ -24,6 +25,7 @@ from pgsnap.connection import Conn
 from pgsnap.ddl import objects as render
 from pgsnap.ddl.dependencies import collation_definition
 from pgsnap.ddl.order import Facts
+from pgsnap.errors import PgsnapWarning
 from pgsnap.naming import ident
 
 # the kinds read by one query each, in the order pg_dump's sort gives them when nothing else
@@ -68,6 +70,7 @@ def read_facts(conn: Conn, *, schemas: Sequence[str] | None) -> Facts:
         rows = [r for r in rows if r.kind != "extension"]  # pg_dump -n leaves them out too
     rows += _collations(conn, wanted)
     rows += [r for reader in EXTRA_READERS for r in reader(conn, wanted)]
+    _say_security_labels(conn)
     comments = fetch_as(conn, "objects_comments", ObjectCommentRow)
     acls = fetch_as(conn, "objects_acls", ObjectAclRow)
     return Facts(
@@ -88,3 +91,16 @@ def _collations(conn: Conn, schemas: list[str] | None) -> list[ObjectRow]:
         ddl, _ = collation_definition(c, name)
         out.append(ObjectRow("pg_collation", c.oid, "collation", c.schema, c.name, name, (ddl,)))
     return out
+
+
+def _say_security_labels(conn: Conn) -> None:
+    """Security labels are not carried (no label provider here to test them against): a
+    dump of a database that has some says so rather than drop them in silence."""
+    (labels,) = fetch_column(conn, "objects_security_labels", int)
+    if labels:
+        warnings.warn(
+            f"the database has {labels} security label(s) (SECURITY LABEL); the archive does "
+            "not carry them: label the restored objects again",
+            PgsnapWarning,
+            stacklevel=2,
+        )

@@ -60,5 +60,5 @@ WHERE p.prokind = 'a'
   AND (%(schemas)s::pg_catalog.text[] IS NULL OR n.nspname = ANY (%(schemas)s::pg_catalog.text[]))
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-                    AND d.objid = p.oid AND d.deptype = 'e')
+                    AND d.objid = p.oid AND d.deptype IN ('e', 'i'))  -- an extension's, or made with another object
 ORDER BY n.nspname, p.proname, p.oid

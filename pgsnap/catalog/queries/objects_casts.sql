@@ -23,5 +23,5 @@ WHERE c.oid >= 16384
                   WHERE p.oid = c.castfunc AND pn.nspname = ANY (%(schemas)s::pg_catalog.text[])))
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_cast'::pg_catalog.regclass
-                    AND d.objid = c.oid AND d.deptype = 'e')
+                    AND d.objid = c.oid AND d.deptype IN ('e', 'i'))  -- an extension's, or made with another object
 ORDER BY x.sig

@@ -13,5 +13,5 @@ WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
   AND (%(schemas)s::pg_catalog.text[] IS NULL OR n.nspname = ANY (%(schemas)s::pg_catalog.text[]))
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_conversion'::pg_catalog.regclass
-                    AND d.objid = c.oid AND d.deptype = 'e')
+                    AND d.objid = c.oid AND d.deptype IN ('e', 'i'))  -- an extension's, or made with another object
 ORDER BY n.nspname, c.conname

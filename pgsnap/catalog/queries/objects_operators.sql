@@ -34,5 +34,5 @@ WHERE o.oprcode <> 0
   AND (%(schemas)s::pg_catalog.text[] IS NULL OR n.nspname = ANY (%(schemas)s::pg_catalog.text[]))
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_operator'::pg_catalog.regclass
-                    AND d.objid = o.oid AND d.deptype = 'e')
+                    AND d.objid = o.oid AND d.deptype IN ('e', 'i'))  -- an extension's, or made with another object
 ORDER BY n.nspname, o.oprname, o.oid

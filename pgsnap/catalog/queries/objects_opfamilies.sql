@@ -46,5 +46,5 @@ WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
   AND (%(schemas)s::pg_catalog.text[] IS NULL OR n.nspname = ANY (%(schemas)s::pg_catalog.text[]))
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_opfamily'::pg_catalog.regclass
-                    AND d.objid = f.oid AND d.deptype = 'e')
+                    AND d.objid = f.oid AND d.deptype IN ('e', 'i'))  -- an extension's, or made with another object
 ORDER BY n.nspname, f.opfname, am.amname

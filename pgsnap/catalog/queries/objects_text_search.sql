@@ -58,5 +58,5 @@ WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
   AND (%(schemas)s::pg_catalog.text[] IS NULL OR n.nspname = ANY (%(schemas)s::pg_catalog.text[]))
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
                   WHERE d.classid = ('pg_catalog.' || x.cls)::pg_catalog.regclass
-                    AND d.objid = x.oid AND d.deptype = 'e')
+                    AND d.objid = x.oid AND d.deptype IN ('e', 'i'))  -- an extension's, or made with another object
 ORDER BY x.k, n.nspname, x.name

@@ -114,5 +114,5 @@ WHERE t.typtype IN ('b', 'c', 'd', 'e', 'r')
   AND (%(schemas)s::pg_catalog.text[] IS NULL OR n.nspname = ANY (%(schemas)s::pg_catalog.text[]))
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
                   WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass
-                    AND d.objid = t.oid AND d.deptype = 'e')
+                    AND d.objid = t.oid AND d.deptype IN ('e', 'i'))  -- an extension's, or made with another object
 ORDER BY n.nspname, t.typname
