@@ -103,4 +103,7 @@ def privilege_statements(row: ObjectRow, acl: ObjectAclRow) -> list[str]:
     public_has = any(i.grantee is None and i.privilege == public for i in items)
     if acl.has_acl and public and not public_has:
         out.append(f"REVOKE ALL ON {on} FROM PUBLIC")  # the default lets PUBLIC use it
+    if row.kind == "schema" and row.name == "public":
+        # a new database's public lets PUBLIC use it (not acldefault's): start from none
+        out.append(f"REVOKE ALL ON {on} FROM PUBLIC")
     return out + grants(relation, on)

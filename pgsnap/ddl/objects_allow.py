@@ -67,6 +67,8 @@ def statement_allowed(stmt: Any, obj: DbObject) -> bool:
     if isinstance(stmt, (ast.CommentStmt, ast.AlterOwnerStmt)) and obj.kind in NAMED_WHOLE:
         objtype = stmt.objtype if isinstance(stmt, ast.CommentStmt) else stmt.objectType
         return objtype == NAMED_WHOLE[obj.kind] and _same_object(stmt.object, obj)
+    if isinstance(stmt, ast.CommentStmt) and stmt.objtype == ObjectType.OBJECT_INDEX:
+        return obj.kind == "materialized view" and _names_one_of_its_indexes(stmt, obj)
     if isinstance(stmt, ast.CommentStmt):
         return _of_type(stmt.objtype, obj) and target(obj) in set(_names_in(stmt.object))
     if isinstance(stmt, ast.GrantStmt):
@@ -128,6 +130,16 @@ def _rendered(node: Any) -> Any:
 def _same_object(node: Any, obj: DbObject) -> bool:
     wanted = _identity_object(obj)
     return wanted is not None and _rendered(node) == _rendered(wanted)
+
+
+def _names_one_of_its_indexes(stmt: Any, obj: DbObject) -> bool:
+    """COMMENT ON INDEX of an index the materialized view's own post-data creates."""
+    made = set()
+    for text in obj.post:
+        index = one_statement(text)
+        if isinstance(index, ast.IndexStmt) and rel(index.relation) == target(obj):
+            made.add((obj.schema, index.idxname))
+    return names_of(stmt.object) in made if isinstance(stmt.object, tuple) else False
 
 
 def _names_in(node: Any) -> Iterator[tuple[str, ...]]:

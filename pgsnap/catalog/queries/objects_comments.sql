@@ -2,9 +2,10 @@
 -- with it): the object, and for a part of one (a view's column, a domain's constraint, a
 -- view's rule or trigger) the COMMENT target that names the part; `after` for a part made
 -- after the rows (a view's rule or trigger: its comment goes with it, in the view's post).
--- A composite type's attributes are its relation's columns: their comments go with the type.
+-- A composite type's attributes are its relation's columns: their comments go with the type;
+-- a materialized view's indexes' go with it, after the index.
 SELECT c.relname AS cls, x.oid, x.target, x.description,
-       COALESCE(x.target ~ '^(RULE|TRIGGER) ', false) AS after
+       COALESCE(x.target ~ '^(RULE|TRIGGER|INDEX) ', false) AS after
 FROM (
     SELECT d.classoid, d.objoid AS oid, NULL::pg_catalog.text AS target, d.description
     FROM pg_catalog.pg_description d
@@ -33,6 +34,15 @@ FROM (
     JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
     LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum = d.objsubid
     WHERE d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+  UNION ALL
+    SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, i.indrelid,
+           pg_catalog.format('INDEX %%I.%%I', n.nspname, ic.relname), d.description
+    FROM pg_catalog.pg_description d
+    JOIN pg_catalog.pg_class ic ON ic.oid = d.objoid AND ic.relkind = 'i'
+    JOIN pg_catalog.pg_index i ON i.indexrelid = ic.oid
+    JOIN pg_catalog.pg_class m ON m.oid = i.indrelid AND m.relkind = 'm'
+    JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace
+    WHERE d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0
   UNION ALL
     SELECT 'pg_catalog.pg_type'::pg_catalog.regclass, k.contypid,
            pg_catalog.format('CONSTRAINT %%I ON DOMAIN %%I.%%I', k.conname, n.nspname, t.typname),
