@@ -47,6 +47,7 @@ ROW_QUERIES = (
     "event_triggers",
     "default_privileges",
     "large_objects",
+    "system_acls",
 )
 Reader = Callable[[Conn, "list[str] | None"], list[ObjectRow]]
 

@@ -24,6 +24,7 @@ from pgsnap.catalog.values import (
     CatStatistics,
     CatTable,
     CatTrigger,
+    CatTriggerState,
     DatabaseFacts,
     DatabaseLocale,
     Relation,
@@ -160,6 +161,7 @@ def _read_tables(conn: Conn, oids: list[int], *, with_partitions: bool) -> list[
     indexes = fetch_by_relation(conn, "indexes", CatIndex, oids)
     sequences = fetch_by_relation(conn, "sequences", CatSequence, oids)
     triggers = fetch_by_relation(conn, "triggers", CatTrigger, oids)
+    states = fetch_by_relation(conn, "trigger_states", CatTriggerState, oids)
     policies = fetch_by_relation(conn, "policies", CatPolicy, oids)
     statistics = fetch_by_relation(conn, "statistics", CatStatistics, oids)
     rules = fetch_by_relation(conn, "rules", CatRule, oids)
@@ -172,6 +174,7 @@ def _read_tables(conn: Conn, oids: list[int], *, with_partitions: bool) -> list[
             indexes=tuple(indexes[oid]),
             sequences=tuple(sequences[oid]),
             triggers=tuple(triggers[oid]),
+            trigger_states=tuple(states[oid]),
             policies=tuple(policies[oid]),
             statistics=tuple(statistics[oid]),
             rules=tuple(rules[oid]),

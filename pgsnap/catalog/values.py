@@ -119,6 +119,14 @@ class CatTrigger:
 
 
 @dataclass(frozen=True, slots=True)
+class CatTriggerState:
+    """A partition's clone of its parent's trigger, enabled otherwise (trigger_states.sql)."""
+
+    name: str
+    enabled: str  # tgenabled: O(rigin), D(isabled), R(eplica), A(lways)
+
+
+@dataclass(frozen=True, slots=True)
 class CatPolicy:
     name: str
     permissive: bool
@@ -204,6 +212,7 @@ class CatTable:
     indexes: tuple[CatIndex, ...] = ()
     sequences: tuple[CatSequence, ...] = ()
     triggers: tuple[CatTrigger, ...] = ()
+    trigger_states: tuple[CatTriggerState, ...] = ()  # a partition's own states of clones
     policies: tuple[CatPolicy, ...] = ()
     partitions: tuple[CatPartition, ...] = ()
     statistics: tuple[CatStatistics, ...] = ()

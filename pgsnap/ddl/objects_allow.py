@@ -31,6 +31,7 @@ from pgsnap.naming import split_qualified
 from pgsnap.shape import printable
 
 Check = Callable[[Any, DbObject], bool]
+SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
 
 
 def target(obj: DbObject) -> tuple[str, ...]:
@@ -51,6 +52,8 @@ def check_objects(objects: Sequence[DbObject], scope: str, archive: str = "") ->
         key = (obj.kind, obj.schema, obj.name)
         for text in (*obj.ddl, *obj.post):
             stmt = one_statement(text)
+            if obj.schema in SYSTEM_SCHEMAS and not isinstance(stmt, ast.GrantStmt):
+                stmt = None  # a system object: only its GRANTs and REVOKEs, never a CREATE
             if not statement_allowed(stmt, obj) or (_replaces(stmt) and key not in standins):
                 shown = printable(" ".join(text.split())[:120])
                 raise UnsafeStatementError(

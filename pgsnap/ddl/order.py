@@ -201,13 +201,12 @@ def _sorted(
             node = _loop_breaker(g, waiting, shells, released, rows, offset)
             out.append((node, True))
             released.add(node)
-            _release(node, users, waiting, ready, g)
+            _release(node, users, waiting, ready, g, shell=True)
             continue
         node = heapq.heappop(ready)[1]
         out.append((node, False))
         del waiting[node]
-        if node not in released:
-            _release(node, users, waiting, ready, g)
+        _release(node, users, waiting, ready, g)  # (what its shell did not release)
     return out
 
 
@@ -217,10 +216,17 @@ def _release(
     waiting: dict[int, set[int]],
     ready: list[tuple[int, int]],
     g: _Graph,
+    *,
+    shell: bool = False,
 ) -> None:
+    """What waited only for `node` is ready.  A base type's shell stands in for it only in
+    functions (its I/O functions take and return it); a view's stand-in has its columns."""
+    only_functions = shell and g.rank[node][0] == KIND_RANK["type"]
     for user in users[node]:
         needs = waiting.get(user)
         if needs is None or node not in needs:
+            continue
+        if only_functions and g.rank[user][0] != KIND_RANK["function"]:
             continue
         needs.discard(node)
         if not needs:

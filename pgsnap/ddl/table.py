@@ -468,6 +468,9 @@ def _post_data(t: CatTable) -> list[str]:
         out.append(tr.definition)
         if tr.enabled in TRIGGER_STATE:
             out.append(f"ALTER TABLE {table} {TRIGGER_STATE[tr.enabled]} TRIGGER {ident(tr.name)}")
+    for st in t.trigger_states:  # a clone of the parent's trigger, enabled otherwise here
+        state = TRIGGER_STATE.get(st.enabled, "ENABLE")
+        out.append(f"ALTER TABLE {table} {state} TRIGGER {ident(st.name)}")
     if t.row_security:
         out.append(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     if t.force_row_security:

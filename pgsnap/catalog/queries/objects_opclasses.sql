@@ -9,12 +9,12 @@ SELECT 'pg_opclass' AS cls, c.oid, 'operator class' AS kind, n.nspname AS schema
            pg_catalog.format_type(c.opcintype, NULL), am.amname,
            CASE WHEN f.opfname <> c.opcname OR f.opfnamespace <> c.opcnamespace
                 THEN pg_catalog.format(' FAMILY %%I.%%I', fn.nspname, f.opfname) ELSE '' END,
-           COALESCE((SELECT pg_catalog.string_agg(i.item, ', ' ORDER BY i.k, i.num)
-                     FROM (SELECT 0 AS k, 0 AS num,
+           COALESCE((SELECT pg_catalog.string_agg(i.item, ', ' ORDER BY i.k, i.num, i.o)
+                     FROM (SELECT 0 AS k, 0 AS num, 0::pg_catalog.oid AS o,
                                   'STORAGE ' || pg_catalog.format_type(c.opckeytype, NULL) AS item
                            WHERE c.opckeytype <> 0 AND c.opckeytype <> c.opcintype
                          UNION ALL
-                           SELECT 1, ao.amopstrategy,
+                           SELECT 1, ao.amopstrategy, ao.oid,
                                   pg_catalog.format('OPERATOR %%s %%s%%s', ao.amopstrategy,
                                       ao.amopopr::pg_catalog.regoperator,
                                       CASE WHEN ao.amoppurpose = 'o' THEN pg_catalog.format(
@@ -30,7 +30,7 @@ SELECT 'pg_opclass' AS cls, c.oid, 'operator class' AS kind, n.nspname AS schema
                            LEFT JOIN pg_catalog.pg_namespace sfn ON sfn.oid = sf.opfnamespace
                            WHERE ao.amopfamily = c.opcfamily
                          UNION ALL
-                           SELECT 2, ap.amprocnum,
+                           SELECT 2, ap.amprocnum, ap.oid,
                                   pg_catalog.format('FUNCTION %%s (%%s, %%s) %%s', ap.amprocnum,
                                       pg_catalog.format_type(ap.amproclefttype, NULL),
                                       pg_catalog.format_type(ap.amprocrighttype, NULL),

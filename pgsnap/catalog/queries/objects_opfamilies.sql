@@ -8,8 +8,8 @@ SELECT 'pg_opfamily' AS cls, f.oid, 'operator family' AS kind, n.nspname AS sche
                                am.amname)]
          || ARRAY(SELECT pg_catalog.format('ALTER OPERATOR FAMILY %%I.%%I USING %%I ADD %%s',
                                            n.nspname, f.opfname, am.amname, l.items)
-                  FROM (SELECT pg_catalog.string_agg(i.item, ', ' ORDER BY i.k, i.num) AS items
-                        FROM (SELECT 1 AS k, ao.amopstrategy AS num,
+                  FROM (SELECT pg_catalog.string_agg(i.item, ', ' ORDER BY i.k, i.num, i.o) AS items
+                        FROM (SELECT 1 AS k, ao.amopstrategy AS num, ao.oid AS o,
                                      pg_catalog.format('OPERATOR %%s %%s%%s', ao.amopstrategy,
                                          ao.amopopr::pg_catalog.regoperator,
                                          CASE WHEN ao.amoppurpose = 'o' THEN pg_catalog.format(
@@ -25,7 +25,7 @@ SELECT 'pg_opfamily' AS cls, f.oid, 'operator family' AS kind, n.nspname AS sche
                               LEFT JOIN pg_catalog.pg_namespace sfn ON sfn.oid = sf.opfnamespace
                               WHERE ao.amopfamily = f.oid
                             UNION ALL
-                              SELECT 2, ap.amprocnum,
+                              SELECT 2, ap.amprocnum, ap.oid,
                                      pg_catalog.format('FUNCTION %%s (%%s, %%s) %%s', ap.amprocnum,
                                          pg_catalog.format_type(ap.amproclefttype, NULL),
                                          pg_catalog.format_type(ap.amprocrighttype, NULL),

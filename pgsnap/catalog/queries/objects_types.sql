@@ -1,6 +1,7 @@
 -- Enum, composite, range and base types and domains (not arrays, not a table's row type, not
--- an extension's).  A base type and its I/O functions need each other: its `shell` (CREATE
--- TYPE with no definition) comes first, as pg_dump writes it, and the definition after them.
+-- an extension's), and shell types never defined.  A base type and its I/O functions need
+-- each other: its `shell` (CREATE TYPE with no definition) comes first, as pg_dump writes
+-- it, and the definition after them.
 SELECT 'pg_type' AS cls, t.oid,
        CASE t.typtype WHEN 'd' THEN 'domain' ELSE 'type' END AS kind,
        n.nspname AS schema, t.typname AS name,
@@ -55,6 +56,7 @@ SELECT 'pg_type' AS cls, t.oid,
                                    pg_catalog.pg_get_constraintdef(k.oid))
                         FROM pg_catalog.pg_constraint k
                         WHERE k.contypid = t.oid AND NOT k.convalidated ORDER BY k.conname)
+         WHEN 'p' THEN ARRAY[pg_catalog.format('CREATE TYPE %%I.%%I', n.nspname, t.typname)]
          WHEN 'b' THEN ARRAY[pg_catalog.format('CREATE TYPE %%I.%%I (%%s)', n.nspname,
                  t.typname, pg_catalog.concat_ws(', ',
                      'INPUT = ' || t.typinput::pg_catalog.text,
@@ -107,7 +109,7 @@ LEFT JOIN pg_catalog.pg_collation rco ON rco.oid = r.rngcollation
 LEFT JOIN pg_catalog.pg_namespace rcn ON rcn.oid = rco.collnamespace
 LEFT JOIN pg_catalog.pg_opclass opc ON opc.oid = r.rngsubopc
 LEFT JOIN pg_catalog.pg_namespace opcn ON opcn.oid = opc.opcnamespace
-WHERE t.typtype IN ('b', 'c', 'd', 'e', 'r')
+WHERE (t.typtype IN ('b', 'c', 'd', 'e', 'r') OR t.typtype = 'p' AND NOT t.typisdefined)
   AND (t.typtype <> 'c' OR tc.relkind = 'c')
   AND NOT (t.typtype = 'b' AND t.typcategory = 'A')
   AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
