@@ -14,6 +14,7 @@ from fuzzkit import read_draft, write_draft
 from helpers import AUTHORS_PAPERS, DECOYS, cli, content_md5
 from pgservers import Server, TestDB
 from psycopg import sql
+from test_allowlist import rewrite
 from test_load_modes import corrupt_last_data_frame
 
 import pgsnap
@@ -104,16 +105,19 @@ def test_a_corrupt_frame_drops_the_database_it_created(
 def test_a_failing_statement_drops_the_database_it_created(
     db: TestDB, tmp_path: Path, new_name: str
 ) -> None:
-    # t takes its default from a sequence it does not own, which the archive does not carry
-    db.execute(
-        "CREATE SEQUENCE other_seq; CREATE TABLE t (id int DEFAULT nextval('other_seq'));"
-        "INSERT INTO t VALUES (1)"
-    )
-    out = tmp_path / "t.sql.zst"
+    # a CHECK the rows break, added after them: a statement of the archive that fails
+    db.execute("CREATE TABLE t (id int); INSERT INTO t VALUES (1)")
+    out, failing = tmp_path / "t.sql.zst", tmp_path / "failing.sql.zst"
     pgsnap.dump("t", dsn=db.dsn, output=out)
-    res = cli("load", str(out), "--dsn", db.server.dsn(), "--create", new_name)
+    check = 'ALTER TABLE ONLY "public"."t" ADD CONSTRAINT "over_five" CHECK (id > 5)'
+
+    def add_check(meta: dict[str, Any]) -> None:
+        meta["tables"][0]["post_data"].append(check)
+
+    rewrite(out, failing, add_check)
+    res = cli("load", str(failing), "--dsn", db.server.dsn(), "--create", new_name)
     assert res.exit_code == 8, res.output
-    assert "other_seq" in res.stderr.splitlines()[-1]
+    assert "over_five" in res.stderr.splitlines()[-1]
     assert f'dropped database "{new_name}"' in res.stderr
     assert _database(db.server, new_name) is None
 

@@ -96,3 +96,12 @@ def test_import_pgsnap_is_light_and_names_load_on_use() -> None:
     assert out == ["[]", "True []"]
     for name in pgsnap.__all__:
         assert getattr(pgsnap, name) is not None
+
+
+def test_catalog_queries_are_ascii() -> None:
+    """The server converts a query's text into the database's encoding: a LATIN1 database
+    refuses a character it lacks, even in a comment."""
+    queries = Path(pgsnap.__file__).parent / "catalog" / "queries"
+    for path in sorted(queries.glob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        assert text.isascii(), f"{path.name} holds a character that is not ASCII"

@@ -1,5 +1,5 @@
 -- Sequences that the defaults of the table (or of its partitions) call and that none of them
--- owns (serial and identity sequences come with the table): CREATE SEQUENCE s; … DEFAULT
+-- owns (serial and identity sequences come with the table): CREATE SEQUENCE s; ... DEFAULT
 -- nextval('s').  Owned by another table or by none, they travel as dependencies.
 SELECT DISTINCT sn.nspname AS schema, sc.relname AS name,
        pg_catalog.format_type(s.seqtypid, NULL) AS type,

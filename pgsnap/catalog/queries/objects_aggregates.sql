@@ -1,6 +1,6 @@
 -- Aggregates (pg_get_functiondef refuses them): CREATE AGGREGATE with every option pg_dump
 -- writes, an ordered-set aggregate's arguments with their ORDER BY.  The identity lists
--- every argument type, as ALTER AGGREGATE, COMMENT and GRANT … ON FUNCTION all take it
+-- every argument type, as ALTER AGGREGATE, COMMENT and GRANT ... ON FUNCTION all take it
 -- (an aggregate of no argument is name(*)).  Not those of extensions or of the system.
 SELECT 'pg_proc' AS cls, p.oid, 'aggregate' AS kind, n.nspname AS schema, p.proname AS name,
        pg_catalog.format('%%I.%%I(%%s)', n.nspname, p.proname,

@@ -1,6 +1,6 @@
 -- The user's operator families (any access method): CREATE OPERATOR FAMILY, then as pg_dump
 -- the members bound to no operator class (their pg_depend points at the family, not at a
--- class) in one ALTER OPERATOR FAMILY … ADD.  Not those of extensions or of the system.
+-- class) in one ALTER OPERATOR FAMILY ... ADD.  Not those of extensions or of the system.
 SELECT 'pg_opfamily' AS cls, f.oid, 'operator family' AS kind, n.nspname AS schema,
        f.opfname AS name,
        pg_catalog.format('%%I.%%I USING %%I', n.nspname, f.opfname, am.amname) AS identity,

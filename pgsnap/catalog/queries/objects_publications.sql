@@ -1,5 +1,5 @@
 -- Publications (PostgreSQL 15 and later: objects_publications_14.sql before), as pg_dump
--- writes them: CREATE PUBLICATION with its options, then one ALTER PUBLICATION … ADD per
+-- writes them: CREATE PUBLICATION with its options, then one ALTER PUBLICATION ... ADD per
 -- schema and per table (with its column list and row filter).  A whole-database dump only:
 -- pg_dump -n leaves publications out.
 SELECT 'pg_publication' AS cls, p.oid, 'publication' AS kind, '' AS schema, p.pubname AS name,

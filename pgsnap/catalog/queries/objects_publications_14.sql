@@ -1,5 +1,5 @@
 -- Publications (PostgreSQL 14: no schemas, column lists or row filters), as pg_dump
--- writes them: CREATE PUBLICATION with its options, then one ALTER PUBLICATION … ADD TABLE
+-- writes them: CREATE PUBLICATION with its options, then one ALTER PUBLICATION ... ADD TABLE
 -- per table.  A whole-database dump only: pg_dump -n leaves publications out.
 SELECT 'pg_publication' AS cls, p.oid, 'publication' AS kind, '' AS schema, p.pubname AS name,
        pg_catalog.quote_ident(p.pubname) AS identity,

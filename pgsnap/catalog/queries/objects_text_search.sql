@@ -1,6 +1,6 @@
 -- The user's text search parsers, templates, dictionaries and configurations (not the
 -- system's, not an extension's).  A configuration's mappings are in pg_ts_config_map: one
--- ALTER … ADD MAPPING per token type (its name from ts_token_type of the parser), the
+-- ALTER ... ADD MAPPING per token type (its name from ts_token_type of the parser), the
 -- dictionaries in their order.
 SELECT x.cls, x.oid, x.kind, n.nspname AS schema, x.name,
        pg_catalog.format('%%I.%%I', n.nspname, x.name) AS identity, x.ddl,
