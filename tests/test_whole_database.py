@@ -15,7 +15,7 @@ from test_allowlist import rewrite
 
 import pgsnap
 from pgsnap import archive
-from pgsnap.errors import UnsafeStatementError, UsageError
+from pgsnap.errors import PgsnapWarning, UnsafeStatementError
 from pgsnap.shape import encode
 
 SHOP = """
@@ -106,10 +106,16 @@ def test_one_table_of_it_comes_with_what_it_needs_only(shop: tuple[TestDB, Path]
     assert target.execute("SELECT nextval('shop.order_no')") == [(1004,)]  # 1000 + 3 orders
 
 
-def test_renaming_tables_of_a_whole_database_is_refused(shop: tuple[TestDB, Path]) -> None:
+def test_renamed_tables_of_a_whole_database_come_with_what_they_need(
+    shop: tuple[TestDB, Path],
+) -> None:
     db, path = shop
-    with pytest.raises(UsageError, match="cannot rename tables of a whole-database archive"):
-        pgsnap.load(path, dsn=db.make_db().dsn, as_names={"shop.items": "shop.items2"})
+    target = db.make_db()
+    with pytest.warns(PgsnapWarning, match="that its tables do not need .* are not restored"):
+        pgsnap.load(path, dsn=target.dsn, as_names={"shop.items": "shop.items2"})
+    assert exists(target.dsn, "shop.items2") and exists(target.dsn, "shop.orders")
+    assert target.execute("SELECT shop.double(2)") == [(4,)]  # the default of items needs it
+    assert not exists(target.dsn, "shop.cheap")  # it names shop.items, which is not there
 
 
 def test_a_table_archive_with_objects_is_refused(db: TestDB, tmp_path: Path) -> None:

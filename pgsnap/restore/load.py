@@ -14,6 +14,7 @@ import os
 import secrets
 import sys
 import time
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -32,7 +33,7 @@ from pgsnap.ddl.privileges import without_object_privileges
 from pgsnap.ddl.staging import staging_names, unstaged
 from pgsnap.ddl.statements import post_data_in_order
 from pgsnap.ddl.targets import parse_renames
-from pgsnap.errors import PgsnapError, SQLError, TableNotFoundError, UsageError
+from pgsnap.errors import PgsnapError, PgsnapWarning, SQLError, TableNotFoundError, UsageError
 from pgsnap.model import LARGE_OBJECT, DbObject, QualifiedName, TableName, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
 from pgsnap.restore import newdb, objects, ops, staged, watch
@@ -251,7 +252,7 @@ def _run(
     if isinstance(source, FileSource) and plans and plans[0].parallel:
         return _staged(conn, conn_source, source, plans[0], options, schemas, progress)
     _say_jobs_ignored(plans, options, source, progress)
-    if len(objs) < len(source.header.objects):  # some tables: what they need and is missing
+    if len(objs) < len(source.header.objects) or options.as_names:  # what is missing of it
         objs = objects.missing(conn, objs)
     else:
         objs = objects.without_existing_schemas(conn, objs)
@@ -268,13 +269,18 @@ def _objects(header: Header, tables: Sequence[int], o: LoadOptions) -> list[DbOb
     if o.data_only or header.contents == "data":  # large objects are data (as pg_dump's)
         objs = [x for x in header.objects if x.kind == LARGE_OBJECT] if every else []
         return [without_object_privileges(x) for x in objs] if o.no_privileges else objs
-    objs = objects.needed(header.objects, tables, len(header.tables))
+    # renamed tables get what they need, not the views and functions that name them
+    whole = every and not o.as_names
+    objs = objects.needed(header.objects, tables, len(header.tables) if whole else -1)
     if o.schema_only:  # and a schema has none (pg_dump -s)
         objs = [x for x in objs if x.kind != LARGE_OBJECT]
-    if o.as_names and len(objs) == len(header.objects) and objs:
-        raise UsageError(
-            "--as SRC=DEST cannot rename tables of a whole-database archive (its views and "
-            "functions name them); load them as they are, or pick one with --table"
+    if o.as_names and len(objs) < len(header.objects):
+        left = len(header.objects) - len(objs)
+        warnings.warn(
+            f"--as SRC=DEST: {left} object(s) of the archive that its tables do not need "
+            "(views, functions… that may name the old tables) are not restored",
+            PgsnapWarning,
+            stacklevel=2,
         )
     return [without_object_privileges(x) for x in objs] if o.no_privileges else objs
 
