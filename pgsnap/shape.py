@@ -95,15 +95,27 @@ def decode(cls: type[T], value: object, path: str = "") -> T:
 
 def encode(value: object) -> Any:
     """A dataclass (or tuple, or plain value) as JSON values: objects, lists, scalars."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: encode(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if not (f.metadata.get("omitted_if_default") and getattr(value, f.name) == f.default)
-        }
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
     if isinstance(value, tuple | list):
         return [encode(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {}
+        for name, omit, default in _encoded_fields(type(value)):
+            item = getattr(value, name)
+            if not (omit and item == default):
+                out[name] = encode(item)
+        return out
     return value
+
+
+@cache
+def _encoded_fields(cls: type) -> tuple[tuple[str, bool, Any], ...]:
+    """(name, omitted when default, default) of each field, in order: read once per class."""
+    return tuple(
+        (f.name, bool(f.metadata.get("omitted_if_default")), f.default)
+        for f in dataclasses.fields(cls)
+    )
 
 
 @cache

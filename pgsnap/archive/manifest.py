@@ -164,13 +164,15 @@ def header_to_json(header: Header) -> dict[str, Any]:
 
 
 def manifest_to_json(
-    header: Header,
+    header: Header | dict[str, Any],
     rows: list[int],
     finished_at: str,
     large_objects: tuple[LargeObjectData, ...] = (),
 ) -> dict[str, Any]:
-    """The manifest's JSON but for what the writer adds ("format" and "frames")."""
-    out = {**header_to_json(header), "rows": rows, "finished_at": finished_at}
+    """The manifest's JSON but for what the writer adds ("format" and "frames"); `header`
+    may be its JSON already (header_to_json's, not encoded twice)."""
+    head = header if isinstance(header, dict) else header_to_json(header)
+    out = {**head, "rows": rows, "finished_at": finished_at}
     if large_objects:
         out["large_objects"] = [encode(e) for e in large_objects]
     return out

@@ -285,7 +285,8 @@ class _Writing:
         pre = script.header_sql(
             specs, contents, deps, restrict_key=key, encoding=encoding, objects=objs
         )
-        self.writer.write_header(header_to_json(header), pre)
+        head = header_to_json(header)
+        self.writer.write_header(head, pre)
         rows = [0] * len(specs) if contents == "schema" else self.rows()
         copy_open = bool(specs) and contents != "schema"
         oids = large_object_oids(header)  # none in a schema-only dump (_whole)
@@ -295,7 +296,7 @@ class _Writing:
         blobs = write_large_objects(self.conn, self.writer, oids)
         end = script.end_sql(specs, contents, restrict_key=key, objects=objs, copy_open=copy_open)
         self.writer.write_sql(end)
-        self.writer.finish(manifest_to_json(header, rows, _now_iso(), blobs))
+        self.writer.finish(manifest_to_json(head, rows, _now_iso(), blobs))
         return rows
 
     def rows(self) -> list[int]:

@@ -70,16 +70,24 @@ def value_row(cls: type[T], *, skip_first: bool = False) -> Callable[[Cursor[Any
     def factory(cursor: Cursor[Any]) -> RowMaker[Any]:
         names = [c.name for c in cursor.description or ()]
         fields = names[1:] if skip_first else names
+        start = 1 if skip_first else 0
+        # the columns in the fields' order (the common case): positional, no dict per row
+        positional = fields == _field_names(cls)[: len(fields)]  # type: ignore[arg-type]
 
         def make(values: Sequence[Any]) -> Any:
-            row = values[1:] if skip_first else values
-            value = cls(**{n: _tuples(v) for n, v in zip(fields, row, strict=True)})
+            row = [_tuples(v) if type(v) is list else v for v in values[start:]]
+            value = cls(*row) if positional else cls(**dict(zip(fields, row, strict=True)))
             return (values[0], value) if skip_first else value
 
         return make
 
     assert dataclasses.is_dataclass(cls), cls
     return factory
+
+
+@cache
+def _field_names(cls: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]
 
 
 def _tuples(value: Any) -> Any:
