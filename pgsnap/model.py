@@ -270,6 +270,13 @@ OBJECT_KINDS = (
     "publication",
     "default privileges",
     "large object",
+    "language",
+    "transform",
+    "access method",
+    "foreign data wrapper",
+    "server",
+    "user mapping",
+    "foreign table",
 )
 SECTIONS = ("pre", "post")
 

@@ -30,6 +30,7 @@ from pgsnap.catalog.values import (
 )
 from pgsnap.connection import Conn
 from pgsnap.errors import TableNotFoundError, UsageError
+from pgsnap.model import QualifiedName
 from pgsnap.naming import parse_table_arg
 
 SUPPORTED_KINDS = {"r": "table", "p": "partitioned table"}
@@ -187,6 +188,12 @@ def _read_tables(conn: Conn, oids: list[int], *, with_partitions: bool) -> list[
 def _partitions(conn: Conn, oids: list[int]) -> dict[int, list[CatPartition]]:
     """Each partitioned table's partitions, read for all of them at once."""
     trees = fetch_by_relation(conn, "partitions", CatPartition, oids)
+    for p in (p for tree in trees.values() for p in tree if p.kind == "f"):
+        raise UsageError(
+            f"cannot dump foreign table {QualifiedName(p.schema, p.name).display()}: it is a "
+            f"partition of {QualifiedName(p.parent_schema, p.parent_name).display()}, and "
+            "pgsnap cannot restore a foreign partition"
+        )
     every = [p.oid for tree in trees.values() for p in tree]
     indexes = fetch_by_relation(conn, "partition_indexes", CatPartitionIndex, every)
     own = dict(zip(every, _read_tables(conn, every, with_partitions=False), strict=True))

@@ -549,6 +549,8 @@ class ObjectAclRow:
     grantees: tuple[str | None, ...]
     privileges: tuple[str, ...]
     grantables: tuple[bool, ...]
+    public_default: tuple[str, ...] = ()  # what PUBLIC holds by default (EXECUTE, USAGE)
+    columns: tuple[str | None, ...] = ()  # the column of each item (a foreign table's), or None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,10 +17,11 @@ from pglast import ast
 from pglast.enums import AlterTableType, GrantTargetType, ObjectType, VariableSetKind
 
 from pgsnap.ddl import objects_allow_events as events
+from pgsnap.ddl import objects_allow_fdw as fdw
 from pgsnap.ddl.statements import ROLE_SETTING, names_of, one_statement, rel
 from pgsnap.errors import UnsafeStatementError, UsageError
 from pgsnap.model import DbObject
-from pgsnap.naming import split_qualified
+from pgsnap.naming import split_qualified, without_secrets
 from pgsnap.shape import printable
 
 Check = Callable[[Any, DbObject], bool]
@@ -45,7 +46,7 @@ def check_objects(objects: Sequence[DbObject], scope: str, archive: str = "") ->
         for text in (*obj.ddl, *obj.post):
             stmt = one_statement(text)
             if not statement_allowed(stmt, obj) or (_replaces(stmt) and key not in standins):
-                shown = printable(" ".join(text.split())[:120])
+                shown = printable(without_secrets(" ".join(text.split()))[:120])
                 raise UnsafeStatementError(
                     f"{where}refusing the archive: for {printable(obj.display())} it holds a "
                     f"statement pgsnap does not write: {shown}"
@@ -56,6 +57,9 @@ def check_objects(objects: Sequence[DbObject], scope: str, archive: str = "") ->
 
 def statement_allowed(stmt: Any, obj: DbObject) -> bool:
     if isinstance(stmt, ast.CommentStmt):
+        special = fdw.COMMENT_CHECKS.get(obj.kind)
+        if special is not None:
+            return special(stmt, obj)
         return _of_type(stmt.objtype, obj) and target(obj) in set(_names_in(stmt.object))
     if isinstance(stmt, ast.GrantStmt):
         return _grant_allowed(stmt, obj)
@@ -75,7 +79,7 @@ def _replaces(stmt: Any) -> bool:
 
 def _of_type(objtype: Any, obj: DbObject) -> bool:
     """A COMMENT or ALTER OWNER names the object's type (checked for the kinds that say it)."""
-    wanted = events.OBJECT_TYPES.get(obj.kind)
+    wanted = OBJECT_TYPES.get(obj.kind)
     return wanted is None or objtype == wanted
 
 
@@ -104,8 +108,10 @@ def _names_in(node: Any) -> Iterator[tuple[str, ...]]:
 def _grant_allowed(stmt: Any, obj: DbObject) -> bool:
     objects = stmt.objects or ()
     names = {n for o in objects for n in _names_in(o)}
+    objtype = fdw.GRANT_TYPES.get(obj.kind)
     return (
-        stmt.targtype == GrantTargetType.ACL_TARGET_OBJECT
+        (objtype is None or stmt.objtype == objtype)
+        and stmt.targtype == GrantTargetType.ACL_TARGET_OBJECT
         and stmt.grantor is None
         and len(objects) == 1
         and target(obj) in names
@@ -249,4 +255,6 @@ CREATE_CHECKS: dict[str, Check] = {
     "materialized view": _matview,
     "collation": _collation,
     **events.CHECKS,
+    **fdw.CHECKS,
 }
+OBJECT_TYPES = {**events.OBJECT_TYPES, **fdw.OBJECT_TYPES}
