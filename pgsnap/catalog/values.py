@@ -197,6 +197,7 @@ class CatTable:
     of_type: str | None = None  # CREATE TABLE … OF this composite type
     parents: tuple[QualifiedName, ...] = ()  # INHERITS (…), in order; never a partition's parent
     is_partition: bool = False
+    access_method: str | None = None  # CREATE TABLE … USING this, when it is not heap
     columns: tuple[CatColumn, ...] = ()
     constraints: tuple[CatConstraint, ...] = ()
     indexes: tuple[CatIndex, ...] = ()
