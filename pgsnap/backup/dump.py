@@ -182,8 +182,9 @@ def _read_snapshot(conn: Conn, o: DumpOptions, search_path: list[str]) -> Snapsh
         )
         row = conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()
         unique = list(dict.fromkeys(found))
-        read = [ddl.table_spec(t) for t in catalog.read_tables(conn, unique)]
         scope = s.scope
+        tables = catalog.read_tables(conn, unique, foreign_partitions=scope != "tables")
+        read = [ddl.table_spec(t) for t in tables]
         if scope == "tables":
             needs = {
                 t.qname: dependencies.read_dependencies(conn, f[0])

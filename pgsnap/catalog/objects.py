@@ -19,13 +19,11 @@ from pgsnap.catalog.values import (
     ObjectAclRow,
     ObjectCommentRow,
     ObjectRow,
-    Relation,
 )
 from pgsnap.connection import Conn
 from pgsnap.ddl import objects as render
 from pgsnap.ddl.dependencies import collation_definition
 from pgsnap.ddl.order import Facts
-from pgsnap.errors import UsageError
 from pgsnap.naming import ident
 
 # the kinds read by one query each, in the order pg_dump's sort gives them when nothing else
@@ -56,14 +54,9 @@ def _publications(conn: Conn, schemas: list[str] | None) -> list[ObjectRow]:
 
 
 def _foreign_tables(conn: Conn, schemas: list[str] | None) -> list[ObjectRow]:
-    """Foreign tables; one that is a partition is refused by name (pgsnap cannot restore
-    it yet: the partitioned table's DDL, rows and indexes would have to leave it out)."""
-    for p in fetch_as(conn, "objects_foreign_partitions", Relation, schemas=schemas):
-        raise UsageError(
-            f"cannot dump foreign table {p.qname.display()}: it is a partition of {p.parent}, "
-            "and pgsnap cannot restore a foreign partition"
-        )
-    return _rows(conn, "foreign_tables", schemas)
+    """Foreign tables, and those that are partitions (created as partitions of their table:
+    catalog/tables.py leaves them out of its partitions)."""
+    return _rows(conn, "foreign_tables", schemas) + _rows(conn, "foreign_partitions", schemas)
 
 
 PG15 = 150000

@@ -5,8 +5,9 @@ Each check takes one parsed statement and the archive object it claims to be par
 accepts only the statement pgsnap writes for that kind, aimed at that object: a language's
 CREATE (not OR REPLACE); a transform's CREATE for the type and language its identity names;
 an access method's CREATE; a wrapper's, a server's CREATE; a user mapping's CREATE for the
-role and server its identity names; a foreign table's CREATE (no partition of another
-table), its NOT VALID checks and its owner.  COMMENT, ALTER … OWNER TO and GRANT are
+role and server its identity names; a foreign table's CREATE (a partition: of one table,
+with nothing of its own), its NOT VALID checks, its owner, a partition's own column options
+and defaults.  COMMENT, ALTER … OWNER TO and GRANT are
 checked in objects_allow.py, with the object types named here.
 """
 
@@ -110,20 +111,27 @@ def foreign_table(stmt: Any, obj: DbObject) -> bool:
     name = (obj.schema, obj.name)
     if isinstance(stmt, ast.CreateForeignTableStmt):
         base: Any = stmt.base
-        return (
-            rel(base.relation) == name
-            and base.partbound is None
-            and base.ofTypename is None
-            and not base.if_not_exists
-        )
+        if rel(base.relation) != name or base.ofTypename is not None or base.if_not_exists:
+            return False
+        # a partition of one table, with its columns and constraints
+        return base.partbound is None or (len(base.inhRelations or ()) == 1 and not base.tableElts)
     if not isinstance(stmt, ast.AlterTableStmt) or rel(stmt.relation) != name:
         return False
     cmds = stmt.cmds or ()
     return (
         stmt.objtype == ObjectType.OBJECT_FOREIGN_TABLE
         and len(cmds) == 1
-        and (cmds[0].subtype == AlterTableType.AT_ChangeOwner or _adds_check(cmds[0]))
+        and (cmds[0].subtype in FOREIGN_TABLE_COMMANDS or _adds_check(cmds[0]))
     )
+
+
+# what an ALTER FOREIGN TABLE of the object may do besides adding a CHECK: its owner, and a
+# partition's own column options and defaults
+FOREIGN_TABLE_COMMANDS = (
+    AlterTableType.AT_ChangeOwner,
+    AlterTableType.AT_AlterColumnGenericOptions,
+    AlterTableType.AT_ColumnDefault,
+)
 
 
 def _adds_check(cmd: Any) -> bool:
