@@ -15,6 +15,7 @@ from psycopg import sql
 
 from pgsnap.config import ConnSource, mask_text
 from pgsnap.errors import ConnectError, PermissionDeniedError, PgsnapError, SQLError
+from pgsnap.naming import without_secrets
 
 # Every connection pgsnap opens; the row type is chosen per cursor (rows are typed there).
 Conn = psycopg.Connection[Any]
@@ -217,7 +218,7 @@ def _describe(exc: psycopg.Error, statement: str | None) -> str:
     message = diag.message_primary or _first_line(str(exc))
     text = message[0].lower() + message[1:] if message else "server error"
     if statement:
-        shown = " ".join(statement.split())
+        shown = without_secrets(" ".join(statement.split()))
         if len(shown) > STATEMENT_SHOWN_CHARS:
             shown = shown[: STATEMENT_SHOWN_CHARS - 3] + "..."
         text += f"; statement: {shown}"

@@ -270,6 +270,13 @@ OBJECT_KINDS = (
     "publication",
     "default privileges",
     "large object",
+    "language",
+    "transform",
+    "access method",
+    "foreign data wrapper",
+    "server",
+    "user mapping",
+    "foreign table",
 )
 LARGE_OBJECT = "large object"  # its data is in blob frames (archive/blobs.py)
 SECTIONS = ("pre", "post")

@@ -100,6 +100,15 @@ def ident(*parts: str) -> str:
     return ".".join('"' + p.replace('"', '""') + '"' for p in parts)
 
 
+# a user mapping's options may hold a password: messages show none of them
+_MAPPING_OPTIONS = re.compile(r"(?is)\b(USER\s+MAPPING\b.*?\bOPTIONS\b).*")
+
+
+def without_secrets(text: str) -> str:
+    """`text` (a statement to show in a message) with a user mapping's options left out."""
+    return _MAPPING_OPTIONS.sub(r"\1 (...)", text)
+
+
 def literal(text: str) -> str:
     """A string literal for standard_conforming_strings=on (every session pgsnap opens)."""
     return "'" + text.replace("'", "''") + "'"

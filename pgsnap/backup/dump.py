@@ -184,7 +184,7 @@ def _read_snapshot(conn: Conn, o: DumpOptions, search_path: list[str]) -> Snapsh
         row = conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()
         snap_id = str(row[0]) if row else ""
         unique = list(dict.fromkeys(found))
-        cats = catalog.read_tables(conn, unique)
+        cats = catalog.read_tables(conn, unique, foreign_partitions=s.scope != "tables")
         if s.scope != "tables":
             return _whole(conn, snap_id, cats, o)
         read = [ddl.table_spec(t) for t in cats]

@@ -42,6 +42,12 @@ ROW_QUERIES = (
     "opclasses",
     "conversions",
     "text_search",
+    "languages",
+    "access_methods",
+    "transforms",
+    "foreign_data_wrappers",
+    "foreign_servers",
+    "user_mappings",
     "sequences",
     "views",
     "event_triggers",
@@ -58,8 +64,15 @@ def _publications(conn: Conn, schemas: list[str] | None) -> list[ObjectRow]:
     return _rows(conn, name, schemas)
 
 
+def _foreign_tables(conn: Conn, schemas: list[str] | None) -> list[ObjectRow]:
+    """Foreign tables, and those that are partitions (created as partitions of their table:
+    catalog/tables.py leaves them out of its partitions)."""
+    return _rows(conn, "foreign_tables", schemas) + _rows(conn, "foreign_partitions", schemas)
+
+
 PG15 = 150000
-EXTRA_READERS: list[Reader] = [_publications]  # kinds read by their own module (catalog/kinds/)
+# kinds read by Python code of their own
+EXTRA_READERS: list[Reader] = [_publications, _foreign_tables]
 
 
 def read_facts(conn: Conn, *, schemas: Sequence[str] | None) -> Facts:

@@ -31,6 +31,7 @@ from pgsnap.catalog.values import (
 )
 from pgsnap.connection import Conn
 from pgsnap.errors import TableNotFoundError, UsageError
+from pgsnap.model import QualifiedName
 from pgsnap.naming import parse_table_arg
 
 SUPPORTED_KINDS = {"r": "table", "p": "partitioned table"}
@@ -145,13 +146,20 @@ def read_table(conn: Conn, oid: int, schema: str, name: str) -> CatTable:
     return _read_tables(conn, [oid], with_partitions=True)[0]
 
 
-def read_tables(conn: Conn, found: Sequence[tuple[int, str, str]]) -> list[CatTable]:
+def read_tables(
+    conn: Conn, found: Sequence[tuple[int, str, str]], *, foreign_partitions: bool = False
+) -> list[CatTable]:
     """Every table of `found` (oid, schema, name) and what belongs to it, in a fixed number
-    of queries whatever their number (design §9).  Call inside the dump's snapshot."""
-    return _read_tables(conn, [oid for oid, _, _ in found], with_partitions=True)
+    of queries whatever their number (design §9).  A foreign partition is refused by name,
+    or with `foreign_partitions` left out (a whole-database archive holds it as an object).
+    Call inside the dump's snapshot."""
+    oids = [oid for oid, _, _ in found]
+    return _read_tables(conn, oids, with_partitions=True, foreign=foreign_partitions)
 
 
-def _read_tables(conn: Conn, oids: list[int], *, with_partitions: bool) -> list[CatTable]:
+def _read_tables(
+    conn: Conn, oids: list[int], *, with_partitions: bool, foreign: bool = False
+) -> list[CatTable]:
     """The tables of `oids` and what belongs to them.  Each per-relation query takes an array
     of relation oids and returns a relid column, so a table with hundreds of partitions is
     read in one round trip per query, not one per partition."""
@@ -182,14 +190,23 @@ def _read_tables(conn: Conn, oids: list[int], *, with_partitions: bool) -> list[
         out.append(t)
     if with_partitions:
         parted = [t.oid for t in out if t.kind == "p"]
-        trees = _partitions(conn, parted) if parted else {}
+        trees = _partitions(conn, parted, foreign) if parted else {}
         out = [replace(t, partitions=tuple(trees[t.oid])) if t.oid in trees else t for t in out]
     return out
 
 
-def _partitions(conn: Conn, oids: list[int]) -> dict[int, list[CatPartition]]:
-    """Each partitioned table's partitions, read for all of them at once."""
+def _partitions(conn: Conn, oids: list[int], foreign: bool) -> dict[int, list[CatPartition]]:
+    """Each partitioned table's partitions, read for all of them at once; the foreign ones
+    left out with `foreign`, else refused."""
     trees = fetch_by_relation(conn, "partitions", CatPartition, oids)
+    if foreign:
+        trees = {root: [p for p in tree if p.kind != "f"] for root, tree in trees.items()}
+    for p in (p for tree in trees.values() for p in tree if p.kind == "f"):
+        raise UsageError(
+            f"cannot dump foreign table {QualifiedName(p.schema, p.name).display()}: it is a "
+            f"partition of {QualifiedName(p.parent_schema, p.parent_name).display()}, and "
+            "which only a whole-database or --schema archive can hold"
+        )
     every = [p.oid for tree in trees.values() for p in tree]
     indexes = fetch_by_relation(conn, "partition_indexes", CatPartitionIndex, every)
     own = dict(zip(every, _read_tables(conn, every, with_partitions=False), strict=True))

@@ -207,6 +207,7 @@ class CatTable:
     of_type: str | None = None  # CREATE TABLE … OF this composite type
     parents: tuple[QualifiedName, ...] = ()  # INHERITS (…), in order; never a partition's parent
     is_partition: bool = False
+    access_method: str | None = None  # CREATE TABLE … USING this, when it is not heap
     columns: tuple[CatColumn, ...] = ()
     constraints: tuple[CatConstraint, ...] = ()
     indexes: tuple[CatIndex, ...] = ()
@@ -560,6 +561,8 @@ class ObjectAclRow:
     grantees: tuple[str | None, ...]
     privileges: tuple[str, ...]
     grantables: tuple[bool, ...]
+    public_default: tuple[str, ...] = ()  # what PUBLIC holds by default (EXECUTE, USAGE)
+    columns: tuple[str | None, ...] = ()  # the column of each item (a foreign table's), or None
 
 
 @dataclass(frozen=True, slots=True)

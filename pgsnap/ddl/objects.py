@@ -38,16 +38,23 @@ KEYWORDS: dict[str, tuple[str, str | None]] = {
     "event trigger": ("EVENT TRIGGER", None),
     "publication": ("PUBLICATION", None),
     "large object": ("LARGE OBJECT", "LARGE OBJECT"),
+    "language": ("LANGUAGE", "LANGUAGE"),
+    "transform": ("TRANSFORM", None),
+    "access method": ("ACCESS METHOD", None),
+    "foreign data wrapper": ("FOREIGN DATA WRAPPER", "FOREIGN DATA WRAPPER"),
+    "server": ("SERVER", "FOREIGN SERVER"),
+    "user mapping": ("USER MAPPING", None),
+    "foreign table": ("FOREIGN TABLE", "TABLE"),
 }
-NO_OWNER = ("extension", "cast", "text search parser", "text search template")
-# what PUBLIC may do with a kind when its ACL is the default (acldefault)
-PUBLIC_DEFAULT = {
-    "function": "EXECUTE",
-    "procedure": "EXECUTE",
-    "aggregate": "EXECUTE",
-    "type": "USAGE",
-    "domain": "USAGE",
-}
+NO_OWNER = (
+    "extension",
+    "cast",
+    "text search parser",
+    "text search template",
+    "transform",
+    "access method",
+    "user mapping",
+)
 
 
 def with_extras(
@@ -90,20 +97,21 @@ def privilege_statements(row: ObjectRow, acl: ObjectAclRow) -> list[str]:
     out = [f"ALTER {keyword} {row.identity} OWNER TO {ident(acl.owner)}"]
     if grant_keyword is None:
         return out
+    columns = acl.columns or (None,) * len(acl.grantors)
     items = tuple(
-        AclItem(acl.grantors[i], acl.grantees[i], acl.privileges[i], acl.grantables[i])
+        AclItem(acl.grantors[i], acl.grantees[i], acl.privileges[i], acl.grantables[i], columns[i])
         for i in range(len(acl.grantors))
     )
     relation = RelationAcl("", "", "", acl.owner, acl.has_acl, acl.owner_default, items)
     identity = row.identity
     if row.kind == "aggregate" and identity.endswith("(*)"):
         identity = identity[: -len("(*)")] + "()"  # GRANT … ON FUNCTION takes no (*)
-    on = f"{grant_keyword} {identity}"
-    public = PUBLIC_DEFAULT.get(row.kind)
-    public_has = any(i.grantee is None and i.privilege == public for i in items)
-    if acl.has_acl and public and not public_has:
-        out.append(f"REVOKE ALL ON {on} FROM PUBLIC")  # the default lets PUBLIC use it
-    if row.kind == "schema" and row.name == "public":
+    target = f"{grant_keyword} {identity}"
+    public = {i.privilege for i in items if i.grantee is None and i.column is None}
+    if acl.has_acl and not set(acl.public_default) <= public:
+        # PUBLIC lost a default privilege (REVOKE USAGE ON LANGUAGE … FROM PUBLIC)
+        out.append(f"REVOKE ALL ON {target} FROM PUBLIC")
+    elif row.kind == "schema" and row.name == "public":
         # a new database's public lets PUBLIC use it (not acldefault's): start from none
-        out.append(f"REVOKE ALL ON {on} FROM PUBLIC")
-    return out + grants(relation, on)
+        out.append(f"REVOKE ALL ON {target} FROM PUBLIC")
+    return out + grants(relation, target)

@@ -24,10 +24,11 @@ from pglast.enums import (
 from pglast.stream import RawStream
 
 from pgsnap.ddl import objects_allow_events as events
+from pgsnap.ddl import objects_allow_fdw as fdw
 from pgsnap.ddl.statements import ROLE_SETTING, names_of, one_statement, rel
 from pgsnap.errors import UnsafeStatementError, UsageError
 from pgsnap.model import DbObject
-from pgsnap.naming import split_qualified
+from pgsnap.naming import split_qualified, without_secrets
 from pgsnap.shape import printable
 
 Check = Callable[[Any, DbObject], bool]
@@ -55,7 +56,7 @@ def check_objects(objects: Sequence[DbObject], scope: str, archive: str = "") ->
             if obj.schema in SYSTEM_SCHEMAS and not isinstance(stmt, ast.GrantStmt):
                 stmt = None  # a system object: only its GRANTs and REVOKEs, never a CREATE
             if not statement_allowed(stmt, obj) or (_replaces(stmt) and key not in standins):
-                shown = printable(" ".join(text.split())[:120])
+                shown = printable(without_secrets(" ".join(text.split()))[:120])
                 raise UnsafeStatementError(
                     f"{where}refusing the archive: for {printable(obj.display())} it holds a "
                     f"statement pgsnap does not write: {shown}"
@@ -73,6 +74,9 @@ def statement_allowed(stmt: Any, obj: DbObject) -> bool:
     if isinstance(stmt, ast.CommentStmt) and stmt.objtype == ObjectType.OBJECT_INDEX:
         return obj.kind == "materialized view" and _names_one_of_its_indexes(stmt, obj)
     if isinstance(stmt, ast.CommentStmt):
+        special = fdw.COMMENT_CHECKS.get(obj.kind)
+        if special is not None:
+            return special(stmt, obj)
         return _of_type(stmt.objtype, obj) and target(obj) in set(_names_in(stmt.object))
     if isinstance(stmt, ast.GrantStmt):
         return _grant_allowed(stmt, obj)
@@ -92,7 +96,7 @@ def _replaces(stmt: Any) -> bool:
 
 def _of_type(objtype: Any, obj: DbObject) -> bool:
     """A COMMENT or ALTER OWNER names the object's type (checked for the kinds that say it)."""
-    wanted = events.OBJECT_TYPES.get(obj.kind)
+    wanted = OBJECT_TYPES.get(obj.kind)
     return wanted is None or objtype == wanted
 
 
@@ -170,8 +174,10 @@ def _names_in(node: Any) -> Iterator[tuple[str, ...]]:
 def _grant_allowed(stmt: Any, obj: DbObject) -> bool:
     objects = stmt.objects or ()
     names = {n for o in objects for n in _names_in(o)}
+    objtype = fdw.GRANT_TYPES.get(obj.kind)
     return (
-        stmt.targtype == GrantTargetType.ACL_TARGET_OBJECT
+        (objtype is None or stmt.objtype == objtype)
+        and stmt.targtype == GrantTargetType.ACL_TARGET_OBJECT
         and stmt.grantor is None
         and len(objects) == 1
         and target(obj) in names
@@ -414,4 +420,6 @@ CREATE_CHECKS: dict[str, Check] = {
     "materialized view": _matview,
     "collation": _collation,
     **events.CHECKS,
+    **fdw.CHECKS,
 }
+OBJECT_TYPES = {**events.OBJECT_TYPES, **fdw.OBJECT_TYPES}

@@ -20,6 +20,7 @@ from pglast.visitors import Ancestor, Visitor
 from pgsnap.ddl.printing import print_sql
 from pgsnap.errors import UnsafeStatementError, UsageError
 from pgsnap.model import TableSpec
+from pgsnap.naming import without_secrets
 
 # everything a SELECT can carry beyond its target list (pglast field names)
 SELECT_CLAUSES = (
@@ -67,14 +68,14 @@ def one_statement(text: str) -> Any:
     try:
         stmts = parse_sql(text)
     except ParseError:
-        shown = " ".join(text.split())[:120]
+        shown = without_secrets(" ".join(text.split()))[:120]
         raise UnsafeStatementError(
             f"refusing the archive: a stored statement does not parse: {shown}"
         ) from None
     if len(stmts) != 1:
         raise UnsafeStatementError(
             f"refusing the archive: {len(stmts)} statements where one was stored: "
-            f"{' '.join(text.split())[:120]}"
+            f"{without_secrets(' '.join(text.split()))[:120]}"
         )
     return stmts[0].stmt
 

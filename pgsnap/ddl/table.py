@@ -220,7 +220,12 @@ def create_table(t: CatTable) -> str:
         text += f" INHERITS ({', '.join(ident(p.schema, p.name) for p in t.parents)})"
     if t.partkey:
         text += f" PARTITION BY {t.partkey}"
-    return text + _with_options(t)
+    return text + _using(t) + _with_options(t)
+
+
+def _using(t: CatTable | None) -> str:
+    """USING the table access method, when it is not heap."""
+    return f" USING {ident(t.access_method)}" if t is not None and t.access_method else ""
 
 
 def _check_items(t: CatTable) -> list[str]:
@@ -292,7 +297,7 @@ def _create_partition(p: CatPartition) -> str:
         text += f" ({', '.join(checks)})"
     text += f" {p.bound}"
     text += f" PARTITION BY {p.partkey}" if p.partkey else ""
-    return text + (_with_options(own) if own is not None else "")
+    return text + _using(own) + (_with_options(own) if own is not None else "")
 
 
 def _partition_keys(t: CatTable) -> list[str]:

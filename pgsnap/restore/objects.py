@@ -56,6 +56,13 @@ EXISTS = {
     "sequence": "SELECT WHERE pg_catalog.to_regclass(%(identity)s) IS NOT NULL",
     "view": "SELECT WHERE pg_catalog.to_regclass(%(identity)s) IS NOT NULL",
     "materialized view": "SELECT WHERE pg_catalog.to_regclass(%(identity)s) IS NOT NULL",
+    "foreign table": "SELECT WHERE pg_catalog.to_regclass(%(identity)s) IS NOT NULL",
+    "language": "SELECT FROM pg_catalog.pg_language WHERE lanname = %(name)s",
+    "access method": "SELECT FROM pg_catalog.pg_am WHERE amname = %(name)s",
+    "foreign data wrapper": (
+        "SELECT FROM pg_catalog.pg_foreign_data_wrapper WHERE fdwname = %(name)s"
+    ),
+    "server": "SELECT FROM pg_catalog.pg_foreign_server WHERE srvname = %(name)s",
 }
 
 

@@ -1,9 +1,10 @@
 -- Comments on the objects of a whole-database dump other than tables (a table's travel
 -- with it): the object, and for a part of one (a view's column, a domain's constraint, a
--- view's rule or trigger) the COMMENT target that names the part; `after` for a part made
--- after the rows (a view's rule or trigger: its comment goes with it, in the view's post).
--- A composite type's attributes are its relation's columns: their comments go with the type;
--- a materialized view's indexes' go with it, after the index.
+-- view's rule or trigger, a foreign table's column or CHECK) the COMMENT target that names
+-- the part; `after` for a part made after the rows (a view's rule or trigger: its comment
+-- goes with it, in the view's post).  A composite type's attributes are its relation's
+-- columns: their comments go with the type; a materialized view's indexes' go with it,
+-- after the index.
 SELECT c.relname AS cls, x.oid, x.target, x.description,
        COALESCE(x.target ~ '^(RULE|TRIGGER|INDEX) ', false) AS after
 FROM (
@@ -30,7 +31,7 @@ FROM (
                 ELSE pg_catalog.format('COLUMN %%I.%%I.%%I', n.nspname, r.relname, a.attname) END,
            d.description
     FROM pg_catalog.pg_description d
-    JOIN pg_catalog.pg_class r ON r.oid = d.objoid AND r.relkind IN ('v', 'm', 'S', 'c')
+    JOIN pg_catalog.pg_class r ON r.oid = d.objoid AND r.relkind IN ('v', 'm', 'S', 'c', 'f')
     JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
     LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum = d.objsubid
     WHERE d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
@@ -51,6 +52,15 @@ FROM (
     JOIN pg_catalog.pg_constraint k ON k.oid = d.objoid AND k.contypid <> 0
     JOIN pg_catalog.pg_type t ON t.oid = k.contypid
     JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+    WHERE d.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass
+  UNION ALL
+    SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, k.conrelid,
+           pg_catalog.format('CONSTRAINT %%I ON %%I.%%I', k.conname, n.nspname, r.relname),
+           d.description
+    FROM pg_catalog.pg_description d
+    JOIN pg_catalog.pg_constraint k ON k.oid = d.objoid
+    JOIN pg_catalog.pg_class r ON r.oid = k.conrelid AND r.relkind = 'f'
+    JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
     WHERE d.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass
   UNION ALL
     SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, r.ev_class,

@@ -1,7 +1,7 @@
 -- Catalog rows that stand for another object when a whole-database dump orders its objects:
 -- a view's rewrite rule is the view, a default or a CHECK its table, an index, trigger,
 -- policy or key its table's post-data, an array or row type its element or relation, a
--- partition its root, a table's sequence the table, an extension's member the extension.
+-- partition its root (a foreign one is an object of its own), a table's sequence the table, an extension's member the extension.
 SELECT c.relname AS cls, m.oid, m.node_cls, m.node_oid, m.post
 FROM (
     SELECT 'pg_catalog.pg_rewrite'::pg_catalog.regclass AS classid, r.oid, 'pg_class' AS node_cls,
@@ -45,7 +45,8 @@ FROM (
            c.relkind IN ('i', 'I')
     FROM pg_catalog.pg_class c
     LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
-    WHERE c.oid >= 16384 AND (c.relkind IN ('i', 'I', 'c', 't') OR c.relispartition)
+    WHERE c.oid >= 16384
+      AND (c.relkind IN ('i', 'I', 'c', 't') OR (c.relispartition AND c.relkind <> 'f'))
   UNION ALL
     SELECT 'pg_catalog.pg_class'::pg_catalog.regclass, d.objid, 'pg_class', d.refobjid, false
     FROM pg_catalog.pg_depend d

@@ -1,13 +1,16 @@
--- Views and materialized views: CREATE (a materialized view WITH NO DATA), column defaults;
+-- Views and materialized views: CREATE (a materialized view WITH NO DATA, USING its table
+-- access method when it is not heap), column defaults;
 -- after the rows: a view's rules and triggers, a materialized view's indexes and REFRESH.
 -- `shell` is a view with the same columns and no query, for breaking a dependency loop.
 SELECT 'pg_class' AS cls, c.oid,
        CASE c.relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END AS kind,
        n.nspname AS schema, c.relname AS name,
        pg_catalog.format('%%I.%%I', n.nspname, c.relname) AS identity,
-       ARRAY[pg_catalog.format('CREATE %%s %%I.%%I%%s AS %%s%%s',
+       ARRAY[pg_catalog.format('CREATE %%s %%I.%%I%%s%%s AS %%s%%s',
                  CASE c.relkind WHEN 'v' THEN 'VIEW' ELSE 'MATERIALIZED VIEW' END,
                  n.nspname, c.relname,
+                 (SELECT ' USING ' || pg_catalog.quote_ident(am.amname) FROM pg_catalog.pg_am am
+                  WHERE am.oid = c.relam AND c.relkind = 'm' AND am.amname <> 'heap'),
                  (SELECT ' WITH (' || pg_catalog.string_agg(o.option_name || '=' ||
                                           pg_catalog.quote_literal(o.option_value), ', ') || ')'
                   FROM pg_catalog.pg_options_to_table(c.reloptions) o

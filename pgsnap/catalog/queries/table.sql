@@ -1,5 +1,6 @@
 -- The table itself: kind, persistence, options, row security, replica identity, comment, sizes,
--- the composite type of a typed table, the parents of an inheritance child (in INHERITS order).
+-- the composite type of a typed table, the parents of an inheritance child (in INHERITS order),
+-- its table access method when it is not heap (CREATE TABLE … USING).
 SELECT c.oid AS relid, c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
        c.relpersistence::text AS persistence, COALESCE(c.reloptions, '{}') AS reloptions,
        COALESCE((SELECT tc.reloptions FROM pg_catalog.pg_class tc WHERE tc.oid = c.reltoastrelid),
@@ -14,6 +15,8 @@ SELECT c.oid AS relid, c.oid, n.nspname AS schema, c.relname AS name, c.relkind:
              JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
              WHERE i.inhrelid = c.oid AND NOT c.relispartition
              ORDER BY i.inhseqno) AS parents,
+       (SELECT am.amname FROM pg_catalog.pg_am am
+        WHERE am.oid = c.relam AND am.amname <> 'heap') AS access_method,
        pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
        pg_catalog.pg_relation_size(c.oid) AS table_bytes,
        pg_catalog.pg_total_relation_size(c.oid) AS total_bytes,
