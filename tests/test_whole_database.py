@@ -222,3 +222,32 @@ def test_one_table_comes_with_the_operator_class_its_index_uses(db: TestDB, tmp_
     opclass = "SELECT count(*) FROM pg_opclass WHERE opcname = 'rev'"
     assert target.execute(opclass) == [(1,)]
     assert not exists(target.dsn, "k.u")
+
+
+def test_a_dry_run_says_what_objects_it_would_create(shop: tuple[TestDB, Path]) -> None:
+    db, path = shop
+    target = db.make_db()
+    res = cli("load", str(path), "--dsn", target.dsn, "--dry-run")
+    assert res.exit_code == 0, res.output
+    assert "would create the archive's objects: " in res.output
+    assert "2 function" in res.output and "1 materialized view" in res.output
+    assert not exists(target.dsn, "shop.items")
+
+
+def test_a_role_the_objects_name_is_checked_before_any_change(db: TestDB, tmp_path: Path) -> None:
+    role = f"r_{db.name}"
+    db.execute(f'CREATE ROLE "{role}"')
+    try:
+        db.execute(f'CREATE SCHEMA s AUTHORIZATION "{role}"; CREATE TABLE s.t (a int)')
+        path = tmp_path / "s.sql.zst"
+        pgsnap.dump(all_tables=True, dsn=db.dsn, output=path)
+        db.execute(f'DROP TABLE s.t; DROP SCHEMA s; DROP ROLE "{role}"')
+        target = db.make_db()
+        res = cli("load", str(path), "--dsn", target.dsn)
+        assert res.exit_code != 0
+        assert f'role "{role}" does not exist on the target' in res.stderr
+        assert target.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 's'") == [(0,)]
+        res = cli("load", str(path), "--dsn", target.dsn, "--no-privileges")
+        assert res.exit_code == 0, res.output
+    finally:
+        db.execute(f'DROP ROLE IF EXISTS "{role}"')

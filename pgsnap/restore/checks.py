@@ -10,18 +10,19 @@ from pgsnap.catalog.fetch import fetch_as, fetch_column
 from pgsnap.catalog.values import NameClash
 from pgsnap.connection import Conn
 from pgsnap.errors import MissingRoleError, TableNotFoundError, TargetExistsError, UsageError
-from pgsnap.model import QualifiedName, TableSpec
+from pgsnap.model import DbObject, QualifiedName, TableSpec
 from pgsnap.naming import ident
 from pgsnap.restore import ops
 from pgsnap.restore.plan import TablePlan
 
 
-def check_roles(conn: Conn, specs: Sequence[TableSpec]) -> None:
-    """Raise MissingRoleError, naming them, if roles the specs' privilege statements name do
-    not exist on the target.  Runs before the load changes anything."""
+def check_roles(conn: Conn, specs: Sequence[TableSpec], objects: Sequence[DbObject] = ()) -> None:
+    """Raise MissingRoleError, naming them, if roles the specs' (and the objects') privilege
+    statements name do not exist on the target.  Runs before the load changes anything."""
     from pgsnap.ddl.statements import statement_roles  # pglast: only on the load's side
 
     stmts = [s for spec in specs if spec.with_privileges for s in spec.post_data]
+    stmts += [s for o in objects for s in (*o.ddl, *o.post)]
     wanted = sorted({r for s in stmts for r in statement_roles(s)})
     if not wanted:
         return

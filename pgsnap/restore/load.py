@@ -198,10 +198,11 @@ def _restore_to(
         connection.apply_session_settings(conn)
         with _older_target_said(source.header, conn):
             plans = _plans(conn, tables, options, source, parallel)
-            _check_created(conn, plans)
+            _check_created(conn, plans, objs)
             check_encoding(conn, source.header)
             if options.dry_run:
-                return _summary(plans, _expected_rows(source, plans), described(plans))
+                said = described(plans) + objects.described(objs)
+                return _summary(plans, _expected_rows(source, plans), said)
             rows, actions = _run(conn, conn_source, source, plans, options, objs, progress)
     finally:
         conn.close()
@@ -380,10 +381,10 @@ def _say_jobs_ignored(
         progress(Event("step", plans[0].spec.qname.display(), message=f"{reason}: --jobs ignored"))
 
 
-def _check_created(conn: Conn, plans: Sequence[TablePlan]) -> None:
+def _check_created(conn: Conn, plans: Sequence[TablePlan], objs: Sequence[DbObject] = ()) -> None:
     """Before any change, what the tables to create need: the parents of an inheritance
     child, in the database or created before it by this load (an archive lists parents before
-    their children), and every role their GRANTs and owners name."""
+    their children), and every role their (and the objects') GRANTs and owners name."""
     created = [p for p in plans if p.create]
     made: set[QualifiedName] = set()
     for p in created:
@@ -394,7 +395,7 @@ def _check_created(conn: Conn, plans: Sequence[TablePlan]) -> None:
                     f"{parent.display()} does not exist; restore the parent first"
                 )
         made.add(p.spec.qname)
-    check_roles(conn, [p.spec for p in created])
+    check_roles(conn, [p.spec for p in created], objs)
     check_name_clashes(conn, plans)
     check_fk_targets(conn, plans)
 

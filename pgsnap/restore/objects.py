@@ -9,6 +9,7 @@ that only what the database lacks: an object that exists is left as it is.
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
@@ -80,6 +81,15 @@ def needed(objects: Sequence[DbObject], tables: Sequence[int], n_tables: int) ->
                 keep.add(n)
                 pending.append(n)
     return [o for i, o in enumerate(objects) if i in keep]
+
+
+def described(objects: Sequence[DbObject]) -> list[str]:
+    """What a dry run says of the objects: 'would create 3 schemas, 2 views, …'."""
+    if not objects:
+        return []
+    counts = Counter(o.kind for o in objects)
+    shown = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    return [f"would create the archive's objects: {shown}"]
 
 
 def missing(conn: Conn, objects: Sequence[DbObject]) -> list[DbObject]:
