@@ -1,6 +1,6 @@
 -- The table itself: kind, persistence, options, row security, replica identity, comment, sizes,
 -- the composite type of a typed table, the parents of an inheritance child (in INHERITS order),
--- its table access method when it is not heap (CREATE TABLE … USING).
+-- its table access method when it is not heap (CREATE TABLE ... USING).
 SELECT c.oid AS relid, c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
        c.relpersistence::text AS persistence, COALESCE(c.reloptions, '{}') AS reloptions,
        COALESCE((SELECT tc.reloptions FROM pg_catalog.pg_class tc WHERE tc.oid = c.reltoastrelid),
