@@ -104,18 +104,16 @@ def load(
 ) -> LoadResult:
     """Restore a table (or every table) of a pgsnap archive; `file` "-" reads stdin.
 
-    `as_name` restores the one table loaded under another name; `as_names` renames tables of
-    a multi-table archive, {"[schema.]src": "[schema.]dest"}, foreign keys between them
-    following.  An existing target needs `drop_existing`, `replace` or `append`, or
-    TargetExistsError is raised.  `jobs` > 1 loads a file with parallel workers into a
-    staging table swapped into place at the end.  `schema_only` creates the empty table,
+    `as_name` renames the one table loaded; `as_names` renames tables of a multi-table
+    archive, {"[schema.]src": "[schema.]dest"}, their foreign keys following.  An existing
+    target needs `drop_existing`, `replace` or `append`, or TargetExistsError is raised.
+    `jobs` > 1 loads with parallel workers into a staging table swapped in at the end.
+    `schema_only` creates the empty table,
     `data_only` adds rows to an existing one (as --where and --data-only archives do by
     default); `no_privileges` skips an archive's owners and GRANTs.  `dry_run` checks
     everything a load checks and says what it would do, changing nothing.  `create` makes
-    that database on the connection's server first (with the source's encoding and, where
-    the server can, its locale; a warning says what it could not give) and loads into it;
-    it is dropped again if the load fails.  Raises PgsnapError subclasses, and then nothing
-    changed (README: "Load").
+    that database first (the source's encoding and locale), dropped if the load fails.
+    Raises PgsnapError subclasses, and then nothing changed (README: "Load").
     """
     # fmt: off
     options = LoadOptions(
@@ -130,11 +128,10 @@ def load(
     conn_source = resolve(dsn)
     with _opened(file) as source:
         done = restore(source, conn_source, options, progress)
-    seconds = time.monotonic() - started
     target = conn_source if create is None else in_database(conn_source, create)
-    return LoadResult(
-        done.table, done.rows, seconds, done.mode, target.describe(), done.actions, dry_run
-    )
+    seconds = time.monotonic() - started
+    result = (done.table, done.rows, seconds, done.mode, target.describe(), done.actions)
+    return LoadResult(*result, dry_run)
 
 
 def _name(text: str | None) -> TableName | None:
