@@ -108,12 +108,11 @@ def load(
     archive, {"[schema.]src": "[schema.]dest"}, their foreign keys following.  An existing
     target needs `drop_existing`, `replace` or `append`, or TargetExistsError is raised.
     `jobs` > 1 loads with parallel workers into a staging table swapped in at the end.
-    `schema_only` creates the empty table,
-    `data_only` adds rows to an existing one (as --where and --data-only archives do by
-    default); `no_privileges` skips an archive's owners and GRANTs.  `dry_run` checks
-    everything a load checks and says what it would do, changing nothing.  `create` makes
-    that database first (the source's encoding and locale), dropped if the load fails.
-    Raises PgsnapError subclasses, and then nothing changed (README: "Load").
+    `schema_only` creates the empty table, `data_only` adds rows to an existing one (as
+    --where and --data-only archives do by default); `no_privileges` skips an archive's owners
+    and GRANTs.  `dry_run` checks everything a load checks, changing nothing.  `create` makes
+    that database first, dropped if the load fails.  Raises PgsnapError subclasses, and then
+    nothing changed (README: "Load").
     """
     # fmt: off
     options = LoadOptions(
