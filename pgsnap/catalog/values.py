@@ -244,7 +244,7 @@ class AclItem:
 
 @dataclass(frozen=True, slots=True)
 class AclHead:
-    """A relation's owner, and whether it has an ACL of its own (queries/acl_relation.sql)."""
+    """A relation's owner, and whether it has an ACL of its own (queries/acl_relations.sql)."""
 
     owner: str
     has_acl: bool  # False: relacl is NULL, the owner holds the default privileges

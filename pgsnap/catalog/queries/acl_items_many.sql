@@ -1,5 +1,5 @@
--- The ACLs of many relations and of their columns (relid first), in ACL order: as
--- acl_items.sql.
+-- The ACLs of relations and of their columns (relid first), one row per privilege, in ACL
+-- order.  grantee NULL is PUBLIC.
 SELECT relid, "column", grantor, grantee, privilege, grantable
 FROM (
     SELECT c.oid AS relid, NULL::pg_catalog.text AS "column", 0 AS attnum, x.ord,

@@ -1,4 +1,6 @@
--- Owners and ACL heads of many relations at once (relid first): as acl_relation.sql.
+-- Relations' owners (relid first), whether each has an ACL of its own (a NULL relacl means the
+-- defaults), and the owner's default privileges on it (acldefault), to tell whether they were
+-- reduced.
 SELECT c.oid AS relid, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
        c.relacl IS NOT NULL AS has_acl,
        ARRAY(SELECT d.privilege_type
