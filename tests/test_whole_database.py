@@ -251,3 +251,22 @@ def test_a_role_the_objects_name_is_checked_before_any_change(db: TestDB, tmp_pa
         assert res.exit_code == 0, res.output
     finally:
         db.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def test_objects_that_need_an_excluded_table_are_left_out_and_said(
+    db: TestDB, tmp_path: Path
+) -> None:
+    db.execute(
+        "CREATE TABLE keep (a int); CREATE TABLE big_log (b int);"
+        "CREATE VIEW log_view AS SELECT b FROM big_log;"
+        "CREATE VIEW on_view AS SELECT b FROM log_view;"
+        "CREATE VIEW kept_view AS SELECT a FROM keep"
+    )
+    path = tmp_path / "x.sql.zst"
+    res = cli("dump", "--all", "-T", "big_*", "--dsn", db.dsn, "-o", str(path))
+    assert res.exit_code == 0, res.output
+    assert "left out 2 object(s) that need a table excluded with -T" in res.stderr
+    assert "view public.log_view" in res.stderr.replace('"', "")
+    target = db.make_db()
+    pgsnap.load(path, dsn=target.dsn)
+    assert exists(target.dsn, "public.kept_view") and not exists(target.dsn, "public.log_view")

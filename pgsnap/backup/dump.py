@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import secrets
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -39,8 +40,8 @@ from pgsnap.connection import Conn
 from pgsnap.ddl import script
 from pgsnap.ddl import table as ddl
 from pgsnap.ddl.copy import copy_to
-from pgsnap.ddl.order import loop_checks, order
-from pgsnap.errors import PgsnapError, UsageError
+from pgsnap.ddl.order import Facts, loop_checks, order, without_excluded
+from pgsnap.errors import PgsnapError, PgsnapWarning, UsageError
 from pgsnap.model import LARGE_OBJECT, DbObject, Dependency, QualifiedName, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
 from pgsnap.version import __version__
@@ -212,6 +213,7 @@ def _whole(conn: Conn, snap_id: str, cats: Sequence[CatTable], o: DumpOptions) -
     read = objects.read_facts(conn, schemas=None if s.scope == "database" else s.schemas)
     if o.contents == "schema":
         read = replace(read, objects=tuple(r for r in read.objects if r.kind != LARGE_OBJECT))
+    read = _without_excluded(conn, read, cats, s)
     late = loop_checks(read, [t.oid for t in cats])
     specs = [ddl.table_spec(ddl.with_late_checks(t, late)) for t in cats]
     by_name = {(t.schema, t.name): t.oid for t in cats}
@@ -220,6 +222,23 @@ def _whole(conn: Conn, snap_id: str, cats: Sequence[CatTable], o: DumpOptions) -
     ordered = order(read, tables, late_checks=late)
     facts = catalog.database_facts(conn)
     return Snapshot(snap_id, ordered.tables, facts, (), s.scope, ordered.objects)
+
+
+def _without_excluded(conn: Conn, read: Facts, cats: Sequence[CatTable], s: Selection) -> Facts:
+    """`read` without the objects that need a table -T left out, said in a warning."""
+    if not s.exclude:
+        return read
+    every = catalog.select_tables(conn, [], [], schemas=list(s.schemas), all_tables=True)
+    excluded = frozenset({oid for oid, _, _ in every} - {t.oid for t in cats})
+    read, left = without_excluded(read, excluded)
+    if left:
+        shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+        warnings.warn(
+            f"left out {len(left)} object(s) that need a table excluded with -T: {shown}",
+            PgsnapWarning,
+            stacklevel=2,
+        )
+    return read
 
 
 def _archived_sequences(

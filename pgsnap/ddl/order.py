@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pgsnap.catalog.values import DependRow, NodeRow, ObjectRow
 from pgsnap.errors import UsageError
@@ -343,3 +343,29 @@ def objects_post(objects: Sequence[DbObject], *, with_data: bool = True) -> list
         stmts = (*o.ddl, *o.post) if o.section == "post" else o.post
         out += [s for s in stmts if with_data or not s.startswith(REFRESH)]
     return out
+
+
+def without_excluded(facts: Facts, excluded: frozenset[int]) -> tuple[Facts, tuple[str, ...]]:
+    """The facts without the objects that need a table left out of the dump (`-T`: its
+    views, the functions that return its rows…), and those objects' names: an archive must
+    not hold what its load cannot create."""
+    if not excluded:
+        return facts, ()
+    parent = _parents(facts)
+    bad = {("pg_class", oid) for oid in excluded}
+    needs: dict[Key, set[Key]] = {}
+    for d in facts.depends:
+        a, _ = _resolve((d.cls, d.oid), parent)
+        b, _ = _resolve((d.ref_cls, d.ref_oid), parent)
+        if a != b:
+            needs.setdefault(a, set()).add(b)
+    changed = True
+    while changed:
+        changed = False
+        for a, wanted in needs.items():
+            if a not in bad and wanted & bad:
+                bad.add(a)
+                changed = True
+    kept = tuple(r for r in facts.objects if (r.cls, r.oid) not in bad)
+    left = tuple(f"{r.kind} {r.identity}" for r in facts.objects if (r.cls, r.oid) in bad)
+    return replace(facts, objects=kept), left
