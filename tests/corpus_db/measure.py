@@ -12,7 +12,8 @@ PostgreSQL installation here (tests/pgservers.py), and for each corpus file and 
    ``pg_dump --schema-only -t TABLE`` of each source table against the restored one;
 5. compares the row count of each source table with the restored one.
 
-It prints a markdown report (BASELINE.md beside this file is one) and stops the clusters.
+It prints a markdown report and stops the clusters: BASELINE.md beside this file is its report
+before whole-database archives (at 8a7a2b3), RESULTS.md after them.
 ``--only NAME`` keeps the files whose name contains NAME; ``--load-only`` stops after step 2;
 ``--diff-dir DIR`` writes the whole-database diffs there.  Not collected by pytest.
 """
