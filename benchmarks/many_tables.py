@@ -26,12 +26,13 @@ import psycopg
 from cluster import LocalCluster, Target, find_clients, system_bindir, wheel_bindir
 
 RUNS = 3
+BATCH = 100  # tables made per transaction
 ROWS_PER_TABLE = 20
 
 
-def _schema(tables: int) -> str:
+def _schema(first: int, stop: int) -> str:
     parts = []
-    for i in range(tables):
+    for i in range(first, stop):
         fk = f", prev int REFERENCES t{i - 1} (id)" if i else ""
         parts.append(
             f"CREATE TABLE t{i} (id serial PRIMARY KEY, name text{fk});"
@@ -91,7 +92,8 @@ def main(tables: int, server: str, output: str | None) -> None:
         with psycopg.connect(target.dsn("postgres"), autocommit=True) as conn:
             conn.execute("CREATE DATABASE many")
         with psycopg.connect(target.dsn("many"), autocommit=True) as conn:
-            conn.execute(_schema(tables).encode())
+            for start in range(0, tables, BATCH):  # (one transaction each: its locks)
+                conn.execute(_schema(start, min(start + BATCH, tables)).encode())
         clients, _ = find_clients(18 if server == "pg18" else 15, bindir)
         bench = Bench(target, clients, Path(cluster.workdir))
         runs = {"pgsnap": [bench.pgsnap() for _ in range(RUNS)]}

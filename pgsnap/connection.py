@@ -146,6 +146,9 @@ def statement_errors(statement: str | None = None) -> Iterator[None]:
         raise pgsnap_error(exc, statement) from None
 
 
+OUT_OF_SHARED_MEMORY = "53200"  # out of lock slots, too: max_locks_per_transaction
+
+
 def pgsnap_error(exc: psycopg.Error, statement: str | None = None) -> PgsnapError:
     """The one-line PgsnapError for a server or libpq error: a lost connection (exit 3),
     permission denied (7), or a failed statement (8), which shows `statement`."""
@@ -153,7 +156,16 @@ def pgsnap_error(exc: psycopg.Error, statement: str | None = None) -> PgsnapErro
         return PermissionDeniedError(_describe(exc, statement))
     if session_ended(exc):
         return ConnectError(f"connection lost: {_first_line(str(exc))}")
-    return SQLError(_describe(exc, statement))
+    error = SQLError(_describe(exc, statement))
+    if exc.sqlstate == OUT_OF_SHARED_MEMORY and "max_locks_per_transaction" in str(
+        exc.diag.message_hint
+    ):
+        error.extend(
+            "a load runs in one transaction, holding a lock on every table, index and sequence "
+            "it makes: raise max_locks_per_transaction on the target (a restart), or load the "
+            "archive's tables in parts with --table"
+        )
+    return error
 
 
 def session_ended(exc: psycopg.Error) -> bool:
