@@ -36,6 +36,9 @@ BENCH_SETTINGS: tuple[tuple[str, str], ...] = (
     ("maintenance_work_mem", "512MB"),  # restores build their indexes in memory
     ("max_wal_size", "8GB"),  # no checkpoint forced by WAL volume in the middle of a load
     ("checkpoint_timeout", "30min"),  # nor by the clock
+    # a one-transaction restore of 2,000 tables locks ~10,000 relations (pgsnap's load, and
+    # pg_restore --single-transaction): 256 x max_connections slots hold them
+    ("max_locks_per_transaction", "256"),
 )
 _VERSION_RE = re.compile(rb"\(PostgreSQL\) (\d+)")
 

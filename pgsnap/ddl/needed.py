@@ -11,6 +11,7 @@ calls.  Extensions are not checked: what they provide is not in the archive.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 
 from pglast import ast
 from pglast.visitors import Ancestor, Visitor
@@ -77,18 +78,27 @@ class _Names(Visitor):
 
 
 def _names_in(statements: Iterable[str]) -> set[tuple[str, str]]:
-    names = _Names()
+    found: set[tuple[str, str]] = set()
     for text in statements:
-        names(one_statement(text))
-    return names.found
+        found |= _names_of(text)
+    return found
+
+
+@cache  # the same statements are asked again as needed dependencies are found
+def _names_of(text: str) -> frozenset[tuple[str, str]]:
+    names = _Names()
+    names(one_statement(text))
+    return frozenset(names.found)
 
 
 def check_dependencies_needed(specs: Sequence[TableSpec], deps: Sequence[Dependency]) -> None:
     """Refuse (UnsafeStatementError) a type, function, collation or sequence that neither a table
     statement of the archive nor another needed dependency names.  Run it after
     allowlist.check_statements, which made sure every statement parses."""
-    names = _names_in(s for spec in specs for s in (*spec.pre_data, *spec.post_data))
     pending = [d for d in deps if d.kind in CHECKED_KINDS]
+    if not pending:  # (a whole-database archive carries none: its objects are checked apart)
+        return
+    names = _names_in(s for spec in specs for s in (*spec.pre_data, *spec.post_data))
     while True:
         needed = [d for d in pending if (d.schema, d.name) in names]
         if not needed:

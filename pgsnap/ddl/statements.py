@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from pglast import ast, parse_sql
@@ -114,11 +115,12 @@ class _Roles(Visitor):
                     self.names.add(arg.val.sval or "")
 
 
-def statement_roles(text: str) -> set[str]:
+@cache  # a load asks again of the same statements (frozen answers, small)
+def statement_roles(text: str) -> frozenset[str]:
     """The roles a stored statement names: grantees, new owners, SET ROLE (PUBLIC is none)."""
     roles = _Roles()
     roles(one_statement(text))
-    return roles.names
+    return frozenset(roles.names)
 
 
 def names_of(items: Any) -> tuple[str, ...]:
