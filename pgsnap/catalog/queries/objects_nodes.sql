@@ -39,12 +39,12 @@ FROM (
            CASE WHEN c.relkind = 'c' THEN 'pg_type' ELSE 'pg_class' END,
            CASE WHEN c.relkind IN ('i', 'I') THEN i.indrelid
                 WHEN c.relkind = 'c' THEN c.reltype
-                WHEN c.relkind = 't' THEN (SELECT o.oid FROM pg_catalog.pg_class o
-                                           WHERE o.reltoastrelid = c.oid LIMIT 1)
+                WHEN c.relkind = 't' THEN o.oid
                 ELSE pg_catalog.pg_partition_root(c.oid) END,
            c.relkind IN ('i', 'I')
     FROM pg_catalog.pg_class c
     LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
+    LEFT JOIN pg_catalog.pg_class o ON o.reltoastrelid = c.oid AND c.relkind = 't'  -- a toast's table
     WHERE c.oid >= 16384
       AND (c.relkind IN ('i', 'I', 'c', 't') OR (c.relispartition AND c.relkind <> 'f'))
   UNION ALL
