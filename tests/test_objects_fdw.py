@@ -343,8 +343,8 @@ def test_tampered_objects_are_refused_before_any_change(
 
 
 def test_a_failing_user_mapping_shows_no_options(db: TestDB, tmp_path: Path) -> None:
-    """A user mapping that cannot be made (its role is gone) names the statement, not its
-    options (they may hold a password)."""
+    """A user mapping that cannot be made (its role is gone) is refused before any change,
+    naming the role, never its options (they may hold a password)."""
     user = f"fdw_{uuid.uuid4().hex[:10]}"
     db.execute(sql.SQL("CREATE ROLE {}").format(sql.Identifier(user)))
     db.execute("CREATE FOREIGN DATA WRAPPER dummy; CREATE SERVER s1 FOREIGN DATA WRAPPER dummy")
@@ -358,9 +358,12 @@ def test_a_failing_user_mapping_shows_no_options(db: TestDB, tmp_path: Path) -> 
     pgsnap.dump(all_tables=True, dsn=db.dsn, output=out)
     db.execute(sql.SQL("DROP OWNED BY {}; DROP ROLE {}").format(*[sql.Identifier(user)] * 2))
     target = db.make_db()
-    with pytest.raises(PgsnapError) as failed:
-        pgsnap.load(str(out), dsn=target.dsn)
-    assert "USER MAPPING" in str(failed.value) and "secret" not in str(failed.value)
+    for no_privileges in (False, True):  # the mapping needs its role either way
+        with pytest.raises(PgsnapError) as failed:
+            pgsnap.load(str(out), dsn=target.dsn, no_privileges=no_privileges)
+        said = str(failed.value)
+        assert f'role "{user}" does not exist' in said and "user mapping" in said
+        assert "secret" not in said
     assert not exists(target.dsn, "public.t")
 
 

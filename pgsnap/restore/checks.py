@@ -17,26 +17,33 @@ from pgsnap.restore.plan import TablePlan
 
 
 def check_roles(conn: Conn, specs: Sequence[TableSpec], objects: Sequence[DbObject] = ()) -> None:
-    """Raise MissingRoleError, naming them, if roles the specs' (and the objects') privilege
-    statements name do not exist on the target.  Runs before the load changes anything."""
-    from pgsnap.ddl.statements import statement_roles  # pglast: only on the load's side
+    """Raise MissingRoleError, naming them, if roles the specs' (and the objects') statements
+    name do not exist on the target.  Runs before the load changes anything.  A role that an
+    object needs beyond its owner and GRANTs (a user mapping's, default privileges') must be
+    created whatever the options; the others are skipped with --no-privileges."""
+    from pgsnap.ddl.statements import is_privilege_statement, statement_roles
 
     stmts = [s for spec in specs if spec.with_privileges for s in spec.post_data]
     stmts += [s for o in objects for s in (*o.ddl, *o.post)]
-    wanted = sorted({r for s in stmts for r in statement_roles(s)})
+    needed = {r for s in stmts if not is_privilege_statement(s) for r in statement_roles(s)}
+    wanted = sorted(needed | {r for s in stmts for r in statement_roles(s)})
     if not wanted:
         return
     missing = fetch_column(conn, "missing_roles", str, roles=wanted)
-    if len(missing) == 1:
+    if not missing:
+        return
+    names = ", ".join(f'"{m}"' for m in missing)
+    they = f"role {names} does not" if len(missing) == 1 else f"roles {names} do not"
+    if needed & set(missing):
         raise MissingRoleError(
-            f'role "{missing[0]}" does not exist on the target; create it, '
-            "or load with --no-privileges"
+            f"{they} exist on the target; the archive's objects need them (a user mapping, "
+            "default privileges): create them first"
         )
-    if missing:
-        names = ", ".join(f'"{m}"' for m in missing)
-        raise MissingRoleError(
-            f"roles {names} do not exist on the target; create them, or load with --no-privileges"
-        )
+    raise MissingRoleError(
+        f"{they} exist on the target; create "
+        + ("it" if len(missing) == 1 else "them")
+        + ", or load with --no-privileges"
+    )
 
 
 def check_encoding(conn: Conn, header: Header) -> None:
