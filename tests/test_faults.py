@@ -87,7 +87,7 @@ def _copying(dsn: str, pattern: str) -> list[int]:
     """The backend pids of pgsnap sessions running a COPY like `pattern`."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgsnap' "
+            "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgsnap' AND datname = current_database() "
             "AND state = 'active' AND query ILIKE %s",
             (pattern,),
         ).fetchall()
@@ -145,7 +145,7 @@ def _no_pgsnap_sessions(dsn: str) -> None:
     deadline = time.monotonic() + WAIT_S
     with psycopg.connect(dsn, autocommit=True) as conn:
         while conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap'"
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap' AND datname = current_database()"
         ).fetchone() != (0,):
             assert time.monotonic() < deadline, "pgsnap sessions outlived their processes"
             time.sleep(0.1)

@@ -184,7 +184,7 @@ def _wait_for_lock_wait(db: TestDB) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         rows = db.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap' "
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap' AND datname = current_database() "
             "AND wait_event_type = 'Lock'"
         )
         if rows[0][0]:

@@ -194,16 +194,16 @@ def test_killed_parallel_load_leaves_a_staging_table_the_next_load_removes(
     )
     deadline = time.monotonic() + 120
     while not target.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap' "
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap' AND datname = current_database() "
         "AND query LIKE 'COPY %%pgsnap_stage%%' AND state = 'active'"
     )[0][0]:
         assert proc.poll() is None and time.monotonic() < deadline, "no worker COPY was seen"
         time.sleep(0.02)
     proc.kill()  # kill -9 of the leader
     proc.communicate(timeout=60)
-    while target.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap'")[
-        0
-    ][0]:
+    while target.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap' AND datname = current_database()"
+    )[0][0]:
         assert time.monotonic() < deadline, "workers outlived their leader"
         time.sleep(0.1)
     left = target.execute(
