@@ -140,10 +140,14 @@ def test_ctrl_c_during_load_leaves_nothing(db: TestDB, tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         env=env,
     )
-    _wait_for_lock_wait(db)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    blocker.close()
+    try:
+        _wait_for_lock_wait(db)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:  # a failed test leaves no process (nor its pipe) behind
+        proc.kill()
+        proc.communicate()
+        blocker.close()
     assert proc.returncode == 130, err
     assert b"interrupted" in err
     assert content_md5(db.dsn, "edge") == before
@@ -151,7 +155,8 @@ def test_ctrl_c_during_load_leaves_nothing(db: TestDB, tmp_path: Path) -> None:
 
 def test_ctrl_c_during_dump_leaves_no_file(db: TestDB, tmp_path: Path) -> None:
     db.execute(
-        "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 1000000) g"
+        # 3M rows: seconds of COPY, so the Ctrl-C lands in it on a busy machine too
+        "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 3000000) g"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     proc = subprocess.Popen(
@@ -170,11 +175,16 @@ def test_ctrl_c_during_dump_leaves_no_file(db: TestDB, tmp_path: Path) -> None:
         env=env,
     )
     deadline = time.monotonic() + 60
-    while not any(".partial-" in p.name for p in tmp_path.iterdir()):  # rows are being written
-        assert proc.poll() is None and time.monotonic() < deadline, "no partial file appeared"
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    try:
+        while not any(".partial-" in p.name for p in tmp_path.iterdir()):  # rows being written
+            assert proc.poll() is None and time.monotonic() < deadline, "no partial file appeared"
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGINT)
+        assert proc.poll() is None or proc.returncode == 130, "the dump ended before the Ctrl-C"
+        _, err = proc.communicate(timeout=60)
+    finally:  # a failed test leaves no process (nor its pipe) behind
+        proc.kill()
+        proc.communicate()
     assert proc.returncode == 130, err
     assert list(tmp_path.iterdir()) == []
 
@@ -185,7 +195,7 @@ def _wait_for_lock_wait(db: TestDB) -> None:
     while time.monotonic() < deadline:
         rows = db.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap' AND datname = current_database() "
-            "AND wait_event_type = 'Lock'"
+            "AND wait_event_type = 'Lock' AND query ILIKE 'DROP TABLE%%'"
         )
         if rows[0][0]:
             return
