@@ -139,6 +139,7 @@ def test_ctrl_c_during_load_leaves_nothing(db: TestDB, tmp_path: Path) -> None:
         [sys.executable, "-m", "pgsnap", "load", str(out), "--dsn", db.dsn, "--drop-existing"],
         stderr=subprocess.PIPE,
         env=env,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
     )
     try:
         _wait_for_lock_wait(db)
@@ -173,6 +174,7 @@ def test_ctrl_c_during_dump_leaves_no_file(db: TestDB, tmp_path: Path) -> None:
         ],
         stderr=subprocess.PIPE,
         env=env,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
     )
     deadline = time.monotonic() + 60
     try:
@@ -187,6 +189,12 @@ def test_ctrl_c_during_dump_leaves_no_file(db: TestDB, tmp_path: Path) -> None:
         proc.communicate()
     assert proc.returncode == 130, err
     assert list(tmp_path.iterdir()) == []
+
+
+def _ctrl_c_as_at_a_terminal() -> None:
+    """SIGINT as a shell in the foreground leaves it: a test run started in the background
+    of a non-interactive shell ignores SIGINT, and its children would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_lock_wait(db: TestDB) -> None:
