@@ -16,7 +16,7 @@ in it is refused by name.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from pgsnap.catalog.values import DependRow, NodeRow, ObjectRow
@@ -114,16 +114,23 @@ def _parents(facts: Facts) -> dict[Key, tuple[Key, bool]]:
     return {(n.cls, n.oid): ((n.node_cls, n.node_oid), n.post) for n in facts.nodes}
 
 
+def _edges(facts: Facts) -> Iterator[tuple[DependRow, Key, bool, Key, bool]]:
+    """Each pg_depend row with the nodes its two sides stand for, and whether each side is
+    a table's post-data part."""
+    parent = _parents(facts)
+    for d in facts.depends:
+        a, a_post = _resolve((d.cls, d.oid), parent)
+        b, b_post = _resolve((d.ref_cls, d.ref_oid), parent)
+        yield d, a, a_post, b, b_post
+
+
 def _add_edges(g: _Graph, facts: Facts, post_parts: set[int], late: frozenset[int]) -> None:
     """The edges between nodes; `post_parts` (post-data kinds) and what needs a table's
     post-data go after it, with what needs them; a CHECK of `late` is post-data."""
     index = {k: i for i, k in enumerate(g.keys)}
-    parent = _parents(facts)
-    for d in facts.depends:
+    for d, a, a_post, b, b_post in _edges(facts):
         if d.cls == "pg_constraint" and d.oid in late:
             continue  # added with its table's post-data
-        a, a_post = _resolve((d.cls, d.oid), parent)
-        b, b_post = _resolve((d.ref_cls, d.ref_oid), parent)
         ia, ib = index.get(a), index.get(b)
         if ia is None or ib is None or ia == ib:
             continue
@@ -141,12 +148,9 @@ def loop_checks(facts: Facts, table_oids: Sequence[int]) -> frozenset[int]:
     back (a SQL-standard body that reads it): pg_dump adds such a CHECK apart, after the
     function; pgsnap adds it after the rows."""
     tables = {("pg_class", oid) for oid in table_oids}
-    parent = _parents(facts)
     needs: dict[Key, set[Key]] = {}
     checks: list[tuple[int, Key, Key]] = []
-    for d in facts.depends:
-        a, a_post = _resolve((d.cls, d.oid), parent)
-        b, _ = _resolve((d.ref_cls, d.ref_oid), parent)
+    for d, a, a_post, b, _ in _edges(facts):
         if a == b or a_post:
             continue
         needs.setdefault(a, set()).add(b)
@@ -320,14 +324,22 @@ def _entry(
 
 def pre_data(tables: Sequence[TableSpec], objects: Sequence[DbObject]) -> list[str]:
     """Every pre-data statement in archive order: each table's after the objects it needs."""
+    return interleaved(objects, dict(enumerate(tables)), len(tables))
+
+
+def interleaved(
+    objects: Sequence[DbObject], tables: Mapping[int, TableSpec], n_tables: int
+) -> list[str]:
+    """The objects' pre-data among the pre-data of `tables` (archive index: spec, some or
+    all of the archive's `n_tables`), in archive order."""
     before: dict[int, list[DbObject]] = {}
     for o in objects:
         if o.section == "pre":
-            before.setdefault(min(o.after_tables, len(tables)), []).append(o)
+            before.setdefault(min(o.after_tables, n_tables), []).append(o)
     out: list[str] = []
-    for i in range(len(tables) + 1):
+    for i in range(n_tables + 1):
         out += [s for o in before.get(i, ()) for s in o.ddl]
-        if i < len(tables):
+        if i in tables:
             out += tables[i].pre_data
     return out
 
@@ -351,12 +363,9 @@ def without_excluded(facts: Facts, excluded: frozenset[int]) -> tuple[Facts, tup
     not hold what its load cannot create."""
     if not excluded:
         return facts, ()
-    parent = _parents(facts)
     bad = {("pg_class", oid) for oid in excluded}
     needs: dict[Key, set[Key]] = {}
-    for d in facts.depends:
-        a, _ = _resolve((d.cls, d.oid), parent)
-        b, _ = _resolve((d.ref_cls, d.ref_oid), parent)
+    for _, a, _, b, _ in _edges(facts):
         if a != b:
             needs.setdefault(a, set()).add(b)
     changed = True

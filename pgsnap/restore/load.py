@@ -29,6 +29,7 @@ from pgsnap.connection import Conn
 from pgsnap.ddl.allowlist import check_statements
 from pgsnap.ddl.needed import check_dependencies_needed
 from pgsnap.ddl.objects_allow import check_objects
+from pgsnap.ddl.order import objects_post
 from pgsnap.ddl.privileges import without_object_privileges
 from pgsnap.ddl.staging import staging_names, unstaged
 from pgsnap.ddl.statements import post_data_in_order
@@ -428,7 +429,7 @@ def _in_one_transaction(
             if p.rows:
                 ops.check_rows(p.spec, n, manifest.rows[p.index])
         with_data = source.header.contents != "schema" and not o.schema_only
-        after = objects.post_statements(objs, with_data=with_data)
+        after = objects_post(objs, with_data=with_data)
         actions += _after_rows(conn, conn_source, plans, o, after, progress)
     return sum(loaded), actions
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from pgsnap.connection import Conn
-from pgsnap.ddl.order import objects_post
+from pgsnap.ddl.order import interleaved
 from pgsnap.errors import PgsnapWarning
 from pgsnap.model import LARGE_OBJECT, DbObject, TableSpec
 
@@ -172,16 +172,7 @@ def pre_statements(
     objects: Sequence[DbObject], tables: Sequence[tuple[int, TableSpec]], n_tables: int
 ) -> list[str]:
     """The objects' pre-data among the created tables' (archive index, spec to create)."""
-    by_index = dict(tables)
-    before: dict[int, list[DbObject]] = {}
-    for o in objects:
-        if o.section == "pre":
-            before.setdefault(min(o.after_tables, n_tables), []).append(o)
-    out: list[str] = []
-    for i in range(n_tables + 1):
-        out += [s for o in before.get(i, ()) for s in o.ddl]
-        if i in by_index:
-            out += by_index[i].pre_data
+    out = interleaved(objects, dict(tables), n_tables)
     if any(o.kind in AS_WRITTEN for o in objects):
         out = [*UNQUOTED, *out, *QUOTED]
     return out
@@ -193,10 +184,6 @@ def pre_statements(
 AS_WRITTEN = ("text search dictionary",)
 UNQUOTED = ("SET LOCAL quote_all_identifiers = off",)
 QUOTED = ("SET LOCAL quote_all_identifiers = on",)
-
-
-def post_statements(objects: Sequence[DbObject], *, with_data: bool) -> list[str]:
-    return objects_post(objects, with_data=with_data)
 
 
 def put_large_objects(
