@@ -141,11 +141,6 @@ def _not_found_message(conn: Conn, shown: str) -> str:
     return message
 
 
-def read_table(conn: Conn, oid: int, schema: str, name: str) -> CatTable:
-    """Read the table and what belongs to it.  Call inside the dump's snapshot."""
-    return _read_tables(conn, [oid], with_partitions=True)[0]
-
-
 def read_tables(
     conn: Conn, found: Sequence[tuple[int, str, str]], *, foreign_partitions: bool = False
 ) -> list[CatTable]:
