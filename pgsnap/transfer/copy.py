@@ -84,16 +84,11 @@ def copy(
     worker_kind: str = "process",
     progress: ProgressFn = no_progress,
 ) -> CopyResult:
-    """Copy tables (or `schemas`, or `all_tables`: the whole database) from the database
-    `from_dsn` names (resolved as dump's connection is) into the one `to_dsn` names.
-
-    What `pgsnap.dump(...)` would write and `pgsnap.load(...)` would restore, with no file
-    between them: the same selection, --where and privileges as dump, the same renaming
-    (`as_name`, `as_names`), modes (`drop_existing`, `replace`, `append`), checks, and
-    atomicity as load.  `jobs` > 1 copies a big table in ctid-range chunks by parallel
-    workers sharing the source's snapshot.  A table copied onto itself (the same database,
-    no rename) is refused.  Raises PgsnapError subclasses, and then the target is unchanged.
-    """
+    """Copy tables (or `schemas`, or `all_tables`: the whole database) from the database of
+    `from_dsn` (resolved as dump's is) into the one of `to_dsn`: dump() into load() with no
+    file between, each option meaning what it means there.  `jobs` > 1: ctid-range chunks
+    by workers sharing the source's snapshot.  A table onto itself (same database, no
+    rename) is refused.  Raises PgsnapError subclasses; then the target is unchanged."""
     if not to_dsn:
         raise UsageError("--to is required: the connection string of the target database")
     # fmt: off
