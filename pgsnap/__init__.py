@@ -5,6 +5,7 @@ Each function is the twin of a CLI command (README.md lists them):
     pgsnap.dump("papers", output_dir="backups")        # pgsnap dump papers --output-dir backups
     pgsnap.load("papers_….sql.zst", as_name="papers_test")  # pgsnap load FILE --as papers_test
     pgsnap.verify("papers_….sql.zst", dsn=…)              # pgsnap verify FILE --dsn …
+    pgsnap.copy("papers", from_dsn=…, to_dsn=…)           # pgsnap copy papers --from … --to …
 
 The names are imported when first used (PEP 562), so that `import pgsnap` and a command
 that needs little (pgsnap list) do not load the whole package, psycopg and pglast.  The code
@@ -33,16 +34,19 @@ if TYPE_CHECKING:
     from pgsnap.tools.export import ExportResult, export
     from pgsnap.tools.inspect import ArchiveInfo, inspect
     from pgsnap.tools.verify import VerifyResult, verify
+    from pgsnap.transfer.copy import CopyResult, copy
 
 # public name -> the module that defines it
 _HOMES = {
     "ArchiveInfo": "pgsnap.tools.inspect",
     "BackupEntry": "pgsnap.archive.inventory",
+    "CopyResult": "pgsnap.transfer.copy",
     "DumpResult": "pgsnap.backup.dump",
     "ExportResult": "pgsnap.tools.export",
     "LoadResult": "pgsnap.restore.load",
     "PruneResult": "pgsnap.archive.inventory",
     "VerifyResult": "pgsnap.tools.verify",
+    "copy": "pgsnap.transfer.copy",
     "count_backups": "pgsnap.archive.inventory",
     "dump": "pgsnap.backup.dump",
     "export": "pgsnap.tools.export",
@@ -56,6 +60,7 @@ _HOMES = {
 __all__ = [
     "ArchiveInfo",
     "BackupEntry",
+    "CopyResult",
     "DumpResult",
     "ExportResult",
     "LoadResult",
@@ -63,6 +68,7 @@ __all__ = [
     "PruneResult",
     "VerifyResult",
     "__version__",
+    "copy",
     "count_backups",
     "dump",
     "export",

@@ -21,7 +21,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _FROM_CLI = contextvars.ContextVar("pgsnap_from_cli", default=False)
-_FLAG = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*|-j)\b(?: (NEW|SRC=DEST|N)\b)?")
+_FLAG = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*|-j)\b(?: (NEW|SRC=DEST|N|DSN)\b)?")
 # flags whose keyword is not the flag's own name
 _KEYWORDS = {
     "--as": "as_name",
@@ -29,6 +29,8 @@ _KEYWORDS = {
     "-j": "jobs",
     "--all": "all_tables",
     "--csv": "csv_dir",
+    "--from": "from_dsn",
+    "--to": "to_dsn",
 }
 
 

@@ -46,15 +46,20 @@ def in_database(source: ConnSource, dbname: str) -> ConnSource:
 
 
 def resolve(
-    dsn: str | None = None, *, env: Mapping[str, str] | None = None, cwd: Path | None = None
+    dsn: str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    flag: str = "--dsn",
 ) -> ConnSource:
-    """Pick the connection source by the precedence in the module docstring.
+    """Pick the connection source by the precedence in the module docstring; a `dsn` given
+    is said to come from `flag` (pgsnap copy's --from).
 
     Raises UsageError when the chosen DSN cannot be parsed (the message never shows it).
     """
     env = os.environ if env is None else env
     if dsn:
-        return _checked(dsn, "--dsn")
+        return _checked(dsn, flag)
     for var in URL_VARS:
         if env.get(var):
             return _checked(env[var], var)

@@ -25,7 +25,7 @@ def test_command_has_help_and_readme_section(name: str) -> None:
     assert res.exit_code == 0 and "Usage:" in res.output
 
 
-@pytest.mark.parametrize("name", ["dump", "load"])
+@pytest.mark.parametrize("name", ["dump", "load", "copy"])
 def test_python_twin_exists_and_takes_keyword_options(name: str) -> None:
     import inspect
 

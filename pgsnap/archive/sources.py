@@ -47,6 +47,7 @@ class RowSource(Protocol):
     """The archive a restore reads: its header first, rows table by table, the manifest last."""
 
     header: Header
+    label: str  # the archive as messages name it: its path, the input stream, a database
 
     def data(self, index: int) -> Iterator[bytes]:
         """The rows of table `index`, frame by frame (each a block of whole COPY lines)."""
@@ -98,6 +99,7 @@ class FileSource:
         check_script(reader)  # before anything is loaded: the sql frames psql would run
         self.reader = reader
         self.header = reader.header
+        self.label = reader.path
 
     def data(self, index: int) -> Iterator[bytes]:
         for i in self.reader.manifest.table_frames(index):
@@ -149,6 +151,7 @@ class StreamSource:
             self.header = header_from_json(doc)
         except ShapeError as e:
             raise corrupt_header(STREAM_LABEL, str(e)) from None
+        self.label = STREAM_LABEL
         self.guard = ScriptGuard(STREAM_LABEL)
         self.guard.sql(0, raw.decode("utf-8", "replace"))
         self.ntables = len(self.header.tables)

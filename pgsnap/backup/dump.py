@@ -108,11 +108,11 @@ def dump(
     """
     # fmt: off
     options = DumpOptions(
-        selection=Selection(_names(tables), tuple(schemas), all_tables, tuple(exclude)),
+        selection=Selection(table_names(tables), tuple(schemas), all_tables, tuple(exclude)),
         codec=_choose_codec(output, compress),  # bad options fail before connecting
         output=_path(output), output_dir=_path(output_dir), level=level, force=force,
-        jobs=jobs, snapshot=snapshot, where=_checked_where(where),
-        contents=_contents(schema_only, data_only), with_privileges=with_privileges,
+        jobs=jobs, snapshot=snapshot, where=checked_where(where),
+        contents=contents_of(schema_only, data_only), with_privileges=with_privileges,
         chunk_pages=MIN_CHUNK_PAGES if chunk_pages is None else chunk_pages,
         warn_after=warn_after, worker_kind=worker_kind,
     )
@@ -120,7 +120,7 @@ def dump(
     return run(options, source=resolve(dsn), progress=progress)
 
 
-def _names(tables: str | Sequence[str]) -> tuple[str, ...]:
+def table_names(tables: str | Sequence[str]) -> tuple[str, ...]:
     return (tables,) if isinstance(tables, str) else tuple(tables)
 
 
@@ -128,7 +128,7 @@ def _path(path: str | os.PathLike[str] | None) -> str | None:
     return None if path is None else os.fspath(path)
 
 
-def _checked_where(where: str | None) -> str | None:
+def checked_where(where: str | None) -> str | None:
     """The --where condition, once pglast has seen it is one boolean expression."""
     if where is None:
         return None
@@ -145,7 +145,7 @@ def run(options: DumpOptions, *, source: ConnSource, progress: ProgressFn) -> Du
         search_path = connection.user_search_path(conn)
         connection.apply_session_settings(conn)
         with connection.transaction(conn, read_only=True, snapshot=options.snapshot):
-            snap = _read_snapshot(conn, options, search_path)
+            snap = read_snapshot(conn, options, search_path)
             stem = _file_stem(snap, options.selection)
             path = final_path(options.output, options.output_dir, stem, options.codec)
             with open_output(path, options.force) as out:
@@ -166,7 +166,7 @@ def run(options: DumpOptions, *, source: ConnSource, progress: ProgressFn) -> Du
     )
 
 
-def _read_snapshot(conn: Conn, o: DumpOptions, search_path: list[str]) -> Snapshot:
+def read_snapshot(conn: Conn, o: DumpOptions, search_path: list[str]) -> Snapshot:
     """Lock the tables, export the snapshot, read the catalog (in the open transaction)."""
     s = o.selection
     with connection.statement_errors():
@@ -295,7 +295,7 @@ class _Writing:
 
     def archive(self) -> list[int]:
         """Header, each table's rows, the post-data, the manifest; the rows per table."""
-        header = _header(self.snap, self.options)
+        header = archive_header(self.snap, self.options)
         specs, contents = list(self.snap.specs), self.options.contents
         key = secrets.token_hex(RESTRICT_KEY_BYTES)  # the psql script's \\restrict key
         encoding = connection.copy_encoding(self.snap.facts.encoding)
@@ -391,7 +391,7 @@ def _retention_warnings(path: str, snap: Snapshot, warn_after: int | None) -> tu
     return (warning,) if warning else ()
 
 
-def _contents(schema_only: bool, data_only: bool) -> str:
+def contents_of(schema_only: bool, data_only: bool) -> str:
     if schema_only and data_only:
         raise UsageError("--schema-only and --data-only cannot be combined")
     return "schema" if schema_only else "data" if data_only else "all"
@@ -412,7 +412,7 @@ def _check_where_on_server(conn: Conn, spec: TableSpec) -> None:
             raise
 
 
-def _header(snap: Snapshot, o: DumpOptions) -> Header:
+def archive_header(snap: Snapshot, o: DumpOptions) -> Header:
     f = snap.facts
     return Header(
         contents=o.contents,

@@ -4,7 +4,7 @@ blob frames after every table's rows (archive/blobs.py), never held whole in mem
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from pgsnap.archive.blobs import BLOB_CHUNK_BYTES, BLOB_FRAME_CHUNKS, LargeObjectData, lo_put
 from pgsnap.archive.writer import ArchiveWriter
@@ -26,19 +26,28 @@ def _one(conn: Conn, writer: ArchiveWriter, oid: int) -> LargeObjectData:
     size = 0
     frames: list[int] = []
     lines: list[str] = []
+    for data, last in read_large_object(conn, oid):
+        if data:
+            lines.append(lo_put(oid, size, data))
+            digest.update(data)
+            size += len(data)
+        if lines and (last or len(lines) == BLOB_FRAME_CHUNKS):
+            writer.write_blob("".join(lines))
+            frames.append(len(writer.frames) - 1)
+            lines = []
+    return LargeObjectData(oid, size, digest.hexdigest(), tuple(frames))
+
+
+def read_large_object(conn: Conn, oid: int) -> Iterator[tuple[bytes, bool]]:
+    """The large object's data in chunks of BLOB_CHUNK_BYTES, each with whether it is the
+    last (an empty large object is one empty last chunk)."""
+    size = 0
     with conn.cursor(binary=True) as cur:
         while True:
             row = cur.execute(_READ, (oid, size, BLOB_CHUNK_BYTES)).fetchone()
             data = bytes(row[0]) if row and row[0] is not None else b""
-            if data:
-                lines.append(lo_put(oid, size, data))
-                digest.update(data)
-                size += len(data)
+            size += len(data)
             last = len(data) < BLOB_CHUNK_BYTES
-            if lines and (last or len(lines) == BLOB_FRAME_CHUNKS):
-                writer.write_blob("".join(lines))
-                frames.append(len(writer.frames) - 1)
-                lines = []
+            yield data, last
             if last:
-                break
-    return LargeObjectData(oid, size, digest.hexdigest(), tuple(frames))
+                return

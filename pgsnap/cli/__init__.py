@@ -11,6 +11,7 @@ from typing import TextIO
 
 import click
 
+from pgsnap.cli.copy import copy
 from pgsnap.cli.demo import demo
 from pgsnap.cli.display import set_log_file, warn
 from pgsnap.cli.dump import dump
@@ -57,5 +58,5 @@ def _show_library_warnings() -> None:
     warnings.simplefilter("always", PgsnapWarning)
 
 
-for _command in (dump, load, list_, inspect, verify, export, prune, demo):
+for _command in (dump, load, copy, list_, inspect, verify, export, prune, demo):
     main.add_command(_command)

@@ -23,7 +23,7 @@ from pgsnap import connection
 from pgsnap.api import python_api
 from pgsnap.archive.manifest import Header
 from pgsnap.archive.reader import ArchiveReader
-from pgsnap.archive.sources import STREAM_LABEL, FileSource, RowSource, StreamSource
+from pgsnap.archive.sources import FileSource, RowSource, StreamSource
 from pgsnap.config import ConnSource, in_database, resolve
 from pgsnap.connection import Conn
 from pgsnap.ddl.allowlist import check_statements
@@ -189,7 +189,7 @@ def _restore_to(
 ) -> Restored:
     objs = _objects(source.header, [i for i, _ in tables], options)
     one_table = len(tables) == 1 and not objs
-    parallel = options.jobs > 1 and isinstance(source, FileSource) and one_table
+    parallel = options.jobs > 1 and feed(source) is not None and one_table
     conn = connection.connect(conn_source, autocommit=True)
     try:
         connection.apply_session_settings(conn)
@@ -217,7 +217,7 @@ def _checked_new(
     be created, the roles the archive names (they are the server's), the foreign keys'
     targets (a new database has none but the load's own).  The plans, and what a dry run
     says it would do."""
-    parallel = options.jobs > 1 and isinstance(source, FileSource) and len(tables) == 1
+    parallel = options.jobs > 1 and feed(source) is not None and len(tables) == 1
     contents = source.header.contents
     plans = [
         plan_table(index, final, exists=False, dependants=[], options=options,
@@ -233,8 +233,8 @@ def _checked_new(
 
 
 def _label(source: RowSource) -> str:
-    """The archive as messages name it: its path, or the input stream."""
-    return source.reader.path if isinstance(source, FileSource) else STREAM_LABEL
+    """The archive as messages name it: its path, the input stream, a copy's source."""
+    return source.label
 
 
 def _run(
@@ -247,8 +247,10 @@ def _run(
     progress: ProgressFn,
 ) -> tuple[int, list[str]]:
     schemas = [] if objs else schemas_to_create(plans, options, source.header.dependencies)
-    if isinstance(source, FileSource) and plans and plans[0].parallel:
-        return _staged(conn, conn_source, source, plans[0], options, schemas, progress)
+    rows_feed = feed(source)
+    if rows_feed is not None and plans and plans[0].parallel:
+        staged_args = (conn, conn_source, source.header, rows_feed, plans[0], options)
+        return _staged(*staged_args, schemas, progress)
     _say_jobs_ignored(plans, options, source, progress)
     if len(objs) < len(source.header.objects) or options.as_names:  # what is missing of it
         objs = objects.missing(conn, objs)
@@ -373,7 +375,7 @@ def _plans(
 def _say_jobs_ignored(
     plans: Sequence[TablePlan], options: LoadOptions, source: RowSource, progress: ProgressFn
 ) -> None:
-    reason = jobs_ignored(plans, options.jobs, from_file=isinstance(source, FileSource))
+    reason = jobs_ignored(plans, options.jobs, from_file=feed(source) is not None)
     if reason is not None:
         progress(Event("step", plans[0].spec.qname.display(), message=f"{reason}: --jobs ignored"))
 
@@ -461,16 +463,25 @@ def _after_rows(
     return actions
 
 
+def feed(source: RowSource) -> staged.Feed | None:
+    """What parallel workers can take the rows from: a file's frames, or a source that feeds
+    workers itself (pgsnap copy's live tables); None for a stream, read front to back."""
+    if isinstance(source, FileSource):
+        return staged.FileFeed(source.reader)
+    return source if isinstance(source, staged.Feed) else None
+
+
 def _staged(
     conn: Conn,
     conn_source: ConnSource,
-    source: FileSource,
+    header: Header,
+    rows_feed: staged.Feed,
     plan: TablePlan,
     o: LoadOptions,
     schemas: Sequence[str],
     progress: ProgressFn,
 ) -> tuple[int, list[str]]:
     staged.remove_orphans(conn, progress)
-    deps = source.header.dependencies
-    job = staged.Job(conn_source, source.reader, plan, deps, schemas, o.jobs, o.worker_kind)
+    deps = header.dependencies
+    job = staged.Job(conn_source, rows_feed, plan, deps, schemas, o.jobs, o.worker_kind)
     return staged.run_parallel(conn, job, cascade=o.cascade, progress=progress)

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import psycopg
 
@@ -46,12 +46,64 @@ RECONNECT_S = 15.0  # how long a failed load tries to reach a restarting server 
 RECONNECT_PAUSE_S = 0.5
 
 
+class Workers(NamedTuple):
+    """How a feed's workers run: `target(worker_id, tasks, results, parent_pid, *args)`,
+    each taking the feed's tasks until None, reporting FrameLoaded for each block it wrote
+    and WorkerDone when its COPY committed.  `leader_thread` as workers.start_pool has it."""
+
+    target: Callable[..., None]
+    args: tuple[Any, ...]
+    leader_thread: bool
+
+
+@runtime_checkable
+class Feed(Protocol):
+    """Where the parallel workers take a table's rows from: an archive's frames (FileFeed),
+    or the chunks of a live table (pgsnap copy's source)."""
+
+    def tasks(self, index: int) -> list[Any]:
+        """The work for table `index`, one task a worker takes at a time."""
+        ...
+
+    def total_bytes(self, index: int) -> int | None:
+        """The size of the table's rows, when known before reading them (for progress)."""
+        ...
+
+    def workers(self, target: ConnSource, statement: bytes) -> Workers:
+        """The workers that run `statement` (a COPY … FROM STDIN) on `target`."""
+        ...
+
+    def expected_rows(self, index: int, sent: int) -> int:
+        """The rows the table must have loaded, the workers having sent `sent`."""
+        ...
+
+
+class FileFeed:
+    """An archive's frames: each worker opens the file and reads the frames it takes."""
+
+    def __init__(self, reader: ArchiveReader) -> None:
+        self.reader = reader
+
+    def tasks(self, index: int) -> list[Any]:
+        return list(self.reader.manifest.table_frames(index))
+
+    def total_bytes(self, index: int) -> int | None:
+        frames = self.reader.frames
+        return sum(frames[i].raw_size for i in self.reader.manifest.table_frames(index))
+
+    def workers(self, target: ConnSource, statement: bytes) -> Workers:
+        return Workers(_load_worker, (target, self.reader.path, statement), True)
+
+    def expected_rows(self, index: int, sent: int) -> int:
+        return self.reader.manifest.rows[index]
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     """One table loaded by parallel workers, as the plan says."""
 
     source: ConnSource
-    reader: ArchiveReader
+    feed: Feed
     plan: TablePlan  # plan.load_spec is the staging table, plan.spec the final one
     dependencies: tuple[Dependency, ...]
     schemas: Sequence[str]  # the archive's schemas to create when missing
@@ -113,8 +165,8 @@ def run_parallel(
     try:
         created = _create(conn, job)
         try:
-            rows = _copy_parallel(job, progress)
-            ops.check_rows(plan.spec, rows, job.reader.manifest.rows[plan.index])
+            rows, sent = _copy_parallel(job, progress)
+            ops.check_rows(plan.spec, rows, job.feed.expected_rows(plan.index, sent))
             _post_data(conn, job, progress)
             label = plan.spec.qname.display()
             progress(Event("phase", label, message="swapping into place"))
@@ -203,50 +255,46 @@ def _say_left(exc: BaseException, staged: TableSpec) -> None:
         raise InterruptedError_(f"interrupted; {left}") from None
 
 
-def _copy_parallel(job: Job, progress: ProgressFn) -> int:
-    plan, reader = job.plan, job.reader
-    frames = reader.manifest.table_frames(plan.index)
+def _copy_parallel(job: Job, progress: ProgressFn) -> tuple[int, int]:
+    """The table's rows loaded by the workers: the rows they committed, and sent."""
+    plan, feed = job.plan, job.feed
+    tasks = feed.tasks(plan.index)
     label = plan.spec.qname.display()
-    total_bytes = sum(reader.frames[i].raw_size for i in frames)
+    total_bytes = feed.total_bytes(plan.index)
     progress(Event("start", label, total_bytes=total_bytes or None))
-    nworkers = max(1, min(job.jobs, len(frames)))
-    statement = copy_from(plan.load_spec).encode()
+    nworkers = max(1, min(job.jobs, len(tasks)))
+    how = feed.workers(job.source, copy_from(plan.load_spec).encode())
     pool = workers.start_pool(
-        job.worker_kind,
-        nworkers,
-        _load_worker,
-        job.source,
-        reader.path,
-        statement,
-        leader_thread=True,
+        job.worker_kind, nworkers, how.target, *how.args, leader_thread=how.leader_thread
     )
     try:
-        for i in frames:
-            pool.tasks.put(i)
+        for task in tasks:
+            pool.tasks.put(task)
         for _ in range(nworkers):
             pool.tasks.put(None)
-        rows = _collect(pool, nworkers, label, total_bytes, progress)
+        rows, sent, done_bytes = _collect(pool, nworkers, label, total_bytes, progress)
     finally:
         pool.stop()
-    progress(Event("done", label, rows=rows, bytes=total_bytes))
-    return rows
+    progress(Event("done", label, rows=rows, bytes=done_bytes))
+    return rows, sent
 
 
 def _collect(
-    pool: workers.Pool, nworkers: int, label: str, total_bytes: int, progress: ProgressFn
-) -> int:
-    """The workers' messages until each has committed: the rows they loaded."""
+    pool: workers.Pool, nworkers: int, label: str, total_bytes: int | None, progress: ProgressFn
+) -> tuple[int, int, int]:
+    """The workers' messages until each has committed: the rows they loaded, the rows and
+    bytes they sent."""
     rows = done_bytes = done_rows = finished = 0
     while finished < nworkers:
         msg = workers.next_result(pool)
         if isinstance(msg, FrameLoaded):
             done_bytes += msg.raw_size
             done_rows += msg.rows
-            progress(Event("rows", label, done_rows, done_bytes, total_bytes))
+            progress(Event("rows", label, done_rows, done_bytes, total_bytes or None))
         elif isinstance(msg, WorkerDone):
             rows += msg.rows
             finished += 1
-    return rows
+    return rows, done_rows, done_bytes
 
 
 def _load_worker(
