@@ -113,8 +113,7 @@ def load(
     --where and --data-only archives do by default); `no_privileges` skips an archive's owners
     and GRANTs.  `dry_run` checks everything a load checks, changing nothing.  `create` makes
     that database first, dropped if the load fails.  Raises PgsnapError subclasses, and then
-    nothing changed (README: "Load").
-    """
+    nothing changed (README: "Load")."""
     # fmt: off
     options = LoadOptions(
         table=_name(table), as_name=_name(as_name), as_names=parse_renames(as_names or {}),
