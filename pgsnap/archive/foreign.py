@@ -14,6 +14,8 @@ import zlib
 import zstandard
 
 from pgsnap.archive.codec import sniff_codec
+from pgsnap.errors import PgsnapError
+from pgsnap.storage import parse_url, read_head
 
 PROBE_BYTES = 64 * 1024
 PG_DUMP_CUSTOM_MAGIC = b"PGDMP"  # pg_dump -Fc / -Ft's first bytes
@@ -26,10 +28,8 @@ def recognise(path: str | os.PathLike[str]) -> str | None:
     """What the file at `path` is, as a phrase to follow "it is": an empty file, a pg_dump
     script (and the command that restores it), a pg_dump custom archive; None when it is
     none of these (or cannot be read)."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(PROBE_BYTES)
-    except OSError:
+    head = _head(os.fspath(path))
+    if head is None:
         return None
     if not head:
         return "an empty file (0 bytes)"
@@ -45,6 +45,18 @@ def recognise(path: str | os.PathLike[str]) -> str | None:
             restore = f"{feed}psql -d DATABASE" if codec else f"psql -d DATABASE -f {quoted}"
             return f"a {what} SQL script: restore it with {restore}"
     return None
+
+
+def _head(path: str) -> bytes | None:
+    """The first PROBE_BYTES of the file or object, None when it cannot be read."""
+    url = parse_url(path)
+    try:
+        if url is not None:
+            return read_head(url, PROBE_BYTES)
+        with open(path, "rb") as f:
+            return f.read(PROBE_BYTES)
+    except (OSError, PgsnapError):
+        return None
 
 
 def _decompressed(head: bytes, codec: str | None) -> bytes:

@@ -39,6 +39,7 @@ from pgsnap.naming import ident
 from pgsnap.progress import Event, ProgressFn
 from pgsnap.restore import dependencies, ops, watch
 from pgsnap.restore.plan import TablePlan
+from pgsnap.storage import is_remote
 
 ADVISORY_CLASS = 0x70677370  # "pgsp": first key of pgsnap's advisory locks
 INDEX_PREFIXES = ("CREATE INDEX", "CREATE UNIQUE INDEX")
@@ -219,6 +220,7 @@ def _copy_parallel(job: Job, progress: ProgressFn) -> int:
         reader.path,
         statement,
         leader_thread=True,
+        start_method="spawn" if is_remote(reader.path) else None,  # storage/client.py
     )
     try:
         for i in frames:
