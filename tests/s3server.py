@@ -4,6 +4,11 @@ Each service listens on its port and on port + 10000 (gRPC), so every port is pi
 55535 with both free.  A bucket is made with an unsigned `PUT /bucket`; without an identities
 file the server takes any credentials (with `-s3.config` it checks them).  The server is
 stopped by its pid; its directory is removed at the end.
+
+Every bucket is a SeaweedFS collection with volumes of its own: small volumes (64 MB) and
+room for many (-volume.max=300) let a session make a bucket per test (with the default, the
+volume count follows the free disk, and a third bucket's writes failed: "topo failed to
+pick 1 from 0 node candidates").
 """
 
 from __future__ import annotations
@@ -82,7 +87,7 @@ class S3Server:
             str(WEED), "server", f"-dir={self.root / 'data'}", "-ip=127.0.0.1",
             "-ip.bind=127.0.0.1", "-s3", f"-s3.port={s3}", f"-master.port={master}",
             f"-volume.port={volume}", f"-filer.port={filer}", "-s3.port.iceberg=0", "-s3.port.lance=0",
-            "-metricsPort=0", "-volume.max=0",
+            "-metricsPort=0", "-volume.max=300", "-master.volumeSizeLimitMB=64",
         ]  # fmt: skip
         if self.auth:
             args.append(f"-s3.config={self._identities()}")

@@ -40,6 +40,10 @@ CONNECT_TIMEOUT = "10s"
 # one request's whole time: a 16 MiB part on a slow (1 MB/s) uplink still fits
 REQUEST_TIMEOUT = "300s"
 _STATUS = re.compile(r"status code: (\d{3})\b")  # obstore's "non-2xx status code: 404 …"
+# "Error performing PUT http://h/b/k?partNumber=1&uploadId=… in 2.1s, after 6 retries, …- "
+_REQUEST = re.compile(
+    r"Error performing (?P<verb>[A-Z]+) \S+ in [^,-]+(?P<retries>, after \d+ retries)?[^-]*- "
+)
 _REASON_CHARS = 200  # an error's first line, cut: obstore's messages run to many lines
 
 
@@ -101,9 +105,13 @@ def _other(scheme: str, bucket: str, env: dict[str, str]) -> ObjectStore:
 
 
 def _reason(exc: BaseException) -> str:
-    """The first line of an obstore error, lowercased and cut; never a credential (obstore
-    does not put keys in its messages, and this keeps only the first line)."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    """An obstore error in a few words: its first line without the request's URL (an upload
+    id, a part number) or the server's XML body, lowercased and cut.  obstore puts no
+    credentials in its messages, and only the first line is kept anyway."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else type(exc).__name__
+    text = _REQUEST.sub(lambda m: f"{m['verb']} failed{m['retries'] or ''}: ", text)
+    text = text.split("<?xml", 1)[0].rstrip(" :")
     text = text[:_REASON_CHARS] + ("…" if len(text) > _REASON_CHARS else "")
     return text[0].lower() + text[1:] if text else text
 
@@ -139,7 +147,8 @@ def http_status(exc: BaseException) -> int | None:
 def _mapped(exc: Exception, url: ObjectURL, verb: str) -> PgsnapError | None:
     from obstore import exceptions as oe
 
-    denied = isinstance(exc, oe.GenericError) and http_status(exc) in (401, 403)
+    # a listing's errors are GenericError, and a writer's close() an OSError: their status
+    denied = http_status(exc) in (401, 403)
     if denied or isinstance(exc, oe.PermissionDeniedError | oe.UnauthenticatedError):
         return PermissionDeniedError(
             f'access denied to "{url}": the store refused the credentials (see the AWS_*, '
