@@ -35,11 +35,13 @@ PART_MB = "5"
 
 
 def run(
-    s3: S3Server, *args: str, quiet: bool = True, **env: str
+    s3: S3Server, *args: str, quiet: bool = True, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[bytes]:
-    """`pgsnap ARGS` with the server's credentials and endpoint in its environment."""
+    """`pgsnap ARGS` with the server's credentials and endpoint in its environment (and
+    `env` over them)."""
     flags = ["--quiet"] if quiet else []
-    return cli_subprocess(*args, *flags, env={**s3.env(), "PGSNAP_PART_MB": PART_MB, **env})
+    full = {**s3.env(), "PGSNAP_PART_MB": PART_MB, **(env or {})}
+    return cli_subprocess(*args, *flags, env=full)
 
 
 def ok(proc: subprocess.CompletedProcess[bytes]) -> str:
@@ -256,13 +258,23 @@ def test_credentials_refused(s3_auth: S3Server, db: TestDB) -> None:
         {"AWS_ACCESS_KEY_ID": "nosuchkey"},
         {"AWS_ACCESS_KEY_ID": READ_ONLY_KEY},
     ):
-        line = error_line(run(s3_auth, *dump, **env), 7)
+        line = error_line(run(s3_auth, *dump, env=env), 7)
         assert f'access denied to "{url}"' in line
         assert "wrongsecret" not in line and SECRET_KEY not in line
     ok(run(s3_auth, *dump))
-    line = error_line(run(s3_auth, "list", f"s3://{bucket}/", AWS_SECRET_ACCESS_KEY="wrong"), 7)
+    line = error_line(
+        run(s3_auth, "list", f"s3://{bucket}/", env={"AWS_SECRET_ACCESS_KEY": "wrong"}), 7
+    )
     assert "access denied" in line
     listed = json.loads(
-        ok(run(s3_auth, "list", f"s3://{bucket}/", "--json", AWS_ACCESS_KEY_ID=READ_ONLY_KEY))
+        ok(
+            run(
+                s3_auth,
+                "list",
+                f"s3://{bucket}/",
+                "--json",
+                env={"AWS_ACCESS_KEY_ID": READ_ONLY_KEY},
+            )
+        )
     )
     assert [e["status"] for e in listed] == ["ok"]
