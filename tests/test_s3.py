@@ -204,7 +204,10 @@ def test_foreign_and_damaged_objects(s3: S3Server, bucket: str, db: TestDB, tmp_
     line = error_line(run(s3, "load", f"s3://{bucket}/junk.sql.zst", "--dsn", db.dsn), 5)
     assert f'"s3://{bucket}/junk.sql.zst" is not a pgsnap archive' in line
     line = error_line(run(s3, "load", f"s3://{bucket}/plain.sql", "--dsn", db.dsn), 5)
-    assert "it is a pg_dump SQL script" in line
+    assert (
+        "it is a pg_dump SQL script: download it, then restore it with psql -d DATABASE -f plain.sql"
+        in line
+    )
     line = error_line(run(s3, "verify", f"s3://{bucket}/cut.sql.zst"), 5)
     assert f'"s3://{bucket}/cut.sql.zst" is truncated' in line
     db.execute("DROP TABLE small")

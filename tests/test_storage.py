@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -134,3 +136,15 @@ def test_a_dotenv_file_supplies_the_same_variables(tmp_path: Path) -> None:
     below = tmp_path / "sub"
     below.mkdir()
     assert environment({}, cwd=below)["AWS_ACCESS_KEY_ID"] == "AKIDDOT"  # the parent's .env
+
+
+def test_obstore_loads_only_for_a_url() -> None:
+    """The modules every local command imports leave obstore (and its tokio runtime) out."""
+    code = (
+        "import sys\n"
+        "import pgsnap.archive.inventory, pgsnap.archive.reader, pgsnap.backup.dump\n"
+        "import pgsnap.restore.load, pgsnap.storage\n"
+        "print('obstore' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False"]

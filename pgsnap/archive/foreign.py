@@ -36,14 +36,18 @@ def recognise(path: str | os.PathLike[str]) -> str | None:
     codec = sniff_codec(head)
     text = _decompressed(head, codec)
     quoted = shlex.quote(os.fspath(path))
+    how = "restore it with"
+    if parse_url(os.fspath(path)) is not None:  # the tools read files: name the download
+        quoted = shlex.quote(os.path.basename(os.fspath(path)))
+        how = "download it, then restore it with"
     feed = f"{_DECOMPRESS[codec]} {quoted} | " if codec else ""
     if text.startswith(PG_DUMP_CUSTOM_MAGIC):
         restore = f"{_DECOMPRESS[codec]} {quoted} | pg_restore" if codec else f"pg_restore {quoted}"
-        return f"a pg_dump custom-format archive: restore it with {restore} -d DATABASE"
+        return f"a pg_dump custom-format archive: {how} {restore} -d DATABASE"
     for marker, what in ((PG_DUMPALL_PLAIN, "pg_dumpall"), (PG_DUMP_PLAIN, "pg_dump")):
         if marker in text[:4096]:
             restore = f"{feed}psql -d DATABASE" if codec else f"psql -d DATABASE -f {quoted}"
-            return f"a {what} SQL script: restore it with {restore}"
+            return f"a {what} SQL script: {how} {restore}"
     return None
 
 

@@ -197,9 +197,11 @@ class PruneResult:
 def list_backups(directory: str | os.PathLike[str] = ".") -> list[BackupEntry]:
     """The pgsnap files in `directory` (not its subdirectories), newest first.
 
-    Skips files that are not pgsnap archives.  Raises FileNotFoundError_ when the directory
-    does not exist and UsageError when it is not a directory; a bad file never raises, it is
-    listed with its status.
+    `directory` may be an object-storage prefix (``s3://bucket/prefix/``): the objects
+    directly under it, each read by ranged GETs, several at once.  Skips files that are not
+    pgsnap archives.  Raises FileNotFoundError_ when the directory does not exist (for a
+    prefix, NotFoundError when the bucket does not) and UsageError when it is not a
+    directory; a bad file never raises, it is listed with its status.
     """
     url = parse_url(os.fspath(directory))
     if url is not None:

@@ -105,7 +105,10 @@ def dump(
     is removed.  `jobs` > 1 splits big tables into ctid ranges (of about `chunk_pages` heap
     pages) that workers read in the leader's exported snapshot, or in `snapshot`.  `where`
     keeps only the matching rows of one table; `schema_only` / `data_only` leave out the rows
-    / the DDL; `with_privileges` keeps owners and GRANTs.  Raises PgsnapError subclasses.
+    / the DDL; `with_privileges` keeps owners and GRANTs.  `output` or `output_dir` may be an
+    object-storage URL (``s3://bucket/key.sql.zst``, or ``s3://bucket/prefix/`` for the
+    timestamped name under it; ``gs://``, ``az://``): a multipart upload, aborted on any
+    error or Ctrl-C (pgsnap/storage).  Raises PgsnapError subclasses.
     """
     # fmt: off
     options = DumpOptions(
