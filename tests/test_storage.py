@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -148,3 +149,20 @@ def test_obstore_loads_only_for_a_url() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False"]
+
+
+def test_azure_without_an_account_is_one_clear_line(tmp_path: Path) -> None:
+    """GCS and Azure go through the same client; Azure with no account fails before any
+    request, naming what to set (exit 2)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "PG"))}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pgsnap", "load", "az://container/x.sql.zst"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2, proc.stderr
+    [line] = proc.stderr.splitlines()
+    assert line.startswith("pgsnap: error: cannot use az://container: ")
+    assert "AZURE_STORAGE_ACCOUNT_NAME" in line

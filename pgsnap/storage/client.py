@@ -63,13 +63,17 @@ def _retry() -> dict[str, Any]:
 @functools.lru_cache(maxsize=8)
 def _cached(scheme: str, bucket: str, pid: int) -> ObjectStore:
     """One store per bucket and process (the pid: a forked child must build its own)."""
+    from obstore.exceptions import BaseError
+
     env = environment()
     try:
         if scheme == "s3":
             return _s3(bucket, env)
         return _other(scheme, bucket, env)
-    except ValueError as exc:  # obstore's configuration errors (UnknownConfigurationKey too)
-        raise UsageError(f"cannot use {scheme}://{bucket}: {_reason(exc)}") from None
+    except (ValueError, BaseError) as exc:  # a configuration the store refuses, or lacks
+        raise UsageError(
+            f"cannot use {scheme}://{bucket}: {_reason(exc)} (set {_VARIABLES[scheme]})"
+        ) from None
 
 
 def store_for(url: ObjectURL) -> ObjectStore:
@@ -144,6 +148,14 @@ def http_status(exc: BaseException) -> int | None:
     return int(found.group(1)) if found else None
 
 
+# what to set, by scheme, in the messages of refused or missing credentials
+_VARIABLES = {
+    "s3": "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE",
+    "gs": "GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_SERVICE_ACCOUNT",
+    "az": "AZURE_STORAGE_ACCOUNT_NAME with AZURE_STORAGE_ACCOUNT_KEY or AZURE_STORAGE_SAS_KEY",
+}
+
+
 def _mapped(exc: Exception, url: ObjectURL, verb: str) -> PgsnapError | None:
     from obstore import exceptions as oe
 
@@ -151,8 +163,8 @@ def _mapped(exc: Exception, url: ObjectURL, verb: str) -> PgsnapError | None:
     denied = http_status(exc) in (401, 403)
     if denied or isinstance(exc, oe.PermissionDeniedError | oe.UnauthenticatedError):
         return PermissionDeniedError(
-            f'access denied to "{url}": the store refused the credentials (see the AWS_*, '
-            "GOOGLE_* or AZURE_* variables, or AWS_PROFILE)"
+            f'access denied to "{url}": the store refused the credentials '
+            f"({_VARIABLES[url.scheme]})"
         )
     if isinstance(exc, oe.AlreadyExistsError):
         return TargetExistsError(f'object "{url}" already exists; use --force to overwrite it')
