@@ -18,6 +18,10 @@ pgsnap archives are skipped; damaged ones are listed with a status that says why
   problem says how to restore it), or anything else, listed so that nothing is skipped
   silently.
 
+An object-storage prefix (``s3://bucket/prefix/``) is listed the same way, its objects read
+by ranged GETs, several at once.  It has no temporary files: an upload that never completed
+is no object, so it is not listed (pgsnap/storage/remote.py says what becomes of it).
+
 Only ``ok`` archives that hold complete backups (every row of the tables and their DDL: not a
 ``--where``, ``--schema-only`` or ``--data-only`` extract) are counted or pruned, unless
 asked; a damaged file is never deleted automatically.
