@@ -147,7 +147,7 @@ def exists(url: ObjectURL) -> bool:
 
     store = store_for(url)
     try:
-        with remote_errors(url, "read", store):
+        with remote_errors(url, "reach", store):
             obstore.head(store, url.key)
     except FileNotFoundError_:
         return False
