@@ -98,17 +98,24 @@ def _drain(tasks: _Queue) -> None:
 
 
 def start_pool(
-    kind: str, jobs: int, target: Callable[..., None], *args: Any, leader_thread: bool = False
+    kind: str,
+    jobs: int,
+    target: Callable[..., None],
+    *args: Any,
+    leader_thread: bool = False,
+    start_method: str | None = None,
 ) -> Pool:
     """`jobs` workers.  With `leader_thread`, a process pool runs jobs - 1 processes and one
     thread of the leader, which saves a whole interpreter's memory (about 45 MB).  Only for
     workers that wait in psycopg (which releases the GIL): the dump's COPY loop blocks in
-    PQgetCopyData holding the GIL, and a dump with a leader thread ran up to 7x slower."""
+    PQgetCopyData holding the GIL, and a dump with a leader thread ran up to 7x slower.
+    `start_method` overrides START_METHOD: "spawn" for workers that use obstore, whose tokio
+    runtime hangs in a forked child once the leader has used it (checked with 0.12.1)."""
     if kind not in WORKER_KINDS:
         raise ValueError(kind)
     leader = os.getpid()
     if kind == "process":
-        ctx: Any = multiprocessing.get_context(START_METHOD)
+        ctx: Any = multiprocessing.get_context(start_method or START_METHOD)
         tasks: _Queue = ctx.Queue()
         results: _Queue = ctx.Queue(maxsize=jobs * RESULT_QUEUE_PER_WORKER)
         nproc = jobs - 1 if leader_thread else jobs

@@ -8,6 +8,7 @@ own where it has that major, the others started on first use from the pinned PyP
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,6 +25,7 @@ from pgservers import (
     stop_clusters,
 )
 from pypi_postgres import CROSS_VERSION_MAJORS, bindir_for_major
+from s3server import S3Server
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -79,3 +81,31 @@ def all_servers(servers: list[Server]) -> Iterator[dict[int, Server]]:
         yield {m: have.get(m) or started[m] for m in CROSS_VERSION_MAJORS}
     finally:
         stop_clusters(clusters)
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3Server]:
+    """A SeaweedFS S3 server that takes any credentials, for the session (tests/s3server.py)."""
+    weed = S3Server()
+    try:
+        weed.start()
+        yield weed
+    finally:
+        weed.remove()
+
+
+@pytest.fixture(scope="session")
+def s3_auth() -> Iterator[S3Server]:
+    """A SeaweedFS S3 server that checks credentials (s3server.ACCESS_KEY and friends)."""
+    weed = S3Server(auth=True)
+    try:
+        weed.start()
+        yield weed
+    finally:
+        weed.remove()
+
+
+@pytest.fixture
+def bucket(s3: S3Server) -> str:
+    """A new, empty bucket of the session's S3 server, for this test alone."""
+    return s3.make_bucket(f"t{uuid.uuid4().hex[:16]}")

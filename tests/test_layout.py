@@ -22,6 +22,7 @@ PURE = (
     "pgsnap.backup.chunks",
     "pgsnap.restore.plan",
     "pgsnap.restore.options",
+    "pgsnap.storage.url",
 )
 PURE_PACKAGES = ("pgsnap.ddl.", "pgsnap.archive.")  # the archive touches files, not databases
 

@@ -18,6 +18,10 @@ pgsnap archives are skipped; damaged ones are listed with a status that says why
   problem says how to restore it), or anything else, listed so that nothing is skipped
   silently.
 
+An object-storage prefix (``s3://bucket/prefix/``) is listed the same way, its objects read
+by ranged GETs, several at once.  It has no temporary files: an upload that never completed
+is no object, so it is not listed (pgsnap/storage/remote.py says what becomes of it).
+
 Only ``ok`` archives that hold complete backups (every row of the tables and their DDL: not a
 ``--where``, ``--schema-only`` or ``--data-only`` extract) are counted or pruned, unless
 asked; a damaged file is never deleted automatically.
@@ -30,9 +34,10 @@ import errno
 import os
 import re
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pgsnap.api import python_api
 from pgsnap.archive.foreign import recognise
@@ -43,6 +48,7 @@ from pgsnap.archive.stream import iter_stream_frames
 from pgsnap.errors import (
     ArchiveError,
     FileNotFoundError_,
+    IOError_,
     NotAnArchiveError,
     PermissionDeniedError,
     PgsnapError,
@@ -52,6 +58,7 @@ from pgsnap.errors import (
 )
 from pgsnap.model import QualifiedName, iso_time, parse_time
 from pgsnap.naming import parse_table_arg
+from pgsnap.storage import ObjectURL, delete_object, list_objects, open_object, parse_url
 
 OK = "ok"
 INCOMPLETE = "incomplete"
@@ -71,8 +78,26 @@ FLAGGED = frozenset({INCOMPLETE, DAMAGED, INTERRUPTED, UNREADABLE, EMPTY, UNRECO
 ARCHIVE_SUFFIXES = (".zst", ".zstd", ".gz")
 DUMP_SUFFIXES = tuple(f".sql{s}" for s in ARCHIVE_SUFFIXES)  # what pgsnap dump names its files
 PARTIAL_NAME = re.compile(r"^\.(?P<final>.+)\.partial-(?P<pid>[0-9]+)$")
+# Objects read at once by `list` on a bucket: each is a few round trips of small GETs.
+LIST_THREADS = 8
 # The users' habit (notes/seeds.md): keep the last five backups, warn past that.
 DEFAULT_WARN_AFTER = 5
+
+
+class _Sized(Protocol):
+    """What an entry needs of a file's stat (os.stat_result) or an object's listing."""
+
+    @property
+    def st_size(self) -> int: ...
+
+    @property
+    def st_mtime(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Stat:
+    st_size: int
+    st_mtime: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,11 +201,18 @@ class PruneResult:
 def list_backups(directory: str | os.PathLike[str] = ".") -> list[BackupEntry]:
     """The pgsnap files in `directory` (not its subdirectories), newest first.
 
-    Skips files that are not pgsnap archives.  Raises FileNotFoundError_ when the directory
-    does not exist and UsageError when it is not a directory; a bad file never raises, it is
-    listed with its status.
+    `directory` may be an object-storage prefix (``s3://bucket/prefix/``): the objects
+    directly under it, each read by ranged GETs, several at once.  Skips files that are not
+    pgsnap archives.  Raises FileNotFoundError_ when the directory does not exist (for a
+    prefix, NotFoundError when the bucket does not) and UsageError when it is not a
+    directory; a bad file never raises, it is listed with its status.
     """
-    entries = [e for p in _candidates(_directory(directory)) if (e := _entry(p)) is not None]
+    url = parse_url(os.fspath(directory))
+    if url is not None:
+        entries = _remote_entries(url)
+    else:
+        found = (_entry(p) for p in _candidates(_directory(directory)))
+        entries = [e for e in found if e is not None]
     entries.sort(key=lambda e: (e.sort_time, e.name), reverse=True)
     return entries
 
@@ -287,6 +319,16 @@ def _candidates(folder: Path) -> Iterator[Path]:
             yield path
 
 
+def _remote_entries(prefix: ObjectURL) -> list[BackupEntry]:
+    """The archives directly under `prefix`, each read by ranged GETs (in parallel: each
+    costs a few round trips, not bandwidth).  Objects have no partial files: an upload that
+    is not complete is no object at all."""
+    wanted = [o for o in list_objects(prefix) if o.url.name.lower().endswith(ARCHIVE_SUFFIXES)]
+    with ThreadPoolExecutor(max_workers=LIST_THREADS) as pool:
+        found = pool.map(lambda o: _read_entry(str(o.url), _Stat(o.size, o.mtime)), wanted)
+        return [e for e in found if e is not None]
+
+
 def _entry(path: Path) -> BackupEntry | None:
     """The entry for one file, or None when it is not a pgsnap file."""
     try:
@@ -298,7 +340,12 @@ def _entry(path: Path) -> BackupEntry | None:
         status = IN_PROGRESS if _pid_alive(partial) else INTERRUPTED
         gone = f'"{path}" is the temporary file of an interrupted dump (process {partial} is gone)'
         problem = "" if status == IN_PROGRESS else gone
-        return _make(path, stat, status, _header_of(path), problem=problem)
+        return _make(str(path), stat, status, _header_of(str(path)), problem=problem)
+    return _read_entry(str(path), stat)
+
+
+def _read_entry(path: str, stat: _Sized) -> BackupEntry | None:
+    """The entry for one file or object that is not a dump's temporary file."""
     try:
         with ArchiveReader.open(path) as reader:
             m = reader.manifest
@@ -312,24 +359,26 @@ def _entry(path: Path) -> BackupEntry | None:
     except OSError as exc:
         reason = (exc.strerror or str(exc)).lower()
         return _make(path, stat, UNREADABLE, None, problem=f'cannot read "{path}": {reason}')
+    except (PermissionDeniedError, IOError_) as exc:  # an object the store would not give
+        return _make(path, stat, UNREADABLE, None, problem=str(exc))
 
 
-def _not_ours(path: Path, stat: os.stat_result, message: str) -> BackupEntry:
+def _not_ours(path: str, stat: _Sized, message: str) -> BackupEntry:
     """An entry for a file that is not a pgsnap archive: empty, named like ours, or other."""
     if stat.st_size == 0:
         problem = f'"{path}" is empty (0 bytes): a dump or a copy that wrote nothing'
         return _make(path, stat, EMPTY, None, problem=problem)
     if recognise(path) is not None:  # a pg_dump file…: the message says how to restore it
         return _make(path, stat, FOREIGN, None, problem=message)
-    if path.name.lower().endswith(DUMP_SUFFIXES):
+    if os.path.basename(path).lower().endswith(DUMP_SUFFIXES):
         problem = f"{message}, though it is named like one"
         return _make(path, stat, UNRECOGNISED, None, problem=problem)
     return _make(path, stat, FOREIGN, None, problem=message)
 
 
 def _make(
-    path: Path,
-    stat: os.stat_result,
+    path: str,
+    stat: _Sized,
     status: str,
     header: Header | None,
     *,
@@ -374,16 +423,17 @@ def _status_of(exc: ArchiveError) -> str:
     return DAMAGED
 
 
-def _header_of(path: Path) -> Header | None:
+def _header_of(path: str) -> Header | None:
     """The header of a file with no usable footer, read front to back (only frame 0); None
     when even that is unreadable or malformed."""
+    url = parse_url(path)
     try:
-        with open(path, "rb") as f:
-            first = next(iter_stream_frames(f, name=str(path)), None)
+        with open_object(url) if url else open(path, "rb") as f:
+            first = next(iter_stream_frames(f, name=path), None)
         if first is None:
             return None
-        return header_from_json(parse_header(first[2].decode("utf-8", "replace"), source=str(path)))
-    except (ArchiveError, OSError, ValueError):  # ValueError: ShapeError, a malformed header
+        return header_from_json(parse_header(first[2].decode("utf-8", "replace"), source=path))
+    except (PgsnapError, OSError, ValueError):  # ValueError: ShapeError, a malformed header
         return None
 
 
@@ -424,6 +474,10 @@ def _groups(entries: Iterable[BackupEntry]) -> list[list[BackupEntry]]:
 
 
 def _remove(path: str) -> None:
+    url = parse_url(path)
+    if url is not None:
+        delete_object(url)
+        return
     try:
         os.unlink(path)
     except FileNotFoundError:

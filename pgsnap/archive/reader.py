@@ -43,6 +43,7 @@ from pgsnap.archive.manifest import (
 from pgsnap.ddl.copy import copy_from
 from pgsnap.errors import CorruptFrameError, FileNotFoundError_, NotAnArchiveError
 from pgsnap.shape import ShapeError, decode, printable
+from pgsnap.storage import open_object, parse_url
 
 _F = TypeVar("_F", bound="FrameFile")
 _PROBE_CHUNK = 64 << 10
@@ -59,7 +60,7 @@ class FrameFile:
         self.path = path
         self._file = file
         self._lock = threading.Lock()
-        self.size = os.fstat(file.fileno()).st_size
+        self.size = file.seek(0, os.SEEK_END)  # a local file or an object (storage/)
         self.codec = _probe_start(file, path)
         manifest_offset, manifest_length = self._read_footer()
         self.manifest_offset = manifest_offset
@@ -80,12 +81,7 @@ class FrameFile:
         UnsupportedFormatError (newer format) or CorruptFrameError (bad footer/manifest).
         """
         name = os.fspath(path)
-        try:
-            file = open(name, "rb")  # noqa: SIM115 - the reader owns it until close()
-        except FileNotFoundError:
-            raise FileNotFoundError_(f'file "{name}" does not exist') from None
-        except IsADirectoryError:
-            raise NotAnArchiveError(f'"{name}" is not a pgsnap archive') from None
+        file = _open(name)
         try:
             return cls(name, file)
         except NotAnArchiveError:
@@ -313,6 +309,19 @@ class ArchiveReader(FrameFile):
             if line != copy_from(spec) + ";":
                 name = printable(spec.qname.display())
                 raise self._corrupt(index, f"its COPY line is not that of table {k} ({name})")
+
+
+def _open(name: str) -> IO[bytes]:
+    """The file at `name`, or the object when `name` is an s3://, gs:// or az:// URL."""
+    url = parse_url(name)
+    if url is not None:
+        return open_object(url)
+    try:
+        return open(name, "rb")
+    except FileNotFoundError:
+        raise FileNotFoundError_(f'file "{name}" does not exist') from None
+    except IsADirectoryError:
+        raise NotAnArchiveError(f'"{name}" is not a pgsnap archive') from None
 
 
 def _probe_start(file: IO[bytes], path: str) -> str:

@@ -44,6 +44,7 @@ from pgsnap.ddl.order import Facts, loop_checks, order, without_excluded
 from pgsnap.errors import PgsnapError, PgsnapWarning, UsageError
 from pgsnap.model import LARGE_OBJECT, DbObject, Dependency, QualifiedName, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
+from pgsnap.storage import parse_url
 from pgsnap.version import __version__
 
 RESTRICT_KEY_BYTES = 16  # 32 hex digits, as long as pg_dump's key
@@ -104,7 +105,10 @@ def dump(
     is removed.  `jobs` > 1 splits big tables into ctid ranges (of about `chunk_pages` heap
     pages) that workers read in the leader's exported snapshot, or in `snapshot`.  `where`
     keeps only the matching rows of one table; `schema_only` / `data_only` leave out the rows
-    / the DDL; `with_privileges` keeps owners and GRANTs.  Raises PgsnapError subclasses.
+    / the DDL; `with_privileges` keeps owners and GRANTs.  `output` or `output_dir` may be an
+    object-storage URL (``s3://bucket/key.sql.zst``, or ``s3://bucket/prefix/`` for the
+    timestamped name under it; ``gs://``, ``az://``): a multipart upload, aborted on any
+    error or Ctrl-C (pgsnap/storage).  Raises PgsnapError subclasses.
     """
     # fmt: off
     options = DumpOptions(
@@ -263,7 +267,8 @@ def _archived_sequences(
 def _choose_codec(output: str | os.PathLike[str] | None, compress: str | None) -> str:
     if compress is not None and compress not in CODECS:
         raise UsageError(f"unknown compression {compress!r}; choose zstd or gzip")
-    if output is None or str(output) == "-":
+    url = None if output is None else parse_url(os.fspath(output))  # a bad URL fails here
+    if output is None or str(output) == "-" or (url is not None and url.is_prefix):
         return compress or "zstd"
     codec = codec_for_path(str(output))
     if compress is not None and compress != codec:
@@ -381,7 +386,8 @@ def _retention_warnings(path: str, snap: Snapshot, warn_after: int | None) -> tu
     tools warned past 5).  Never fails the dump that just succeeded."""
     if warn_after is None or path == "-" or len(snap.specs) != 1:
         return ()
-    folder = os.path.dirname(path) or "."
+    url = parse_url(path)
+    folder = str(url).rsplit("/", 1)[0] + "/" if url else os.path.dirname(path) or "."
     try:
         warning = backup_warning(
             folder, snap.specs[0].qname, warn_after=warn_after, database=snap.facts.database

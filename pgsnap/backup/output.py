@@ -12,6 +12,7 @@ from typing import BinaryIO, cast
 
 from pgsnap.errors import IOError_, TargetExistsError, UsageError
 from pgsnap.naming import safe_filename
+from pgsnap.storage import RemoteOutput, parse_url
 
 EXTENSIONS = {"zstd": ".sql.zst", "gzip": ".sql.gz"}
 
@@ -31,7 +32,13 @@ def final_path(
     if output is not None:
         if output_dir is not None:
             raise UsageError("give either --output or --output-dir, not both")
+        url = parse_url(os.fspath(output))
+        if url is not None and url.is_prefix:  # s3://bucket/prefix/: a name under it
+            return str(url.child(default_filename(stem, codec)))
         return str(output)
+    remote = None if output_dir is None else parse_url(os.fspath(output_dir))
+    if remote is not None:
+        return str(remote.child(default_filename(stem, codec)))
     folder = Path(output_dir) if output_dir is not None else Path(".")
     if output_dir is not None:
         _make_folder(folder)
@@ -139,5 +146,9 @@ class _Output:
             self._remove()
 
 
-def open_output(path: str, force: bool) -> _Output:
+def open_output(path: str, force: bool) -> _Output | RemoteOutput:
+    """Where the dump writes: a file (or stdout), or an object when `path` is a URL."""
+    url = parse_url(path)
+    if url is not None:
+        return RemoteOutput(url, force)
     return _Output(path, force)

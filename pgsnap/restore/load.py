@@ -103,7 +103,8 @@ def load(
     progress: ProgressFn = no_progress,
     as_names: Mapping[str, str] | None = None,
 ) -> LoadResult:
-    """Restore a table (or every table) of a pgsnap archive; `file` "-" reads stdin.
+    """Restore a table (or every table) of a pgsnap archive; `file` "-" reads stdin, and an
+    object-storage URL (s3://bucket/key, gs://…, az://…) is read by ranged GETs.
 
     `as_name` renames the one table loaded; `as_names` renames tables of a multi-table
     archive, {"[schema.]src": "[schema.]dest"}, their foreign keys following.  An existing

@@ -39,6 +39,7 @@ from pgsnap.naming import ident
 from pgsnap.progress import Event, ProgressFn
 from pgsnap.restore import dependencies, ops, watch
 from pgsnap.restore.plan import TablePlan
+from pgsnap.storage import is_remote
 
 ADVISORY_CLASS = 0x70677370  # "pgsp": first key of pgsnap's advisory locks
 INDEX_PREFIXES = ("CREATE INDEX", "CREATE UNIQUE INDEX")
@@ -49,11 +50,13 @@ RECONNECT_PAUSE_S = 0.5
 class Workers(NamedTuple):
     """How a feed's workers run: `target(worker_id, tasks, results, parent_pid, *args)`,
     each taking the feed's tasks until None, reporting FrameLoaded for each block it wrote
-    and WorkerDone when its COPY committed.  `leader_thread` as workers.start_pool has it."""
+    and WorkerDone when its COPY committed.  `leader_thread` and `start_method` as
+    workers.start_pool has them."""
 
     target: Callable[..., None]
     args: tuple[Any, ...]
     leader_thread: bool
+    start_method: str | None = None
 
 
 @runtime_checkable
@@ -92,7 +95,9 @@ class FileFeed:
         return sum(frames[i].raw_size for i in self.reader.manifest.table_frames(index))
 
     def workers(self, target: ConnSource, statement: bytes) -> Workers:
-        return Workers(_load_worker, (target, self.reader.path, statement), True)
+        # spawn for an object: obstore's runtime hangs in a forked child (storage/client.py)
+        spawn = "spawn" if is_remote(self.reader.path) else None
+        return Workers(_load_worker, (target, self.reader.path, statement), True, spawn)
 
     def expected_rows(self, index: int, sent: int) -> int:
         return self.reader.manifest.rows[index]
@@ -265,7 +270,12 @@ def _copy_parallel(job: Job, progress: ProgressFn) -> tuple[int, int]:
     nworkers = max(1, min(job.jobs, len(tasks)))
     how = feed.workers(job.source, copy_from(plan.load_spec).encode())
     pool = workers.start_pool(
-        job.worker_kind, nworkers, how.target, *how.args, leader_thread=how.leader_thread
+        job.worker_kind,
+        nworkers,
+        how.target,
+        *how.args,
+        leader_thread=how.leader_thread,
+        start_method=how.start_method,
     )
     try:
         for task in tasks:
