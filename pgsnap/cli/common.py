@@ -90,3 +90,24 @@ jobs_option = count_option(
 
 
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+
+
+def selection_options(fn: F) -> F:
+    """What dump and copy take from the source: --schema, --all, -T (as pg_dump's -n, -T)."""
+    options = (
+        click.option(
+            "--schema", "schemas", multiple=True, metavar="SCHEMA",
+            help="Every table of SCHEMA, and its objects (repeatable).",
+        ),
+        click.option(
+            "--all", "all_tables", is_flag=True,
+            help="The whole database: every table and object.",
+        ),
+        click.option(
+            "-T", "--exclude-table", "exclude", multiple=True, metavar="PATTERN",
+            help="Leave out tables matching PATTERN (shell-style; repeatable).",
+        ),
+    )  # fmt: skip
+    for option in reversed(options):
+        fn = option(fn)
+    return fn

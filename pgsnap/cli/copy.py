@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from pgsnap.cli.common import call, jobs_option, quiet_option
+from pgsnap.cli.common import call, jobs_option, quiet_option, selection_options
 from pgsnap.cli.display import Display
 from pgsnap.progress import rows_text
 
@@ -20,22 +20,7 @@ from pgsnap.progress import rows_text
     help="The source. Default: DATABASE_URL, POSTGRES_URL, PG* variables, .env (as dump).",
 )
 @click.option("--to", "to_dsn", metavar="DSN", required=True, help="The target database.")
-@click.option(
-    "--schema",
-    "schemas",
-    multiple=True,
-    metavar="SCHEMA",
-    help="Every table of SCHEMA, and its objects (repeatable).",
-)
-@click.option("--all", "all_tables", is_flag=True, help="The whole database.")
-@click.option(
-    "-T",
-    "--exclude-table",
-    "exclude",
-    multiple=True,
-    metavar="PATTERN",
-    help="Leave out tables matching PATTERN (shell-style; repeatable).",
-)
+@selection_options
 @click.option(
     "--as",
     "as_name",  # repeatable: a tuple here, split into as_name / as_names below

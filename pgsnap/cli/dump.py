@@ -6,29 +6,21 @@ from typing import Any
 
 import click
 
-from pgsnap.cli.common import call, count_option, dsn_option, jobs_option, quiet_option
+from pgsnap.cli.common import (
+    call,
+    count_option,
+    dsn_option,
+    jobs_option,
+    quiet_option,
+    selection_options,
+)
 from pgsnap.cli.display import Display, warn
 from pgsnap.progress import human_bytes, rows_text
 
 
 @click.command()
 @click.argument("tables", nargs=-1)
-@click.option(
-    "--schema",
-    "schemas",
-    multiple=True,
-    metavar="SCHEMA",
-    help="Every table of SCHEMA (repeatable).",
-)
-@click.option("--all", "all_tables", is_flag=True, help="Every user table of the database.")
-@click.option(
-    "-T",
-    "--exclude-table",
-    "exclude",
-    multiple=True,
-    metavar="PATTERN",
-    help="Leave out tables matching PATTERN (shell-style; repeatable).",
-)
+@selection_options
 @dsn_option
 @click.option(
     "-o", "--output", metavar="FILE", help="Output file (.sql.zst or .sql.gz); - is stdout."
