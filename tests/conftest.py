@@ -25,7 +25,7 @@ from pgservers import (
     stop_clusters,
 )
 from pypi_postgres import CROSS_VERSION_MAJORS, bindir_for_major
-from s3server import S3Server
+from s3server import S3Server, running
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -86,23 +86,15 @@ def all_servers(servers: list[Server]) -> Iterator[dict[int, Server]]:
 @pytest.fixture(scope="session")
 def s3() -> Iterator[S3Server]:
     """A SeaweedFS S3 server that takes any credentials, for the session (tests/s3server.py)."""
-    weed = S3Server()
-    try:
-        weed.start()
+    with running() as weed:
         yield weed
-    finally:
-        weed.remove()
 
 
 @pytest.fixture(scope="session")
 def s3_auth() -> Iterator[S3Server]:
     """A SeaweedFS S3 server that checks credentials (s3server.ACCESS_KEY and friends)."""
-    weed = S3Server(auth=True)
-    try:
-        weed.start()
+    with running(auth=True) as weed:
         yield weed
-    finally:
-        weed.remove()
 
 
 @pytest.fixture

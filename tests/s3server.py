@@ -13,6 +13,7 @@ pick 1 from 0 node candidates").
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
@@ -25,6 +26,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -164,3 +166,14 @@ class S3Server:
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running(*, auth: bool = False) -> Iterator[S3Server]:
+    """A started server, stopped and removed when the block ends (even if it did not start)."""
+    weed = S3Server(auth=auth)
+    try:
+        weed.start()
+        yield weed
+    finally:
+        weed.remove()

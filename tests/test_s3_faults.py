@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from helpers import exists
 from pgservers import TestDB
-from s3server import S3Server
+from s3server import S3Server, running
 from test_s3 import keys, ok, run
 
 # About 90 MB of COPY text, 45 MB compressed: with 5 MiB parts, an upload of nine parts that
@@ -33,12 +33,8 @@ WAIT_S = 120.0  # for pgsnap to reach the fault's point, or to exit
 @pytest.fixture
 def own_s3() -> Iterator[S3Server]:
     """A server of this test's own, to kill."""
-    weed = S3Server()
-    try:
-        weed.start()
+    with running() as weed:
         yield weed
-    finally:
-        weed.remove()
 
 
 def _ctrl_c_as_at_a_terminal() -> None:
