@@ -28,7 +28,7 @@ from pgsnap.config import ConnSource, resolve
 from pgsnap.connection import Conn
 from pgsnap.ddl.targets import parse_renames
 from pgsnap.errors import UsageError
-from pgsnap.model import TableName
+from pgsnap.model import QualifiedName, TableName
 from pgsnap.naming import ident
 from pgsnap.progress import ProgressFn, no_progress
 from pgsnap.restore.load import restore
@@ -131,7 +131,7 @@ def run(
             _refuse_onto_itself(conn, target, header, load_options)
             encoding = connection.copy_encoding(header.encoding)
             jobs, pages = dump_options.jobs, dump_options.chunk_pages
-            binary = jobs > 1 and binary_copy(conn, target, header)
+            binary = jobs > 1 and binary_copy(conn, target, [t.qname for t in header.tables])
             setup = LiveSetup(source, snap.id, encoding, binary)
             live = LiveSource(conn, header, snap.facts, setup, jobs=jobs, chunk_pages=pages)
             done = restore(live, target, load_options, progress)
@@ -142,13 +142,13 @@ def run(
     return CopyResult(done.table, done.rows, seconds, done.mode, *shown)
 
 
-def binary_copy(conn: Conn, target: ConnSource, header: Header) -> bool:
+def binary_copy(conn: Conn, target: ConnSource, tables: Sequence[QualifiedName]) -> bool:
     """Whether parallel workers move the rows in binary COPY: when every column's type is
     built in (queries/nonbuiltin_columns.sql) and the target runs the source's major
     version, where a built-in type's binary form is the same.  The target then parses no
     text (timestamps, numerics, arrays): about 10% less of its CPU and of the COPY's time at
     1M rows of benchmarks' papers (benchmarks/results/copy_profile.md)."""
-    names = [ident(t.schema, t.name) for t in header.tables]
+    names = [ident(t.schema, t.name) for t in tables]
     with connection.statement_errors():
         if not names or fetch_column(conn, "nonbuiltin_columns", str, names=names):
             return False
