@@ -145,9 +145,10 @@ def run(
 def binary_copy(conn: Conn, target: ConnSource, tables: Sequence[QualifiedName]) -> bool:
     """Whether parallel workers move the rows in binary COPY: when every column's type is
     built in (queries/nonbuiltin_columns.sql) and the target runs the source's major
-    version, where a built-in type's binary form is the same.  The target then parses no
-    text (timestamps, numerics, arrays): about 10% less of its CPU and of the COPY's time at
-    1M rows of benchmarks' papers (benchmarks/results/copy_profile.md)."""
+    version, where a built-in type's binary form is the same.  Neither server then formats
+    or parses text (timestamps, numerics, arrays, jsonb): at 1M rows of the benchmark's
+    papers, -j 2 took 11.5 s against 14.4 s, and 13.0 s of server CPU against 16.7 s
+    (benchmarks/results/copy_pg18.md, copy_profile.md)."""
     names = [ident(t.schema, t.name) for t in tables]
     with connection.statement_errors():
         if not names or fetch_column(conn, "nonbuiltin_columns", str, names=names):
