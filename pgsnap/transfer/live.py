@@ -6,7 +6,10 @@ connection, in the leader's snapshot), and it counts the rows it handed on: that
 manifest the restore checks the target's own count against.  For the staged parallel restore
 it is a Feed: each worker holds a source connection that joins the leader's exported
 snapshot and a target connection with one COPY … FROM STDIN, and copies ctid-range chunks
-(backup/chunks.py) straight across, one block of about 4 MiB at a time, never compressed.
+(backup/chunks.py) straight across, one block of about 4 MiB at a time, never compressed;
+in binary COPY when every column's type is built in and both servers run one major version
+(copy.binary_copy), the chunks' headers and trailers cut off and one of each written
+around the worker's one COPY.
 """
 
 from __future__ import annotations
