@@ -21,6 +21,7 @@ is written to benchmarks/results/copy_<server>.md.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 import tempfile
@@ -58,7 +59,9 @@ def _checked(target: Target, name: str, rows: int) -> str:
     return "ok" if got == (rows, 3) else f"WRONG: {got} (rows, indexes)"
 
 
-def _cases(target: Target, clients: dict[str, Path], jobs: int, work: Path) -> dict[str, list[str]]:
+def _cases(
+    target: Target, clients: dict[str, Path], jobs: int, work: Path, baseline: str | None
+) -> dict[str, list[str]]:
     src = target.conninfo(cases.SOURCE_DB)
     filters = work / "filters.ini"
     filters.write_text("[include-only-table]\npublic.papers\n")
@@ -68,11 +71,25 @@ def _cases(target: Target, clients: dict[str, Path], jobs: int, work: Path) -> d
         f"{shlex.quote(psql)} -q -X -v ON_ERROR_STOP=1 --single-transaction -d "
         f"{shlex.quote(target.conninfo('copy_pg_dump'))} > /dev/null"
     )
+    pgsnap = [
+        sys.executable,
+        "-m",
+        "pgsnap",
+        "copy",
+        "papers",
+        "--from",
+        src,
+        "--to",
+        target.conninfo("copy_pgsnap"),
+        "-j",
+        str(jobs),
+        "--quiet",
+    ]
+    # --baseline DIR: the same command with the pgsnap package of DIR first on the path
+    before = {f"pgsnap copy -j {jobs} (baseline)": ["env", f"PYTHONPATH={baseline}", *pgsnap]}
     return {
-        f"pgsnap copy -j {jobs}": [
-            sys.executable, "-m", "pgsnap", "copy", "papers", "--from", src,
-            "--to", target.conninfo("copy_pgsnap"), "-j", str(jobs), "--quiet",
-        ],
+        f"pgsnap copy -j {jobs}": pgsnap,
+        **(before if baseline else {}),
         "pg_dump -t papers \\| psql": ["bash", "-c", pipe],  # (escaped for the table)
         f"pgcopydb clone (--table-jobs {jobs})": [
             "pgcopydb", "clone", "--source", _uri(target, cases.SOURCE_DB),
@@ -96,8 +113,12 @@ DATABASES = {"pgsnap": "copy_pgsnap", "pg_dump": "copy_pg_dump", "pgcopydb": "co
 @click.option("--rows", default=1_000_000, show_default=True)
 @click.option("--server", type=click.Choice(["pg18", "pg15"]), default="pg18", show_default=True)
 @click.option("--jobs", default=2, show_default=True)
+@click.option("--repeat", default=1, show_default=True, help="rounds of all tools; medians")
 @click.option("--output", type=click.Path(dir_okay=False), default=None)
-def main(rows: int, server: str, jobs: int, output: str | None) -> None:
+@click.option("--baseline", default=None, help="a directory holding an older pgsnap package")
+def main(
+    rows: int, server: str, jobs: int, repeat: int, output: str | None, baseline: str | None
+) -> None:
     bindir = wheel_bindir() if server == "pg18" else system_bindir(15)
     major = 18 if server == "pg18" else 15
     cluster = LocalCluster(server, bindir)
@@ -108,48 +129,77 @@ def main(rows: int, server: str, jobs: int, output: str | None) -> None:
         assert not missing, missing
         env = {**target.client_env(), "PYTHONPATH": str(HERE.parent)}
         env["PATH"] = f"{clients['pg_dump'].parent}:{env.get('PATH', '')}"  # pgcopydb's pg_dump
+        runs: dict[str, list[tuple[Usage, str]]] = {}
+        loads: list[float] = []
         with tempfile.TemporaryDirectory(prefix="pgsnap-copy-bench-") as tmp:
-            results = []
-            for title, argv in _cases(target, clients, jobs, Path(tmp)).items():
-                dbname = next(v for k, v in DATABASES.items() if title.startswith(k))
-                _fresh(target, dbname)
-                print(f"[{server}] {title} ...", file=sys.stderr, flush=True)
-                usage = run_measured(
-                    argv, env=env, cwd=Path(tmp), timeout_s=TIMEOUT_S,
-                    server_pid=target.server_pid,
-                )  # fmt: skip
-                check = _checked(target, dbname, rows) if usage.exit_code == 0 else "failed"
-                if usage.exit_code != 0:
-                    print(usage.stderr_tail, file=sys.stderr)
-                results.append((title, usage, check))
-        _report(results, rows, server, facts, output or str(HERE / "results" / f"copy_{server}.md"))
+            for r in range(repeat):  # the tools alternate: each round runs every one
+                work = Path(tmp) / f"round{r}"  # pgcopydb refuses a --dir it has completed
+                work.mkdir()
+                for title, argv in _cases(target, clients, jobs, work, baseline).items():
+                    runs.setdefault(title, []).append(_one(target, env, title, argv, rows, tmp))
+                    loads.append(os.getloadavg()[0])
+        results = [(title, _median(got)) for title, got in runs.items()]
+        out = output or str(HERE / "results" / f"copy_{server}.md")
+        _report(results, rows, server, facts, out, repeat, loads)
     finally:
         cluster.stop()
 
 
+def _one(
+    target: Target, env: dict[str, str], title: str, argv: list[str], rows: int, tmp: str
+) -> tuple[Usage, str]:
+    dbname = next(v for k, v in DATABASES.items() if title.startswith(k))
+    _fresh(target, dbname)
+    print(f"[{target.label}] {title} ...", file=sys.stderr, flush=True)
+    usage = run_measured(
+        argv, env=env, cwd=Path(tmp), timeout_s=TIMEOUT_S, server_pid=target.server_pid
+    )
+    check = _checked(target, dbname, rows) if usage.exit_code == 0 else "failed"
+    if usage.exit_code != 0:
+        print(usage.stderr_tail, file=sys.stderr)
+    print(f"  {usage.wall_s:.1f} s, server CPU {usage.server_cpu_s}", file=sys.stderr)
+    return usage, check
+
+
+def _median(got: list[tuple[Usage, str]]) -> tuple[Usage, str, list[float]]:
+    """The run of median wall time (the lower middle one of an even count), its check (or
+    the first that is not ok), and every run's wall seconds."""
+    walls = [u.wall_s for u, _ in got]
+    ordered = sorted(got, key=lambda g: g[0].wall_s)
+    usage = ordered[(len(ordered) - 1) // 2][0]
+    bad = [c for _, c in got if c != "ok"]
+    return usage, bad[0] if bad else "ok", walls
+
+
 def _report(
-    results: list[tuple[str, Usage, str]],
+    results: list[tuple[str, tuple[Usage, str, list[float]]]],
     rows: int,
     server: str,
     facts: dict[str, object],
     output: str,
+    repeat: int,
+    loads: list[float],
 ) -> None:
-    ours = results[0][1].wall_s
+    ours = results[0][1][0].wall_s
     heap = int(str(facts["heap_bytes"])) + int(str(facts["toast_bytes"]))
+    rounds = "One run" if repeat == 1 else f"{repeat} rounds (the tools alternate), medians"
     lines = [
         f"# pgsnap copy: {rows:,} rows of `papers` on {server} ({facts['server_version']})",
         "",
-        f"One run, one throwaway cluster, database to database on the same server; the table"
-        f" is {heap / 2**20:.0f} MiB of heap and TOAST, 3 indexes. Settings: {facts['settings']}.",
+        f"{rounds}, one throwaway cluster, database to database on the same server; the table"
+        f" is {heap / 2**20:.0f} MiB of heap and TOAST, 3 indexes. Settings: {facts['settings']}."
+        f" Load average (1 min) after each case: {min(loads):.1f} to {max(loads):.1f}.",
         "",
-        "| tool | wall s | vs pgsnap | client CPU s | server CPU s | peak RSS MiB | check |",
-        "|---|---|---|---|---|---|---|",
+        "| tool | wall s | vs pgsnap | every run s | client CPU s | server CPU s"
+        " | peak RSS MiB | check |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for title, u, check in results:
+    for title, (u, check, walls) in results:
         server_cpu = "?" if u.server_cpu_s is None else f"{u.server_cpu_s:.1f}"
+        every = ", ".join(f"{w:.1f}" for w in walls)
         lines.append(
-            f"| {title} | {u.wall_s:.1f} | {u.wall_s / ours:.2f} | {u.cpu_s:.1f} | {server_cpu}"
-            f" | {u.peak_rss_bytes / 2**20:.0f} | {check} |"
+            f"| {title} | {u.wall_s:.1f} | {u.wall_s / ours:.2f} | {every} | {u.cpu_s:.1f}"
+            f" | {server_cpu} | {u.peak_rss_bytes / 2**20:.0f} | {check} |"
         )
     text = "\n".join(lines) + "\n"
     print(text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import psycopg
@@ -14,6 +14,9 @@ from pgsnap.archive.frames import FRAME_TARGET_BYTES
 from pgsnap.connection import Conn
 
 COPY_BLOCK_TARGET = FRAME_TARGET_BYTES
+# binary COPY's file header (signature, flags, no extension) and trailer (field count -1)
+BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
+BINARY_TRAILER = b"\xff\xff"
 
 
 def copy_out(conn: Conn, statement: str | bytes, emit: Callable[[bytearray, int], None]) -> int:
@@ -32,10 +35,14 @@ def copy_out(conn: Conn, statement: str | bytes, emit: Callable[[bytearray, int]
     return total
 
 
-def copy_blocks(conn: Conn, statement: str | bytes) -> Iterator[tuple[bytearray, int]]:
+def copy_blocks(
+    conn: Conn, statement: str | bytes, *, binary: bool = False
+) -> Iterator[tuple[bytearray, int]]:
     """copy_out's blocks as an iterator, for a consumer that pulls (pgsnap copy's live row
     source): each (block, rows) is valid until the next one is asked for.  A consumer that
-    stops early leaves the connection inside the COPY: it must close the connection."""
+    stops early leaves the connection inside the COPY: it must close the connection.
+    `binary`: the statement is a COPY … (FORMAT binary), and the blocks hold its rows only,
+    without the file header and trailer (a consumer writes those once around its COPY)."""
     query = statement if isinstance(statement, bytes) else statement.encode()
     shown = query.decode("utf-8", "replace")
     pg = conn.pgconn
@@ -44,15 +51,17 @@ def copy_blocks(conn: Conn, statement: str | bytes) -> Iterator[tuple[bytearray,
         result = pg.get_result()
         if result is None or result.status != pq.ExecStatus.COPY_OUT:
             _raise_result(pg, result)
-        yield from _read_copy_data(pg)
+        whole = yield from (_read_binary_copy_data if binary else _read_copy_data)(pg)
         final = pg.get_result()
         while pg.get_result() is not None:
             pass
         if final is None or final.status != pq.ExecStatus.COMMAND_OK:
             _raise_result(pg, final)
+        if not whole:
+            raise psycopg.DataError("binary COPY data without its header or trailer")
 
 
-def _read_copy_data(pg: Any) -> Iterator[tuple[bytearray, int]]:
+def _read_copy_data(pg: Any) -> Generator[tuple[bytearray, int], None, bool]:
     block = bytearray()
     rows = 0
     get = pg.get_copy_data
@@ -70,6 +79,44 @@ def _read_copy_data(pg: Any) -> Iterator[tuple[bytearray, int]]:
         raise psycopg.OperationalError(pg.error_message.decode("utf-8", "replace"))
     if rows:
         yield block, rows
+    return True
+
+
+def _read_binary_copy_data(pg: Any) -> Generator[tuple[bytearray, int], None, bool]:
+    """As _read_copy_data, for binary COPY: the server sends the file header with the first
+    row and the trailer as a message of its own after the last (both in one message when
+    there are no rows).  A block is handed on before a message is added, so that the last
+    message, the trailer, is always in the last block, where it is cut off.  False when the
+    header or the trailer is missing (a COPY the server ended with an error has none)."""
+    block = bytearray()
+    rows = 0
+    get = pg.get_copy_data
+    size, data = get(0)
+    whole = size > 0 and bytes(data[: len(BINARY_HEADER)]) == BINARY_HEADER
+    if whole:
+        block += data[len(BINARY_HEADER) :]
+        rows = 1 if len(block) else 0  # the header came with the first row (or the trailer)
+        while True:
+            size, data = get(0)
+            if size <= 0:
+                break
+            if len(block) >= COPY_BLOCK_TARGET:
+                yield block, rows
+                rows = 0
+                del block[:]
+            block += data
+            rows += 1
+    while size > 0:  # (no header: the rest is read and dropped, the COPY fails)
+        size, data = get(0)
+    if size == -2:
+        raise psycopg.OperationalError(pg.error_message.decode("utf-8", "replace"))
+    whole = whole and block.endswith(BINARY_TRAILER)
+    if whole:
+        del block[-len(BINARY_TRAILER) :]
+        rows -= 1
+        if block:
+            yield block, rows
+    return whole
 
 
 def _raise_result(pg: Any, result: Any) -> None:

@@ -20,20 +20,26 @@ def copy_target(spec: TableSpec, relation: str | None = None) -> str:
     return f"{target} ({', '.join(ident(c) for c in cols)})" if cols else target
 
 
-def copy_from(spec: TableSpec, *, freeze: bool = False) -> str:
-    """COPY … FROM stdin, FREEZE when the table was created in the same transaction."""
-    return f"COPY {copy_target(spec)} FROM stdin" + (" (FREEZE)" if freeze else "")
+def copy_from(spec: TableSpec, *, freeze: bool = False, binary: bool = False) -> str:
+    """COPY … FROM stdin, FREEZE when the table was created in the same transaction; in
+    binary format for pgsnap copy -j N (transfer/live.py says when)."""
+    options = [*(["FORMAT binary"] if binary else []), *(["FREEZE"] if freeze else [])]
+    return f"COPY {copy_target(spec)} FROM stdin" + (f" ({', '.join(options)})" if options else "")
 
 
-def copy_to(spec: TableSpec, *, predicate: str = "", relation: str | None = None) -> str:
+def copy_to(
+    spec: TableSpec, *, predicate: str = "", relation: str | None = None, binary: bool = False
+) -> str:
     """COPY … TO STDOUT of the whole table, of the rows that `predicate` (a ctid range,
     integers only) selects, or of one partition; with the archive's --where filter, if any
     (checked by ddl.statements.check_where and planned by the server before the dump)."""
     conditions = [f"({spec.where})"] if spec.where is not None else []
     conditions += [predicate] if predicate else []
+    fmt = " (FORMAT binary)" if binary else ""
     if not conditions:
-        return f"COPY {copy_target(spec, relation)} TO STDOUT"
+        return f"COPY {copy_target(spec, relation)} TO STDOUT{fmt}"
     cols = ", ".join(ident(c) for c in spec.copy_columns)
     name = spec.relation(relation)
     source = ident(name.schema, name.name)
-    return f"COPY (SELECT {cols} FROM ONLY {source} WHERE {' AND '.join(conditions)}) TO STDOUT"
+    where = " AND ".join(conditions)
+    return f"COPY (SELECT {cols} FROM ONLY {source} WHERE {where}) TO STDOUT{fmt}"

@@ -72,8 +72,9 @@ class Feed(Protocol):
         """The size of the table's rows, when known before reading them (for progress)."""
         ...
 
-    def workers(self, target: ConnSource, statement: bytes) -> Workers:
-        """The workers that run `statement` (a COPY … FROM STDIN) on `target`."""
+    def workers(self, target: ConnSource, spec: TableSpec) -> Workers:
+        """The workers that COPY the rows FROM STDIN into `spec` (the staging table) on
+        `target`."""
         ...
 
     def expected_rows(self, index: int, sent: int) -> int:
@@ -94,7 +95,8 @@ class FileFeed:
         frames = self.reader.frames
         return sum(frames[i].raw_size for i in self.reader.manifest.table_frames(index))
 
-    def workers(self, target: ConnSource, statement: bytes) -> Workers:
+    def workers(self, target: ConnSource, spec: TableSpec) -> Workers:
+        statement = copy_from(spec).encode()
         # spawn for an object: obstore's runtime hangs in a forked child (storage/client.py)
         spawn = "spawn" if is_remote(self.reader.path) else None
         return Workers(_load_worker, (target, self.reader.path, statement), True, spawn)
@@ -268,7 +270,7 @@ def _copy_parallel(job: Job, progress: ProgressFn) -> tuple[int, int]:
     total_bytes = feed.total_bytes(plan.index)
     progress(Event("start", label, total_bytes=total_bytes or None))
     nworkers = max(1, min(job.jobs, len(tasks)))
-    how = feed.workers(job.source, copy_from(plan.load_spec).encode())
+    how = feed.workers(job.source, plan.load_spec)
     pool = workers.start_pool(
         job.worker_kind,
         nworkers,

@@ -6,7 +6,10 @@ connection, in the leader's snapshot), and it counts the rows it handed on: that
 manifest the restore checks the target's own count against.  For the staged parallel restore
 it is a Feed: each worker holds a source connection that joins the leader's exported
 snapshot and a target connection with one COPY … FROM STDIN, and copies ctid-range chunks
-(backup/chunks.py) straight across, one block of about 4 MiB at a time, never compressed.
+(backup/chunks.py) straight across, one block of about 4 MiB at a time, never compressed;
+in binary COPY when every column's type is built in and both servers run one major version
+(copy.binary_copy), the chunks' headers and trailers cut off and one of each written
+around the worker's one COPY.
 """
 
 from __future__ import annotations
@@ -19,23 +22,26 @@ from typing import Any, NamedTuple
 from pgsnap import connection, workers
 from pgsnap.archive.manifest import Header, Manifest, large_object_oids
 from pgsnap.backup.chunks import ReadPlan, read_plan
-from pgsnap.backup.copyout import copy_blocks
+from pgsnap.backup.copyout import BINARY_HEADER, BINARY_TRAILER, copy_blocks
 from pgsnap.backup.large_objects import read_large_object
 from pgsnap.catalog.values import DatabaseFacts
 from pgsnap.config import ConnSource
 from pgsnap.connection import Conn
-from pgsnap.ddl.copy import copy_to
+from pgsnap.ddl.copy import copy_from, copy_to
 from pgsnap.errors import PgsnapError
+from pgsnap.model import TableSpec
 from pgsnap.restore.staged import FrameLoaded, WorkerDone, Workers
 
 
 class LiveSetup(NamedTuple):
-    """What a copy worker needs from the source: where it is, the snapshot to join, and the
-    COPY text's client encoding (connection.copy_encoding of the source database's)."""
+    """What a copy worker needs from the source: where it is, the snapshot to join, the
+    COPY text's client encoding (connection.copy_encoding of the source database's), and
+    whether the workers move the rows in binary COPY (copy.binary_copy says when)."""
 
     source: ConnSource
     snapshot: str
     encoding: str
+    binary: bool = False
 
 
 class LiveSource:
@@ -95,9 +101,14 @@ class LiveSource:
         """A COPY … TO STDOUT for each chunk of the table."""
         spec = self.header.tables[index]
         plan = self._plan(index, jobs=self.jobs)
-        return [copy_to(spec, predicate=c.predicate(), relation=r) for r, c in plan.sources]
+        binary = self.setup.binary
+        return [
+            copy_to(spec, predicate=c.predicate(), relation=r, binary=binary)
+            for r, c in plan.sources
+        ]
 
-    def workers(self, target: ConnSource, statement: bytes) -> Workers:
+    def workers(self, target: ConnSource, spec: TableSpec) -> Workers:
+        statement = copy_from(spec, binary=self.setup.binary).encode()
         # the source's COPY loop holds the GIL (backup/copyout.py): no leader thread
         return Workers(copy_worker, (target, statement, self.setup), False)
 
@@ -168,12 +179,19 @@ def _copy_chunks(
     parent: int,
     setup: LiveSetup,
 ) -> int:
-    """Each chunk's blocks written into the one COPY as they arrive; the rows COPY took."""
+    """Each chunk's blocks written into the one COPY as they arrive; the rows COPY took.
+    In binary, the chunks' rows come without their header and trailer, and the one COPY
+    gets one of each around them."""
+    binary = setup.binary
     with dst.cursor() as cur:
         with connection.statement_errors(statement.decode()), cur.copy(statement) as copy:
+            if binary:
+                copy.write(BINARY_HEADER)
             while (task := workers.next_task(tasks, parent)) is not None:
                 with source_errors(setup.source):
-                    for block, rows in copy_blocks(src, task):
+                    for block, rows in copy_blocks(src, task, binary=binary):
                         copy.write(block)
                         workers.put_result(results, FrameLoaded(len(block), rows), parent)
+            if binary:
+                copy.write(BINARY_TRAILER)
         return cur.rowcount
