@@ -87,9 +87,8 @@ def copy(
 ) -> CopyResult:
     """Copy tables (or `schemas`, or `all_tables`: the whole database) from the database of
     `from_dsn` (resolved as dump's is) into the one of `to_dsn`: dump() into load() with no
-    file between, each option meaning what it means there.  `jobs` > 1: ctid-range chunks
-    by workers sharing the source's snapshot.  A table onto itself (same database, no
-    rename) is refused.  Raises PgsnapError subclasses; then the target is unchanged."""
+    file between, each option meaning what it means there (`jobs` > 1: ctid-range chunks by
+    workers in the source's snapshot).  Raises PgsnapError subclasses; the target unchanged."""
     if not to_dsn:
         raise UsageError("--to is required: the connection string of the target database")
     # fmt: off
