@@ -310,7 +310,8 @@ def prune(
     if isinstance(keep, bool) or keep < 1:
         raise UsageError(f"--keep must be at least 1, not {keep}")
     if stale_uploads_after < dt.timedelta(0):
-        raise UsageError(f"--stale-uploads-after must not be negative, not {stale_uploads_after}")
+        seconds = stale_uploads_after.total_seconds()
+        raise UsageError(f"--stale-uploads-after must not be negative, not {seconds:g} s")
     wanted = None if table is None else _wanted(table)
     entries = _entries(directory)
     stale, recent = _uploads_older_than(directory, stale_uploads_after)
