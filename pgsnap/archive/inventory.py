@@ -20,7 +20,9 @@ pgsnap archives are skipped; damaged ones are listed with a status that says why
 
 An object-storage prefix (``s3://bucket/prefix/``) is listed the same way, its objects read
 by ranged GETs, several at once.  It has no temporary files: an upload that never completed
-is no object, so it is not listed (pgsnap/storage/remote.py says what becomes of it).
+is no object, so it is not listed; on S3 a warning counts such uploads of archive names, and
+prune aborts those started more than ``stale_uploads_after`` ago (default a day, so that a
+dump running now is never touched; pgsnap/storage/uploads.py).
 
 Only ``ok`` archives that hold complete backups (every row of the tables and their DDL: not a
 ``--where``, ``--schema-only`` or ``--data-only`` extract) are counted or pruned, unless
@@ -33,6 +35,7 @@ import datetime as dt
 import errno
 import os
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -52,13 +55,23 @@ from pgsnap.errors import (
     NotAnArchiveError,
     PermissionDeniedError,
     PgsnapError,
+    PgsnapWarning,
     TruncatedArchiveError,
     UnsupportedFormatError,
     UsageError,
 )
 from pgsnap.model import QualifiedName, iso_time, parse_time
 from pgsnap.naming import parse_table_arg
-from pgsnap.storage import ObjectURL, delete_object, list_objects, open_object, parse_url
+from pgsnap.storage import (
+    ObjectURL,
+    Upload,
+    abort_upload,
+    delete_object,
+    list_objects,
+    list_uploads,
+    open_object,
+    parse_url,
+)
 
 OK = "ok"
 INCOMPLETE = "incomplete"
@@ -82,6 +95,9 @@ PARTIAL_NAME = re.compile(r"^\.(?P<final>.+)\.partial-(?P<pid>[0-9]+)$")
 LIST_THREADS = 8
 # The users' habit (notes/seeds.md): keep the last five backups, warn past that.
 DEFAULT_WARN_AFTER = 5
+# An incomplete upload younger than this may be a dump running now: prune leaves it alone.
+# A day is longer than any dump runs, and what S3's lifecycle examples use.
+DEFAULT_STALE_UPLOADS = dt.timedelta(hours=24)
 
 
 class _Sized(Protocol):
@@ -191,6 +207,8 @@ class PruneResult:
     kept: tuple[BackupEntry, ...]
     untouched: tuple[BackupEntry, ...]  # flagged files: never removed by prune
     dry_run: bool
+    aborted: tuple[Upload, ...] = ()  # stale incomplete uploads aborted (or, dry, to abort)
+    recent_uploads: tuple[Upload, ...] = ()  # younger than stale_uploads_after: left alone
 
     @property
     def freed_bytes(self) -> int:
@@ -207,6 +225,15 @@ def list_backups(directory: str | os.PathLike[str] = ".") -> list[BackupEntry]:
     prefix, NotFoundError when the bucket does not) and UsageError when it is not a
     directory; a bad file never raises, it is listed with its status.
     """
+    entries = _entries(directory)
+    url = parse_url(os.fspath(directory))
+    if url is not None and url.scheme == "s3":
+        _warn_uploads(url)
+    return entries
+
+
+def _entries(directory: str | os.PathLike[str]) -> list[BackupEntry]:
+    """list_backups() without its warning."""
     url = parse_url(os.fspath(directory))
     if url is not None:
         entries = _remote_entries(url)
@@ -264,6 +291,7 @@ def prune(
     dry_run: bool = False,
     table: str | None = None,
     include_extracts: bool = False,
+    stale_uploads_after: dt.timedelta = DEFAULT_STALE_UPLOADS,
 ) -> PruneResult:
     """Remove all but the newest `keep` complete backups of each table (by created_at).
     Extracts (--where, schema-only, data-only archives) are neither counted nor removed,
@@ -272,13 +300,21 @@ def prune(
     Backups group by source database and table list, so one table's backups never push out
     another's.  `table` limits pruning to the archives of that table.  Flagged files
     (damaged, incomplete, interrupted) are left alone.  With `dry_run`, nothing is removed.
-    Raises UsageError when `keep` < 1, PermissionDeniedError when a file cannot be removed
-    (the files before it are gone by then).
+
+    On an S3 prefix, the incomplete multipart uploads of archive names directly under it
+    (dumps killed before they could abort them) are aborted when they started more than
+    `stale_uploads_after` ago, whatever `table`.  Raises UsageError when `keep` < 1 or
+    `stale_uploads_after` is negative, PermissionDeniedError when a file cannot be removed
+    or the store refuses to list or abort uploads (the files before it are gone by then).
     """
     if isinstance(keep, bool) or keep < 1:
         raise UsageError(f"--keep must be at least 1, not {keep}")
+    if stale_uploads_after < dt.timedelta(0):
+        seconds = stale_uploads_after.total_seconds()
+        raise UsageError(f"--stale-uploads-after must not be negative, not {seconds:g} s")
     wanted = None if table is None else _wanted(table)
-    entries = list_backups(directory)
+    entries = _entries(directory)
+    stale, recent = _uploads_older_than(directory, stale_uploads_after)
     removed: list[BackupEntry] = []
     kept: list[BackupEntry] = []
     counted = [e for e in entries if e.status == OK and (include_extracts or e.complete)]
@@ -288,8 +324,10 @@ def prune(
     if not dry_run:
         for entry in removed:
             _remove(entry.path)
+        for upload in stale:
+            abort_upload(upload)
     untouched = tuple(e for e in entries if e.flagged)
-    return PruneResult(tuple(removed), tuple(kept), untouched, dry_run)
+    return PruneResult(tuple(removed), tuple(kept), untouched, dry_run, stale, recent)
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -327,6 +365,48 @@ def _remote_entries(prefix: ObjectURL) -> list[BackupEntry]:
     with ThreadPoolExecutor(max_workers=LIST_THREADS) as pool:
         found = pool.map(lambda o: _read_entry(str(o.url), _Stat(o.size, o.mtime)), wanted)
         return [e for e in found if e is not None]
+
+
+def _archive_uploads(prefix: ObjectURL) -> list[Upload]:
+    """The incomplete uploads of archive names directly under `prefix` (an S3 one)."""
+    prefix = prefix.as_prefix() if prefix.key else prefix
+    return [
+        u
+        for u in list_uploads(prefix)
+        if "/" not in u.url.key[len(prefix.key) :] and u.url.name.lower().endswith(DUMP_SUFFIXES)
+    ]
+
+
+def _uploads_older_than(
+    directory: str | os.PathLike[str], age: dt.timedelta
+) -> tuple[tuple[Upload, ...], tuple[Upload, ...]]:
+    """The archive uploads under an S3 prefix: those started more than `age` ago, and the
+    others; none for a directory or another store."""
+    url = parse_url(os.fspath(directory))
+    if url is None or url.scheme != "s3":
+        return (), ()
+    now = dt.datetime.now(dt.timezone.utc)
+    uploads = _archive_uploads(url)
+    stale = tuple(u for u in uploads if now - u.initiated >= age)
+    return stale, tuple(u for u in uploads if u not in stale)
+
+
+def _warn_uploads(url: ObjectURL) -> None:
+    """A warning that counts the prefix's incomplete archive uploads; none when the store
+    will not list them (a key that may read but not list uploads: the listing is what
+    counts)."""
+    try:
+        count = len(_archive_uploads(url))
+    except PgsnapError:
+        return
+    if count:
+        what = "upload" if count == 1 else "uploads"
+        warnings.warn(
+            f'{count} incomplete {what} under "{url.as_prefix() if url.key else url}" (a dump '
+            "that is running, or was killed): pgsnap prune aborts those older than a day",
+            PgsnapWarning,
+            stacklevel=2,
+        )
 
 
 def _entry(path: Path) -> BackupEntry | None:

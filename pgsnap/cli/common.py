@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 import click
 
@@ -111,3 +112,21 @@ def selection_options(fn: F) -> F:
     for option in reversed(options):
         fn = option(fn)
     return fn
+
+
+class _Duration(click.ParamType[dt.timedelta, Any]):
+    """A duration as 90s, 30m, 12h or 2d: a timedelta."""
+
+    name = "duration"
+    _UNITS: ClassVar[dict[str, int]] = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> dt.timedelta:
+        if isinstance(value, dt.timedelta):
+            return value
+        text = str(value).strip().lower()
+        if len(text) < 2 or text[-1] not in self._UNITS or not text[:-1].isdigit():
+            self.fail(f"{value!r} is not a duration: write a number and s, m, h or d (30m)")
+        return dt.timedelta(seconds=int(text[:-1]) * self._UNITS[text[-1]])
+
+
+DURATION = _Duration()

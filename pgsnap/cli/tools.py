@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pgsnap.cli.common import call, dsn_option, jobs_option, quiet_option
+from pgsnap.cli.common import DURATION, call, dsn_option, jobs_option, quiet_option
 from pgsnap.cli.display import Display, warn
 from pgsnap.errors import EXIT_BAD_ARCHIVE
 from pgsnap.progress import human_bytes, rows_text
 
 if TYPE_CHECKING:
-    from pgsnap.archive.inventory import BackupEntry
+    from pgsnap.archive.inventory import BackupEntry, PruneResult
     from pgsnap.model import Column, Dependency, OwnedSequence
     from pgsnap.tools.inspect import ArchiveInfo, TableInfo
     from pgsnap.tools.verify import VerifyResult
@@ -459,6 +459,14 @@ def export(file: str, csv_dir: str, table: str | None, force: bool, quiet: bool)
     is_flag=True,
     help="Also prune --where, schema-only and data-only archives (each kind kept --keep deep).",
 )
+@click.option(
+    "--stale-uploads-after",
+    type=DURATION,
+    default="24h",
+    show_default=True,
+    metavar="DURATION",
+    help="On S3, abort the incomplete uploads of archives started longer ago (30m, 12h, 2d).",
+)
 @quiet_option
 def prune(directory: str, quiet: bool, **options: Any) -> None:
     """Remove all but the newest --keep backups of each table in DIRECTORY.
@@ -466,12 +474,15 @@ def prune(directory: str, quiet: bool, **options: Any) -> None:
     Newest by the manifest's created_at.  Only complete backups count: --where, schema-only
     and data-only extracts are neither counted nor removed unless --include-extracts.
     Damaged and incomplete files are never removed: each is named in a warning, and they
-    make the exit code 5 (as for list).
+    make the exit code 5 (as for list).  On an S3 prefix, the incomplete multipart uploads of
+    archives directly under it (dumps killed before they could abort them) are aborted once
+    older than --stale-uploads-after.
 
     \b
     Examples:
       pgsnap prune backups/ --keep 5 --dry-run
       pgsnap prune backups/ --keep 5 --table papers
+      pgsnap prune s3://bucket/nightly/ --keep 7 --stale-uploads-after 6h
 
     Python: pgsnap.prune(directory, keep=..., ...).
     """
@@ -483,6 +494,7 @@ def prune(directory: str, quiet: bool, **options: Any) -> None:
     for e in result.removed if not quiet else ():
         tables = ", ".join(e.table_names)
         click.echo(f"{verb} {e.path} ({tables}, {_short_time(e.created_at)} UTC)")
+    _print_uploads(result, quiet)
     for e in result.untouched:
         warn(f"left {e.path} alone: it is {e.status}")
     if not quiet:
@@ -492,3 +504,14 @@ def prune(directory: str, quiet: bool, **options: Any) -> None:
         )
     if result.untouched:
         sys.exit(EXIT_BAD_ARCHIVE)
+
+
+def _print_uploads(result: PruneResult, quiet: bool) -> None:
+    verb = "would abort" if result.dry_run else "aborted"
+    for u in result.aborted if not quiet else ():
+        click.echo(
+            f"{verb} the incomplete upload of {u.url} (started {_short_time(u.initiated)} UTC)"
+        )
+    if result.recent_uploads and not quiet:
+        count = _plural(len(result.recent_uploads), "incomplete upload")
+        click.echo(f"left {count} alone: started less than --stale-uploads-after ago")

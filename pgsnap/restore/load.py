@@ -104,8 +104,9 @@ def load(
     as_names: Mapping[str, str] | None = None,
 ) -> LoadResult:
     """Restore a table (or every table) of a pgsnap archive; `file` "-" reads stdin, and an
-    object-storage URL (s3://bucket/key, gs://…, az://…) is read by ranged GETs.  `as_name` renames the one table loaded; `as_names` renames tables of a multi-table
-    archive, {"[schema.]src": "[schema.]dest"}, their foreign keys following.  An existing
+    object-storage URL (s3://bucket/key, gs://…, az://…) is read by ranged GETs.  `as_name`
+    renames the one table loaded; `as_names` renames tables of a multi-table archive,
+    {"[schema.]src": "[schema.]dest"}, their foreign keys following.  An existing
     target needs `drop_existing`, `replace` or `append`, or TargetExistsError is raised.
     `jobs` > 1 loads with parallel workers into a staging table swapped in at the end.
     `schema_only` creates the empty table, `data_only` adds rows to an existing one (as

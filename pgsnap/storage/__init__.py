@@ -8,6 +8,7 @@ objects under a prefix.  Everything else stays a local path.
     credentials.py  the environment, .env and ~/.aws profiles, as the AWS tools read them
     client.py       the only module that builds obstore stores; their errors as pgsnap's
     remote.py       RemoteFile (reads), RemoteOutput (the upload), list and delete
+    uploads.py      S3's incomplete multipart uploads: list and abort (SigV4, no obstore)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pgsnap.storage.remote import (
     open_object,
     read_head,
 )
+from pgsnap.storage.uploads import Upload, abort_upload, list_uploads
 from pgsnap.storage.url import SCHEMES, ObjectURL, is_remote, parse_url
 
 __all__ = [
@@ -30,10 +32,13 @@ __all__ = [
     "ObjectURL",
     "RemoteFile",
     "RemoteOutput",
+    "Upload",
+    "abort_upload",
     "delete_object",
     "exists",
     "is_remote",
     "list_objects",
+    "list_uploads",
     "open_object",
     "parse_url",
     "read_head",
