@@ -99,7 +99,7 @@ def test_ctrl_c_mid_upload_leaves_no_object_and_no_upload(
 def test_server_killed_mid_upload(own_s3: S3Server, db: TestDB) -> None:
     """The server killed (SIGKILL) during the upload: one line naming the object, exit 10,
     and no object once the server is back.  The abort cannot reach a dead server: the line
-    says the upload was left, and it is the only one (a lifecycle rule removes it)."""
+    says the upload was left, and it is the only one; `pgsnap prune` aborts it."""
     bucket = own_s3.make_bucket("killed")
     db.execute(BIG)
     url = f"s3://{bucket}/big.sql.zst"
@@ -110,9 +110,13 @@ def test_server_killed_mid_upload(own_s3: S3Server, db: TestDB) -> None:
     assert proc.returncode == 10, line
     assert f'cannot write "{url}"' in line
     assert f'the incomplete upload of "{url}" could not be aborted' in line
+    assert "pgsnap prune aborts it" in line
     own_s3.start()
     assert keys(own_s3, bucket) == []
     assert own_s3.uploads(bucket) == ["big.sql.zst"]
+    # what the line promises: prune aborts it (storage/uploads.py), and nothing is left
+    ok(run(own_s3, "prune", f"s3://{bucket}/", "--keep", "1", "--stale-uploads-after", "0s"))
+    assert own_s3.uploads(bucket) == []
 
 
 def _copying(dsn: str) -> bool:

@@ -10,7 +10,8 @@ mix of two archives.
 RemoteOutput mirrors backup/output.py's _Output: the object appears only on commit() (the
 upload is completed then); leaving the with block without commit() aborts the multipart
 upload, so neither an object nor an upload is left behind.  A process killed with kill -9
-cannot abort: its upload stays until a lifecycle rule removes it (README: "Object storage").
+cannot abort: its upload stays until a lifecycle rule removes it (README: "Object storage"),
+or, on S3, `pgsnap prune` aborts it (uploads.py).
 """
 
 from __future__ import annotations
@@ -199,6 +200,17 @@ def part_bytes(env: dict[str, str] | None = None) -> int:
     return int(text) << 20
 
 
+# how an upload that could not be aborted goes away later (S3's: storage/uploads.py)
+_LIFECYCLE = "the store's lifecycle rule removes it (AbortIncompleteMultipartUpload)"
+_PRUNE = "pgsnap prune aborts it after --stale-uploads-after (24h), or " + _LIFECYCLE.replace(
+    " removes it", ""
+)
+
+
+def _later(url: ObjectURL) -> str:
+    return _PRUNE if url.scheme == "s3" else _LIFECYCLE
+
+
 class _Upload:
     """The writer's stream: write() and flush(), errors naming the object."""
 
@@ -270,7 +282,5 @@ class RemoteOutput:
             writer.__exit__(type(reason), reason, None)
         except Exception:
             if isinstance(exc, PgsnapError):
-                exc.extend(
-                    f'the incomplete upload of "{self.url}" could not be aborted: the store '
-                    "removes it with a lifecycle rule (AbortIncompleteMultipartUpload)"
-                )
+                later = _later(self.url)
+                exc.extend(f'the incomplete upload of "{self.url}" could not be aborted: {later}')
