@@ -66,6 +66,18 @@ def db(server: Server) -> Iterator[TestDB]:
         scratch.drop_all()
 
 
+@pytest.fixture
+def store_db(servers: list[Server]) -> Iterator[TestDB]:
+    """A fresh database on the session's first server only, for tests of a store's failures
+    (a missing bucket, a killed S3 server, refused credentials), which no server version
+    changes: what differs between servers is tested through `db`."""
+    scratch = ScratchDatabases(servers[0])
+    try:
+        yield scratch.create()
+    finally:
+        scratch.drop_all()
+
+
 @pytest.fixture(scope="session")
 def all_servers(servers: list[Server]) -> Iterator[dict[int, Server]]:
     """A server of every major in CROSS_VERSION_MAJORS, by major.  Those the session lacks are

@@ -121,15 +121,15 @@ def test_whole_database_round_trip(s3: S3Server, bucket: str, db: TestDB) -> Non
         db.execute(f'DROP DATABASE IF EXISTS "{target}"')
 
 
-def test_existing_key_is_refused_without_force(s3: S3Server, bucket: str, db: TestDB) -> None:
-    db.execute(SMALL)
+def test_existing_key_is_refused_without_force(s3: S3Server, bucket: str, store_db: TestDB) -> None:
+    store_db.execute(SMALL)
     url = f"s3://{bucket}/small.sql.zst"
-    ok(run(s3, "dump", "small", "--dsn", db.dsn, "-o", url))
+    ok(run(s3, "dump", "small", "--dsn", store_db.dsn, "-o", url))
     before = obstore.head(_store(s3, bucket), "small.sql.zst")["e_tag"]
-    line = error_line(run(s3, "dump", "small", "--dsn", db.dsn, "-o", url), 6)
+    line = error_line(run(s3, "dump", "small", "--dsn", store_db.dsn, "-o", url), 6)
     assert f'object "{url}" already exists; use --force' in line
     assert obstore.head(_store(s3, bucket), "small.sql.zst")["e_tag"] == before
-    ok(run(s3, "dump", "small", "--dsn", db.dsn, "-o", url, "--force"))
+    ok(run(s3, "dump", "small", "--dsn", store_db.dsn, "-o", url, "--force"))
     assert keys(s3, bucket) == ["small.sql.zst"]
 
 
@@ -141,10 +141,12 @@ def local_archive(s3: S3Server, db: TestDB, tmp_path: Path) -> bytes:
     return path.read_bytes()
 
 
-def test_list_200_archives_and_prune(s3: S3Server, bucket: str, db: TestDB, tmp_path: Path) -> None:
+def test_list_200_archives_and_prune(
+    s3: S3Server, bucket: str, store_db: TestDB, tmp_path: Path
+) -> None:
     """`list` of a prefix with 200 archives and three bad objects: the same statuses as in a
     directory (each read by ranged GETs); `prune` deletes objects and says which."""
-    data = local_archive(s3, db, tmp_path)
+    data = local_archive(s3, store_db, tmp_path)
     store = _store(s3, bucket)
     for i in range(200):
         obstore.put(store, f"many/small_{i:03d}.sql.zst", data)
@@ -194,36 +196,38 @@ def test_inspect_verify_export_on_s3(s3: S3Server, bucket: str, db: TestDB, tmp_
     assert len(csv.read_text().splitlines()) == 51  # a header and the 50 rows
 
 
-def test_foreign_and_damaged_objects(s3: S3Server, bucket: str, db: TestDB, tmp_path: Path) -> None:
+def test_foreign_and_damaged_objects(
+    s3: S3Server, bucket: str, store_db: TestDB, tmp_path: Path
+) -> None:
     """Not an archive, a pg_dump script, a truncated archive: one line each, exit 5, and the
     load changes nothing."""
-    data = local_archive(s3, db, tmp_path)
+    data = local_archive(s3, store_db, tmp_path)
     put(s3, bucket, "junk.sql.zst", b"hello, world")
     put(s3, bucket, "plain.sql", b"--\n-- PostgreSQL database dump\n--\n")
     put(s3, bucket, "cut.sql.zst", data[:-40])
-    line = error_line(run(s3, "load", f"s3://{bucket}/junk.sql.zst", "--dsn", db.dsn), 5)
+    line = error_line(run(s3, "load", f"s3://{bucket}/junk.sql.zst", "--dsn", store_db.dsn), 5)
     assert f'"s3://{bucket}/junk.sql.zst" is not a pgsnap archive' in line
-    line = error_line(run(s3, "load", f"s3://{bucket}/plain.sql", "--dsn", db.dsn), 5)
+    line = error_line(run(s3, "load", f"s3://{bucket}/plain.sql", "--dsn", store_db.dsn), 5)
     assert (
         "it is a pg_dump SQL script: download it, then restore it with psql -d DATABASE -f plain.sql"
         in line
     )
     line = error_line(run(s3, "verify", f"s3://{bucket}/cut.sql.zst"), 5)
     assert f'"s3://{bucket}/cut.sql.zst" is truncated' in line
-    db.execute("DROP TABLE small")
-    error_line(run(s3, "load", f"s3://{bucket}/cut.sql.zst", "--dsn", db.dsn), 5)
-    assert not exists(db.dsn, "public.small")
+    store_db.execute("DROP TABLE small")
+    error_line(run(s3, "load", f"s3://{bucket}/cut.sql.zst", "--dsn", store_db.dsn), 5)
+    assert not exists(store_db.dsn, "public.small")
 
 
-def test_missing_bucket_and_key(s3: S3Server, bucket: str, db: TestDB) -> None:
+def test_missing_bucket_and_key(s3: S3Server, bucket: str, store_db: TestDB) -> None:
     """A bucket or an object that does not exist: exit 4, named; no dump starts."""
-    db.execute(SMALL)
-    line = error_line(run(s3, "load", f"s3://{bucket}/nothing.sql.zst", "--dsn", db.dsn), 4)
+    store_db.execute(SMALL)
+    line = error_line(run(s3, "load", f"s3://{bucket}/nothing.sql.zst", "--dsn", store_db.dsn), 4)
     assert f'object "s3://{bucket}/nothing.sql.zst" does not exist' in line
     for args in (
-        ("load", "s3://no-such-bucket/x.sql.zst", "--dsn", db.dsn),
+        ("load", "s3://no-such-bucket/x.sql.zst", "--dsn", store_db.dsn),
         ("list", "s3://no-such-bucket/"),
-        ("dump", "small", "--dsn", db.dsn, "-o", "s3://no-such-bucket/x/"),
+        ("dump", "small", "--dsn", store_db.dsn, "-o", "s3://no-such-bucket/x/"),
     ):
         line = error_line(run(s3, *args), 4)
         assert 'bucket "s3://no-such-bucket" does not exist' in line, args
@@ -249,13 +253,13 @@ def test_bad_urls(s3: S3Server, url: str, says: str) -> None:
         assert "topsecretvalue" not in line
 
 
-def test_credentials_refused(s3_auth: S3Server, db: TestDB) -> None:
+def test_credentials_refused(s3_auth: S3Server, store_db: TestDB) -> None:
     """A wrong secret, an unknown key, a key that may only read: exit 7, one line, never
     the secret; with the right keys (and only then) the dump is written."""
     bucket = s3_auth.make_bucket(f"auth{uuid.uuid4().hex[:12]}")
-    db.execute(SMALL)
+    store_db.execute(SMALL)
     url = f"s3://{bucket}/small.sql.zst"
-    dump = ("dump", "small", "--dsn", db.dsn, "-o", url)
+    dump = ("dump", "small", "--dsn", store_db.dsn, "-o", url)
     for env in (
         {"AWS_SECRET_ACCESS_KEY": "wrongsecret"},
         {"AWS_ACCESS_KEY_ID": "nosuchkey"},

@@ -80,13 +80,13 @@ def _error_line(proc: subprocess.Popen[bytes]) -> str:
 
 
 def test_ctrl_c_mid_upload_leaves_no_object_and_no_upload(
-    s3: S3Server, bucket: str, db: TestDB
+    s3: S3Server, bucket: str, store_db: TestDB
 ) -> None:
     """SIGINT while the multipart upload runs: exit 130, the upload aborted (S3's list of
     uploads is empty again), no object."""
-    db.execute(BIG)
+    store_db.execute(BIG)
     url = f"s3://{bucket}/big.sql.zst"
-    with _running(s3, "dump", "big", "--dsn", db.dsn, "-o", url) as proc:
+    with _running(s3, "dump", "big", "--dsn", store_db.dsn, "-o", url) as proc:
         _wait_until("a multipart upload", lambda: s3.uploads(bucket), proc)
         proc.send_signal(signal.SIGINT)
         line = _error_line(proc)
@@ -96,14 +96,14 @@ def test_ctrl_c_mid_upload_leaves_no_object_and_no_upload(
     assert s3.uploads(bucket) == []
 
 
-def test_server_killed_mid_upload(own_s3: S3Server, db: TestDB) -> None:
+def test_server_killed_mid_upload(own_s3: S3Server, store_db: TestDB) -> None:
     """The server killed (SIGKILL) during the upload: one line naming the object, exit 10,
     and no object once the server is back.  The abort cannot reach a dead server: the line
     says the upload was left, and it is the only one; `pgsnap prune` aborts it."""
     bucket = own_s3.make_bucket("killed")
-    db.execute(BIG)
+    store_db.execute(BIG)
     url = f"s3://{bucket}/big.sql.zst"
-    with _running(own_s3, "dump", "big", "--dsn", db.dsn, "-o", url) as proc:
+    with _running(own_s3, "dump", "big", "--dsn", store_db.dsn, "-o", url) as proc:
         _wait_until("a multipart upload", lambda: own_s3.uploads(bucket), proc)
         own_s3.kill()
         line = _error_line(proc)
@@ -130,17 +130,19 @@ def _copying(dsn: str) -> bool:
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_server_gone_mid_load(own_s3: S3Server, db: TestDB, jobs: str) -> None:
+def test_server_gone_mid_load(own_s3: S3Server, store_db: TestDB, jobs: str) -> None:
     """The server killed while a load reads frames: one line naming the object, exit 10, and
     no table (the load is atomic)."""
     bucket = own_s3.make_bucket("loadgone")
-    db.execute(BIG)
+    store_db.execute(BIG)
     url = f"s3://{bucket}/big.sql.zst"
-    ok(run(own_s3, "dump", "big", "--dsn", db.dsn, "-o", url))
-    with _running(own_s3, "load", url, "--dsn", db.dsn, "--as", "big_copy", "-j", jobs) as proc:
-        _wait_until("a COPY", lambda: _copying(db.dsn), proc)
+    ok(run(own_s3, "dump", "big", "--dsn", store_db.dsn, "-o", url))
+    with _running(
+        own_s3, "load", url, "--dsn", store_db.dsn, "--as", "big_copy", "-j", jobs
+    ) as proc:
+        _wait_until("a COPY", lambda: _copying(store_db.dsn), proc)
         own_s3.kill()
         line = _error_line(proc)
     assert proc.returncode == 10, line
     assert f'cannot read "{url}"' in line
-    assert not exists(db.dsn, "public.big_copy")
+    assert not exists(store_db.dsn, "public.big_copy")

@@ -43,11 +43,11 @@ def _lines(proc: subprocess.CompletedProcess[bytes], start: str) -> list[str]:
     return [line for line in proc.stdout.decode().splitlines() if line.startswith(start)]
 
 
-def test_prune_aborts_an_upload_left_by_kill_9(s3: S3Server, bucket: str, db: TestDB) -> None:
+def test_prune_aborts_an_upload_left_by_kill_9(s3: S3Server, bucket: str, store_db: TestDB) -> None:
     """A fresh upload: `list` counts it, `prune` (default 24 h) and a dry run with 0s keep
     it; `prune --stale-uploads-after 0s` aborts it and says so; none is left after."""
-    db.execute(BIG)
-    url = _leave_upload(s3, bucket, db, "nightly/big.sql.zst")
+    store_db.execute(BIG)
+    url = _leave_upload(s3, bucket, store_db, "nightly/big.sql.zst")
     prefix = f"s3://{bucket}/nightly/"
     listed = run(s3, "list", prefix, quiet=False)
     assert listed.returncode == 0, listed.stderr.decode()
@@ -116,12 +116,12 @@ def test_bad_thresholds_are_refused(s3: S3Server, bucket: str) -> None:
     assert "'1 week' is not a duration" in bad.stderr.decode()
 
 
-def test_signed_requests_on_an_auth_server(s3_auth: S3Server, db: TestDB) -> None:
+def test_signed_requests_on_an_auth_server(s3_auth: S3Server, store_db: TestDB) -> None:
     """The auth-enforcing server: a wrong secret is refused (exit 7, one line naming the
     prefix, the secret not in it); the right one lists and aborts the upload."""
     bucket = s3_auth.make_bucket(f"up{uuid.uuid4().hex[:12]}")
-    db.execute(BIG)
-    _leave_upload(s3_auth, bucket, db, "big.sql.zst")
+    store_db.execute(BIG)
+    _leave_upload(s3_auth, bucket, store_db, "big.sql.zst")
     prefix = f"s3://{bucket}/"
     args = ("prune", prefix, "--keep", "1", "--stale-uploads-after", "0s")
     wrong = run(s3_auth, *args, env={"AWS_SECRET_ACCESS_KEY": "wrong-secret-value"})
