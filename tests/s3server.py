@@ -29,6 +29,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 WEED = Path(sys.executable).with_name("weed")
 PORT_RANGE = (20000, 45000)  # + 10000 for gRPC stays below 55535
@@ -136,6 +137,17 @@ class S3Server:
             return int(e.code)
         except OSError:
             return 0
+
+    def store(self, bucket: str) -> Any:
+        """An obstore client of `bucket`, with this server's credentials (for the tests' own
+        reads and writes, beside pgsnap's)."""
+        import obstore.store
+
+        key, secret = (ACCESS_KEY, SECRET_KEY) if self.auth else ("anykey", "anysecret")
+        return obstore.store.S3Store(
+            bucket, endpoint=self.endpoint, access_key_id=key, secret_access_key=secret,
+            region="us-east-1", client_options={"allow_http": True},
+        )  # fmt: skip
 
     def make_bucket(self, name: str) -> str:
         """A new bucket (unsigned PUT; an auth server needs no signature for it either)."""

@@ -64,14 +64,8 @@ def keys(s3: S3Server, bucket: str, prefix: str | None = None) -> list[str]:
 
 
 def _store(s3: S3Server, bucket: str) -> obstore.store.S3Store:
-    return obstore.store.S3Store(
-        bucket,
-        endpoint=s3.endpoint,
-        access_key_id="anykey",
-        secret_access_key="anysecret",
-        region="us-east-1",
-        client_options={"allow_http": True},
-    )
+    store: obstore.store.S3Store = s3.store(bucket)
+    return store
 
 
 def put(s3: S3Server, bucket: str, key: str, data: bytes) -> None:

@@ -74,14 +74,7 @@ def test_prune_aborts_an_upload_left_by_kill_9(s3: S3Server, bucket: str, store_
 
 def _start_upload(s3: S3Server, bucket: str, key: str) -> obstore.WritableFile:
     """An upload in progress (one part sent) by obstore itself, left open."""
-    store = obstore.store.S3Store(
-        bucket,
-        endpoint=s3.endpoint,
-        access_key_id="anykey",
-        secret_access_key="anysecret",
-        region="us-east-1",
-        client_options={"allow_http": True},
-    )
+    store = s3.store(bucket)
     writer = obstore.open_writer(store, key, buffer_size=5 << 20)
     writer.write(b"x" * (6 << 20))
     writer.flush()
