@@ -9,14 +9,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import psycopg
 import pytest
 from helpers import exists
 from pgservers import TestDB
 from s3server import S3Server, running
+from test_faults import WAIT_S, _error_line, _wait_until
 from test_s3 import keys, ok, run
 
 # About 90 MB of COPY text, 45 MB compressed: with 5 MiB parts, an upload of nine parts that
@@ -27,7 +27,6 @@ CREATE TABLE big (id int PRIMARY KEY, pad text NOT NULL);
 INSERT INTO big SELECT g, md5(g::text) || md5((g * 3)::text) || md5((g * 7)::text) || md5(random()::text)
 FROM generate_series(1, {ROWS}) g;
 """
-WAIT_S = 120.0  # for pgsnap to reach the fault's point, or to exit
 
 
 @pytest.fixture
@@ -61,22 +60,6 @@ def _running(s3: S3Server, *args: str) -> Iterator[subprocess.Popen[bytes]]:
         if proc.poll() is None:
             proc.kill()
         proc.communicate(timeout=WAIT_S)
-
-
-def _wait_until(what: str, condition: Callable[[], object], proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if proc.poll() is not None:
-            raise AssertionError(f"pgsnap exited ({proc.returncode}) before {what}")
-        assert time.monotonic() < deadline, f"no {what} within {WAIT_S} s"
-        time.sleep(0.02)
-
-
-def _error_line(proc: subprocess.Popen[bytes]) -> str:
-    _, err = proc.communicate(timeout=WAIT_S)
-    lines = err.decode(errors="replace").splitlines()
-    assert len(lines) == 1 and lines[0].startswith("pgsnap: error: "), err.decode()
-    return lines[0]
 
 
 def test_ctrl_c_mid_upload_leaves_no_object_and_no_upload(

@@ -15,8 +15,9 @@ import obstore
 import pytest
 from pgservers import TestDB
 from s3server import S3Server
+from test_faults import WAIT_S, _wait_until
 from test_s3 import error_line, keys, ok, run
-from test_s3_faults import BIG, WAIT_S, _wait_until
+from test_s3_faults import BIG
 
 import pgsnap
 from pgsnap.errors import PgsnapWarning, UsageError
