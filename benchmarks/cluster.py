@@ -79,8 +79,11 @@ class Target:
 class LocalCluster:
     """initdb + pg_ctl start in a temp dir; stop() removes everything.  Idempotent."""
 
-    def __init__(self, label: str, bindir: Path) -> None:
+    def __init__(
+        self, label: str, bindir: Path, settings: Sequence[tuple[str, str]] = BENCH_SETTINGS
+    ) -> None:
         self.bindir = bindir
+        self.settings = tuple(settings)
         self.run_as = RUN_AS if os.geteuid() == 0 else None
         self.workdir = Path(tempfile.mkdtemp(prefix=f"pgsnap-bench-{label}-"))
         self._started = False
@@ -136,7 +139,7 @@ class LocalCluster:
     def _start(self) -> int:
         port = _free_port()
         options = [f"-p {port}", f"-k {self.workdir}", f"-c listen_addresses={HOST}"]
-        options += [f"-c {k}={v}" for k, v in BENCH_SETTINGS]
+        options += [f"-c {k}={v}" for k, v in self.settings]
         log = str(self.workdir / "postgres.log")
         argv = [self._pg_ctl(), "-D", self._data(), "-l", log, "-w", "-t", "60"]
         try:

@@ -48,6 +48,7 @@ class Usage:
     timed_out: bool = False
     server_cpu_s: float | None = None  # the postmaster and its backends; None if unknown
     loadavg_before: float = 0.0  # 1-minute load average at the start: others' work shows here
+    peak_pss_bytes: int | None = None  # summed PSS over the tree, when asked for (pss=True)
 
     @property
     def cpu_s(self) -> float:
@@ -61,12 +62,15 @@ def run_measured(
     cwd: Path,
     timeout_s: float,
     server_pid: int | None = None,
+    pss: bool = False,
 ) -> Usage:
     """Run argv (stdin and stdout to /dev/null) and measure it.  Never raises on failure.
 
     The command gets its own session, so that on timeout its whole process group (ours,
     by id) gets SIGTERM, then SIGKILL.  Nothing else may spawn children meanwhile: the CPU
-    delta would count them.
+    delta would count them.  With pss, the tree's proportional set size is sampled too
+    (shared pages divided among the processes that map them: forked workers share the
+    leader's imports, which RSS counts once per process).
     """
     loadavg = os.getloadavg()[0]
     server = _ServerCpu(server_pid)
@@ -82,7 +86,7 @@ def run_measured(
             cwd=cwd,
             start_new_session=True,
         )
-        sampler = _RssSampler(proc.pid)
+        sampler = _RssSampler(proc.pid, pss=pss)
         sampler.start()
         timed_out = _wait(proc, timeout_s)
         wall = time.perf_counter() - started
@@ -101,6 +105,7 @@ def run_measured(
         timed_out=timed_out,
         server_cpu_s=server_s,
         loadavg_before=loadavg,
+        peak_pss_bytes=sampler.peak_pss if pss else None,
     )
 
 
@@ -177,9 +182,11 @@ class _ServerCpu:
 class _RssSampler(threading.Thread):
     """Polls the summed RSS of a process tree until finish(); `peak` is the maximum seen."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, *, pss: bool = False) -> None:
         super().__init__(name=f"rss-{pid}", daemon=True)
         self.peak = 0
+        self.peak_pss = 0
+        self._pss = pss
         self._done = threading.Event()
         try:
             self._root: psutil.Process | None = psutil.Process(pid)
@@ -201,6 +208,8 @@ class _RssSampler(threading.Thread):
                 known.update(self._descendants())
                 next_scan = now + TREE_RESCAN_S
             self.peak = max(self.peak, _total_rss(known))
+            if self._pss:
+                self.peak_pss = max(self.peak_pss, _total_pss(known))
             if self._done.wait(POLL_INTERVAL_S):
                 return
 
@@ -220,4 +229,13 @@ def _total_rss(known: dict[int, psutil.Process]) -> int:
             total += proc.memory_info().rss
         except psutil.Error:
             del known[pid]
+    return total
+
+
+def _total_pss(known: dict[int, psutil.Process]) -> int:
+    """Sum of PSS (from /proc/<pid>/smaps_rollup) over the known processes that still run."""
+    total = 0
+    for proc in list(known.values()):
+        with contextlib.suppress(psutil.Error):
+            total += proc.memory_full_info().pss
     return total
