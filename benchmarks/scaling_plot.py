@@ -27,9 +27,12 @@ def write_png(series: Mapping[str, Sequence[tuple[int, float]]], path: Path, tit
             if not points:
                 continue
             xs = [x / 1e6 for x, _ in points]
-            line = ax.plot(xs, [y for _, y in points], "o", label=label)[0]
-            if len({x for x, _ in points}) >= 2:
-                fit = scorecard.linear_fit(points)
+            fit = scorecard.linear_fit(points) if len({x for x, _ in points}) >= 2 else None
+            if fit is not None and fit.n >= 3:
+                label = f"{label} (R² {fit.r2:.3f})"
+            marker = "o" if label.startswith("pgsnap") else "s"
+            line = ax.plot(xs, [y for _, y in points], marker, label=label)[0]
+            if fit is not None:
                 ends = [min(xs), max(xs)]
                 fitted = [fit.intercept_s + fit.slope_s_per_row * x * 1e6 for x in ends]
                 ax.plot(ends, fitted, "-", color=line.get_color(), alpha=0.6)

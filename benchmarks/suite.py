@@ -107,11 +107,34 @@ class Options:
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--quick", "mode", flag_value="quick", default=True, help="Small sizes [default].")
 @click.option("--full", "mode", flag_value="full", help="The issue's sizes and the scaling series.")
-@click.option("--server", type=click.Choice([*SERVERS, "both"]), default="pg18", show_default=True)
-@click.option("--repeat", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--run-id", help="Names the .jsonl [a UTC timestamp].")
-@click.option("--out", type=click.Path(path_type=Path), default=HERE / "results", show_default=True)
-@click.option("--timeout", "timeout_s", type=float, help="Seconds before a case is killed.")
+@click.option(
+    "--server",
+    type=click.Choice([*SERVERS, "both"]),
+    default="pg18",
+    show_default=True,
+    help="pg18: the embedded wheel; pg15: /usr/lib/postgresql/15/bin; both: one after the other.",
+)
+@click.option(
+    "--repeat",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Repetitions; the cases of a group alternate (every case once, then again).",
+)
+@click.option("--run-id", help="Names the .jsonl and appears in the report [a UTC timestamp].")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=HERE / "results",
+    show_default="benchmarks/results",
+    help="Where the .jsonl, latest.md and scaling.png go.",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=float,
+    help=f"Seconds before a case is killed [{QUICK_TIMEOUT_S:.0f}; --full {FULL_TIMEOUT_S:.0f}].",
+)
 @click.option("--plan", "plan_only", is_flag=True, help="Print what would run; start nothing.")
 def main(
     mode: str,
@@ -195,6 +218,7 @@ def _cluster(label: str) -> Iterator[LocalCluster]:
 @dataclass
 class ServerResult:
     label: str
+    server_line: str = ""
     records: list[dict[str, Any]] = field(default_factory=list)
     sections: list[report.Section] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -220,6 +244,8 @@ class ServerSuite:
         have = 0
         for size in self.plan.papers_sizes:
             dataset = run.grow_dataset(self.target, have, size)
+            if not have:
+                self.result.server_line = _server_line(self.target, dataset)
             have = size
             self._papers(size, dataset)
         self._memory_and_stats(dataset)
@@ -546,7 +572,8 @@ def _server_part(options: Options, result: ServerResult, png: str) -> list[str]:
     series = scorecard.scaling_series(
         scorecard.Figures(result.records, result.label), p.papers_sizes
     )
-    parts = ["", f"## {result.label}: targets", "", *scorecard.verdict_table(rows), ""]
+    parts = ["", f"## {result.label}: targets", "", result.server_line, ""]
+    parts += [*scorecard.verdict_table(rows), ""]
     parts += [scorecard.summary(rows), *[f"\n- {n}" for n in result.notes]]
     parts += ["", f"## {result.label}: time against rows", ""]
     parts += [
@@ -555,8 +582,22 @@ def _server_part(options: Options, result: ServerResult, png: str) -> list[str]:
         _plot(series, options, png, result.label),
     ]
     for section in result.sections:
-        parts += ["", report.section_markdown(section).replace("## ", "### ", 1)]
+        parts += ["", _demoted(report.section_markdown(section))]
     return parts
+
+
+def _demoted(markdown: str) -> str:
+    """run.py's section one heading level down, without the blank lines of its empty fields."""
+    text = markdown.replace("\n### ", "\n#### ").replace("## ", "### ", 1)
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def _server_line(target: Target, dataset: dict[str, Any]) -> str:
+    return (
+        f"Server: PostgreSQL {dataset['server_version']}, {target.description}; settings in "
+        f"effect: {dataset['settings']}; pg_stat_statements loaded (it counts the statements "
+        "of the many-objects cases)."
+    )
 
 
 def _plot(
