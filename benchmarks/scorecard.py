@@ -190,15 +190,17 @@ def _missing(f: Figures, where: tuple[str, int], keys: Sequence[str]) -> str | N
 
 
 def _memory(f: Figures, plan: Plan) -> list[Verdict]:
+    papers = f"papers {_rows(plan.largest)}"
     cases = (
-        (DUMP_J2, "`pgsnap dump -j 2`", DUMP_J2_LIMIT_MB),
-        (DUMP_J4, "`pgsnap dump -j 4`", DUMP_J4_LIMIT_MB),
-        (LOAD_J4, "`pgsnap load -j 4`", LOAD_J4_LIMIT_MB),
+        (DUMP_J2, "`pgsnap dump -j 2`", DUMP_J2_LIMIT_MB, (MEMORY, plan.largest), papers),
+        (DUMP_J4, "`pgsnap dump -j 4`", DUMP_J4_LIMIT_MB, (MEMORY, plan.largest), papers),
+        (LOAD_J4, "`pgsnap load -j 4`", LOAD_J4_LIMIT_MB, (MEMORY, plan.largest), papers),
+        # "at any table size": the TOAST table's rows are the largest
+        (TOAST_J2, "`pgsnap dump -j 2`", DUMP_J2_LIMIT_MB, (TOAST, plan.toast_mb), "TOAST table"),
     )
     out = []
-    for key, title, limit in cases:
-        what = f"{title}: peak RSS of the process tree (PSS), papers {_rows(plan.largest)}"
-        where = (MEMORY, plan.largest)
+    for key, title, limit, where, table in cases:
+        what = f"{title}: peak RSS of the process tree (PSS), {table}"
         missing = _missing(f, where, (key,))
         if missing:
             out.append(Verdict(what, "—", f"< {limit} MB", missing))

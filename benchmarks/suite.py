@@ -301,16 +301,21 @@ class ServerSuite:
 
     def _stats_cases(self, dump: Case) -> list[Case]:
         """load -j 2 as is (statistics from the archive) and with --analyze, if pgsnap has it."""
-        load = cases._pgsnap_load(self.tools, self.target, dump, 2)
-        with_stats = dataclasses.replace(load, key=scorecard.STATS_LOAD)
-        analyze = dataclasses.replace(
-            load, key=scorecard.STATS_ANALYZE, title=load.title.replace("load", "load --analyze")
-        )
+        with_stats = self._load_case(scorecard.STATS_LOAD, dump, ())
+        analyze = self._load_case(scorecard.STATS_ANALYZE, dump, ("--analyze",))
         if not _has_option(self.tools.pgsnap, "load", "--analyze"):
             why = "pgsnap load has no --analyze option (yet): nothing to compare"
             self.result.notes.append(f"statistics vs ANALYZE skipped: {why}")
             return [dataclasses.replace(c, skip=why, argv=()) for c in (with_stats, analyze)]
-        return [with_stats, dataclasses.replace(analyze, argv=(*analyze.argv, "--analyze"))]
+        return [with_stats, analyze]
+
+    def _load_case(self, key: str, dump: Case, extra: tuple[str, ...]) -> Case:
+        """`pgsnap load -j 2` of dump's file into the case's own database, plus extra options."""
+        title = f"`pgsnap load -j 2 {' '.join(extra)} papers.sql.zst`".replace("  ", " ")
+        case = Case(key, title, "restore", source=dump.key, jobs=2)
+        dsn = self.target.conninfo(case.database)
+        argv = (str(self.tools.pgsnap), "load", str(dump.output), "--dsn", dsn, "-q", "-j", "2")
+        return dataclasses.replace(case, argv=(*argv, *extra))
 
     def _toast(self) -> None:
         mb = self.plan.toast_mb
@@ -318,7 +323,7 @@ class ServerSuite:
         try:
             with tempfile.TemporaryDirectory(prefix="pgsnap-suite-") as tmp:
                 dumps = [self._toast_dump(Path(tmp), j) for j in (1, 2)]
-                bench = self._bench(scorecard.TOAST, mb, context={"dataset": facts})
+                bench = self._bench(scorecard.TOAST, mb, pss=True, context={"dataset": facts})
                 bench.run_all(dumps, [])
         finally:
             with psycopg.connect(self.target.dsn(cases.SOURCE_DB), autocommit=True) as conn:

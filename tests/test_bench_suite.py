@@ -91,12 +91,17 @@ def test_skipped_and_missing_cases_have_no_verdict() -> None:
 def test_memory_limits_judge_rss_and_show_pss(mb: int) -> None:
     size = QUICK.largest
     keys = (scorecard.DUMP_J2, scorecard.DUMP_J4, scorecard.LOAD_J4)
-    records = [
-        run_of(scorecard.MEMORY, size, key, 1.0, peak_rss_bytes=mb * 10**6, peak_pss_bytes=10**7)
-        for key in keys
-    ]
+    peaks = {"peak_rss_bytes": mb * 10**6, "peak_pss_bytes": 10**7}
+    records = [run_of(scorecard.MEMORY, size, key, 1.0, **peaks) for key in keys]
+    records.append(run_of(scorecard.TOAST, QUICK.toast_mb, scorecard.TOAST_J2, 1.0, **peaks))
     rows = scorecard.verdicts(QUICK, records, SERVER)
-    limits = (scorecard.DUMP_J2_LIMIT_MB, scorecard.DUMP_J4_LIMIT_MB, scorecard.LOAD_J4_LIMIT_MB)
+    # dump -j 2, dump -j 4, load -j 4 of papers, then the TOAST table's dump -j 2
+    limits = (
+        scorecard.DUMP_J2_LIMIT_MB,
+        scorecard.DUMP_J4_LIMIT_MB,
+        scorecard.LOAD_J4_LIMIT_MB,
+        scorecard.DUMP_J2_LIMIT_MB,
+    )
     memory = [v for v in rows if "peak RSS" in v.what]
     for verdict, limit in zip(memory, limits, strict=True):
         assert verdict.status == (scorecard.MET if mb < limit else scorecard.NOT_MET)
