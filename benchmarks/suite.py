@@ -135,6 +135,13 @@ class Options:
     type=float,
     help=f"Seconds before a case is killed [{QUICK_TIMEOUT_S:.0f}; --full {FULL_TIMEOUT_S:.0f}].",
 )
+@click.option(
+    "--sizes",
+    "sizes_text",
+    metavar="N,N,...",
+    help="Other papers sizes (rows) for the scaling series; restores are judged at those of "
+    "the mode's restore sizes among them, else at the largest.",
+)
 @click.option("--plan", "plan_only", is_flag=True, help="Print what would run; start nothing.")
 def main(
     mode: str,
@@ -143,10 +150,13 @@ def main(
     run_id: str | None,
     out: Path,
     timeout_s: float | None,
+    sizes_text: str | None,
     plan_only: bool,
 ) -> None:
     """Run the issue 13 benchmark suite and write results/latest.md."""
     plan = scorecard.PLANS[mode]
+    if sizes_text:
+        plan = _with_sizes(plan, _parse_sizes(sizes_text))
     default_timeout = QUICK_TIMEOUT_S if mode == "quick" else FULL_TIMEOUT_S
     options = Options(
         plan=plan,
@@ -162,6 +172,26 @@ def main(
     run_suite(options)
 
 
+def _parse_sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = sorted({int(n.replace("_", "")) for n in text.split(",") if n.strip()})
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a list of numbers", param_hint="--sizes"
+        ) from None
+    if not sizes or sizes[0] < 1:
+        raise click.BadParameter("give sizes of 1 row or more", param_hint="--sizes")
+    return tuple(sizes)
+
+
+def _with_sizes(plan: Plan, sizes: tuple[int, ...]) -> Plan:
+    restore = tuple(s for s in sizes if s in plan.restore_sizes) or (max(sizes),)
+    full = tuple(s for s in sizes if s in plan.full_case_sizes)
+    return dataclasses.replace(
+        plan, papers_sizes=sizes, restore_sizes=restore, full_case_sizes=full
+    )
+
+
 def describe(options: Options) -> list[str]:
     """The plan as lines: what each server would build and run, in order."""
     p = options.plan
@@ -171,6 +201,11 @@ def describe(options: Options) -> list[str]:
             "all of run.py's cases" if size in p.full_case_sizes else ", ".join(sorted(CORE_CASES))
         )
         lines.append(f"papers {size:,} rows (grown from the previous size): {which}")
+    restores = ", ".join(f"{s:,}" for s in p.restore_sizes)
+    lines.append(
+        f"judged: load -j 2 vs pg_restore -j 2 at {restores} rows; load vs zcat | psql at "
+        f"{p.demo_rows:,} rows (the demo table)"
+    )
     lines.append(
         f"memory at {p.largest:,} rows: dump -j 2, dump -j 4, load -j 4 (peak tree RSS and PSS)"
     )
@@ -245,7 +280,9 @@ class ServerSuite:
         for size in self.plan.papers_sizes:
             dataset = run.grow_dataset(self.target, have, size)
             if not have:
-                self.result.server_line = _server_line(self.target, dataset)
+                git = str(self.base["tools"]["pgsnap_git"])
+                clients = run._clients_line(self.tools, git)
+                self.result.server_line = f"{_server_line(self.target, dataset)}\n\n{clients}"
             have = size
             self._papers(size, dataset)
         self._memory_and_stats(dataset)
