@@ -91,6 +91,10 @@ STATEMENTS_SQL = """
 SELECT s.query, s.calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
 WHERE d.datname = %s
 """
+SPEEDUP_NOTE = (
+    "The targets table reads the other way: a speedup is the reference's median wall time "
+    "divided by pgsnap's, so above 1 is faster (the issue's \"1.4x faster\")."
+)
 TABLES_SQL = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
 
 
@@ -604,7 +608,7 @@ def document(
         png = "scaling.png" if i == 0 else f"scaling_{result.label}.png"
         parts += _server_part(options, result, png)
     parts += ["", "## Other scripts of issue 13", "", *[f"- {x}" for x in _extras_lines()]]
-    parts += ["", report._legend()]
+    parts += ["", report._legend(), "", SPEEDUP_NOTE]
     return "\n".join(parts) + "\n"
 
 
