@@ -48,7 +48,7 @@ class Usage:
     timed_out: bool = False
     server_cpu_s: float | None = None  # the postmaster and its backends; None if unknown
     loadavg_before: float = 0.0  # 1-minute load average at the start: others' work shows here
-    peak_pss_bytes: int | None = None  # summed PSS over the tree, when asked for (pss=True)
+    peak_pss_bytes: int = 0  # summed PSS over the tree, sampled with the RSS (0 if unreadable)
 
     @property
     def cpu_s(self) -> float:
@@ -62,15 +62,14 @@ def run_measured(
     cwd: Path,
     timeout_s: float,
     server_pid: int | None = None,
-    pss: bool = False,
 ) -> Usage:
     """Run argv (stdin and stdout to /dev/null) and measure it.  Never raises on failure.
 
     The command gets its own session, so that on timeout its whole process group (ours,
     by id) gets SIGTERM, then SIGKILL.  Nothing else may spawn children meanwhile: the CPU
-    delta would count them.  With pss, the tree's proportional set size is sampled too
-    (shared pages divided among the processes that map them: forked workers share the
-    leader's imports, which RSS counts once per process).
+    delta would count them.  The tree's proportional set size is sampled too (shared pages
+    divided among the processes that map them: forked workers share the leader's imports,
+    which RSS counts once per process).
     """
     loadavg = os.getloadavg()[0]
     server = _ServerCpu(server_pid)
@@ -86,7 +85,7 @@ def run_measured(
             cwd=cwd,
             start_new_session=True,
         )
-        sampler = _RssSampler(proc.pid, pss=pss)
+        sampler = _RssSampler(proc.pid)
         sampler.start()
         timed_out = _wait(proc, timeout_s)
         wall = time.perf_counter() - started
@@ -105,7 +104,7 @@ def run_measured(
         timed_out=timed_out,
         server_cpu_s=server_s,
         loadavg_before=loadavg,
-        peak_pss_bytes=sampler.peak_pss if pss else None,
+        peak_pss_bytes=sampler.peak_pss,
     )
 
 
@@ -180,13 +179,13 @@ class _ServerCpu:
 
 
 class _RssSampler(threading.Thread):
-    """Polls the summed RSS of a process tree until finish(); `peak` is the maximum seen."""
+    """Polls the summed RSS and PSS of a process tree until finish(); `peak` and `peak_pss`
+    are the maxima seen."""
 
-    def __init__(self, pid: int, *, pss: bool = False) -> None:
+    def __init__(self, pid: int) -> None:
         super().__init__(name=f"rss-{pid}", daemon=True)
         self.peak = 0
         self.peak_pss = 0
-        self._pss = pss
         self._done = threading.Event()
         try:
             self._root: psutil.Process | None = psutil.Process(pid)
@@ -208,8 +207,7 @@ class _RssSampler(threading.Thread):
                 known.update(self._descendants())
                 next_scan = now + TREE_RESCAN_S
             self.peak = max(self.peak, _total_rss(known))
-            if self._pss:
-                self.peak_pss = max(self.peak_pss, _total_pss(known))
+            self.peak_pss = max(self.peak_pss, _total_pss(known))
             if self._done.wait(POLL_INTERVAL_S):
                 return
 

@@ -377,7 +377,7 @@ class _Bench:
                 server_cpu_s=_round(usage.server_cpu_s),
                 loadavg_1m_before=round(usage.loadavg_before, 2),
             )
-            if usage.peak_pss_bytes is not None:
+            if usage.peak_pss_bytes:  # 0: unreadable
                 record["peak_pss_bytes"] = usage.peak_pss_bytes
         record.update(self.context)
         self.records.append(record)

@@ -331,7 +331,7 @@ class ServerSuite:
                 for j in (2, 4)
             ]
             restores = [cases._pgsnap_load(self.tools, self.target, dumps[0], 4)]
-            memory = self._bench(scorecard.MEMORY, size, pss=True, context={"dataset": dataset})
+            memory = self._bench(scorecard.MEMORY, size, context={"dataset": dataset})
             memory.run_all(dumps, restores)
             self._section(memory, f"memory, papers {size:,} rows", dumps, restores, "")
             stats = self._bench(scorecard.STATS, size, context={"dataset": dataset})
@@ -364,7 +364,7 @@ class ServerSuite:
         try:
             with tempfile.TemporaryDirectory(prefix="pgsnap-suite-") as tmp:
                 dumps = [self._toast_dump(Path(tmp), j) for j in (1, 2)]
-                bench = self._bench(scorecard.TOAST, mb, pss=True, context={"dataset": facts})
+                bench = self._bench(scorecard.TOAST, mb, context={"dataset": facts})
                 bench.run_all(dumps, [])
         finally:
             with psycopg.connect(self.target.dsn(cases.SOURCE_DB), autocommit=True) as conn:
@@ -448,18 +448,16 @@ class ServerSuite:
 
 
 class SuiteBench(run._Bench):
-    """run.py's runner, plus PSS sampling, statement counts and a table-count check."""
+    """run.py's runner, plus statement counts and a table-count check."""
 
     def __init__(
         self,
         *args: Any,
-        pss: bool = False,
         counter: StatementCounter | None = None,
         source_db: str | None = None,
         expect_tables: int | None = None,
     ) -> None:
         super().__init__(*args)
-        self.pss = pss
         self.counter = counter
         self.source_db = source_db
         self.expect_tables = expect_tables
@@ -475,7 +473,6 @@ class SuiteBench(run._Bench):
             cwd=self._cwd(),
             timeout_s=self.settings.timeout_s,
             server_pid=self.target.server_pid,
-            pss=self.pss,
         )
         if self.counter is not None:
             dbname = self.source_db if case.side == "dump" else case.database
