@@ -78,9 +78,36 @@ CORE_CASES = frozenset(
 TOAST_TABLE = "toasty"
 TOAST_VALUE_MD5S = (625, 1562)  # 32-byte md5 strings per value: 20 kB to 50 kB
 TOAST_AVG_BYTES = 35_000
-# the scripts other points of issue 13 add: name -> how the suite calls it (none yet)
-EXTRAS: dict[str, Callable[[Plan, str], list[str]]] = {}
-EXTRA_NAMES = ("restore_profile.py", "toast.py", "memory.py")
+
+
+@dataclass(frozen=True, slots=True)
+class Extra:
+    """A script another point of issue 13 adds, run by `--extras` where it is in the checkout.
+
+    Each starts its own throwaway cluster (after the suite's is stopped) and writes markdown:
+    to the path its `output` option names, or (None) the suite keeps its stdout there.
+    """
+
+    args: Callable[[Plan, str], list[str] | None]  # (plan, server) -> its options; None: skip
+    output: str | None = None
+
+
+EXTRAS: dict[str, Extra] = {
+    "restore_profile.py": Extra(
+        lambda p, s: ["--rows", str(max(p.restore_sizes)), "--server", s, "--repeat", "1"]
+    ),
+    "toast.py": Extra(
+        lambda p, s: ["--size-gb", f"{p.toast_mb / 1000:g}", "--server", s, "--repeat", "1"],
+        output="--output",
+    ),
+    "memory.py": Extra(lambda p, s: ["--rows", str(p.largest), "--server", s], "--output"),
+    # restores statistics: PostgreSQL 18 only
+    "stats_step.py": Extra(
+        lambda p, s: ["--rows", str(p.largest), "--repeat", "1"] if s == "pg18" else None, "--out"
+    ),
+    "many_profile.py": Extra(lambda p, s: ["--tables", str(p.many_tables), "--server", s]),
+}
+EXTRA_TIMEOUT_FACTOR = 3  # an extra runs several cases: this many times a case's timeout
 COPY_RE = re.compile(r"^\s*copy\s", re.IGNORECASE)
 # a catalog read names a pg_* relation (pg_class, pg_catalog.pg_index…); a pg_* name followed
 # by "(" is a function call (setval, pg_get_serial_sequence…), which DDL sends per object
@@ -106,6 +133,7 @@ class Options:
     run_id: str
     out: Path
     timeout_s: float
+    extras: bool = False  # also run the other scripts of issue 13 (EXTRAS) found here
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -146,6 +174,11 @@ class Options:
     help="Other papers sizes (rows) for the scaling series; restores are judged at those of "
     "the mode's restore sizes among them, else at the largest.",
 )
+@click.option(
+    "--extras",
+    is_flag=True,
+    help="Then run the other scripts of issue 13 that are in this checkout (suite.EXTRAS).",
+)
 @click.option("--plan", "plan_only", is_flag=True, help="Print what would run; start nothing.")
 def main(
     mode: str,
@@ -155,6 +188,7 @@ def main(
     out: Path,
     timeout_s: float | None,
     sizes_text: str | None,
+    extras: bool,
     plan_only: bool,
 ) -> None:
     """Run the issue 13 benchmark suite and write results/latest.md."""
@@ -169,6 +203,7 @@ def main(
         run_id=run_id or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
         out=out,
         timeout_s=timeout_s or default_timeout,
+        extras=extras,
     )
     if plan_only:
         print("\n".join(describe(options)))
@@ -234,6 +269,8 @@ def run_suite(options: Options) -> None:
     for label in options.servers:
         with _cluster(label) as cluster:
             results.append(ServerSuite(cluster, options, machine, jsonl).run())
+        if options.extras:
+            results[-1].extras = run_extras(options, label)
     wall = time.monotonic() - started
     text = document(options, machine, results, wall)
     (options.out / "latest.md").write_text(text)
@@ -261,6 +298,7 @@ class ServerResult:
     records: list[dict[str, Any]] = field(default_factory=list)
     sections: list[report.Section] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    extras: list[str] = field(default_factory=list)  # one line per extra script run
 
 
 class ServerSuite:
@@ -575,16 +613,44 @@ def _has_option(pgsnap: Path, command: str, option: str) -> bool:
     return re.search(rb"(^|[\s,])" + re.escape(option.encode()) + rb"\b", proc.stdout) is not None
 
 
-def _extras_lines() -> list[str]:
+def run_extras(options: Options, server: str) -> list[str]:
+    """Run every extra of this checkout for one server; one report line each."""
     lines = []
-    for name in EXTRA_NAMES:
-        if not (HERE / name).exists():
-            lines.append(f"{name}: not in this checkout")
-        elif name not in EXTRAS:
-            lines.append(f"{name}: present; not yet called by the suite (add it to EXTRAS)")
-        else:
-            lines.append(f"{name}: run by the suite")
+    for name, extra in EXTRAS.items():
+        args = extra.args(options.plan, server)
+        if not (HERE / name).exists() or args is None:
+            continue
+        out = options.out / f"{Path(name).stem}_{options.plan.mode}_{server}.md"
+        argv = [sys.executable, str(HERE / name), *args]
+        argv += [extra.output, str(out)] if extra.output else []
+        _log(f"[{server}] extra: {' '.join(argv[1:])}")
+        lines.append(_run_extra(argv, out, extra.output is None, options.timeout_s))
     return lines
+
+
+def _run_extra(argv: list[str], out: Path, keep_stdout: bool, timeout_s: float) -> str:
+    started = time.monotonic()
+    name = Path(argv[1]).name
+    try:
+        proc = subprocess.run(
+            argv, capture_output=True, text=True, timeout=timeout_s * EXTRA_TIMEOUT_FACTOR
+        )
+    except subprocess.TimeoutExpired:
+        return f"{name}: timed out after {timeout_s * EXTRA_TIMEOUT_FACTOR:.0f} s"
+    took = time.monotonic() - started
+    if keep_stdout:
+        out.write_text(proc.stdout)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or [""])[-1]
+        return f"{name}: exit {proc.returncode} after {took:.0f} s: {last}"
+    return f"{name}: ran in {took:.0f} s, wrote `{out.name}`"
+
+
+def _extras_lines() -> list[str]:
+    present = [name for name in EXTRAS if (HERE / name).exists()]
+    absent = [name for name in EXTRAS if name not in present]
+    lines = [f"{', '.join(present)}: in this checkout, run with --extras"] if present else []
+    return lines + ([f"{', '.join(absent)}: not in this checkout"] if absent else [])
 
 
 def document(
@@ -604,7 +670,9 @@ def document(
     for i, result in enumerate(results):
         png = "scaling.png" if i == 0 else f"scaling_{result.label}.png"
         parts += _server_part(options, result, png)
-    parts += ["", "## Other scripts of issue 13", "", *[f"- {x}" for x in _extras_lines()]]
+    parts += ["", "## Other scripts of issue 13", ""]
+    ran = [f"- {r.label}: {line}" for r in results for line in r.extras]
+    parts += ran or [f"- {x}" for x in _extras_lines()]
     parts += ["", report._legend(), "", SPEEDUP_NOTE]
     return "\n".join(parts) + "\n"
 
