@@ -10,6 +10,8 @@ issue's "1.4x faster").  The scaling fit is least squares of seconds against row
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -80,6 +82,37 @@ FULL = Plan(
     full_case_sizes=(1_000_000, 7_000_000),
 )
 PLANS = {p.mode: p for p in (QUICK, FULL)}
+
+COPY_RE = re.compile(r"^\s*copy\s", re.IGNORECASE)
+# a catalog read names a pg_* relation (pg_class, pg_catalog.pg_index…); a pg_* name followed
+# by "(" is a function call (setval, set_config, pg_get_serial_sequence…), which DDL and
+# session setup send per object or per connection
+CATALOG_RE = re.compile(r"\bpg_(?!catalog\b)\w+\b(?!\s*\()", re.IGNORECASE)
+TOP_STATEMENTS = 5  # the most-called statements each many-objects case keeps, for diagnosis
+TOP_CHARS = 120
+
+
+def with_sizes(plan: Plan, sizes: Sequence[int]) -> Plan:
+    """plan with other papers sizes: restores judged at its restore sizes among them (else at
+    the largest), all of run.py's cases at its full-case sizes among them."""
+    ordered = tuple(sorted(set(sizes)))
+    restore = tuple(s for s in ordered if s in plan.restore_sizes) or (ordered[-1],)
+    full = tuple(s for s in ordered if s in plan.full_case_sizes)
+    return dataclasses.replace(
+        plan, papers_sizes=ordered, restore_sizes=restore, full_case_sizes=full
+    )
+
+
+def statement_counts(calls: Iterable[tuple[str, int]]) -> dict[str, Any]:
+    """From (statement text, calls) as pg_stat_statements gives them for one database: the
+    statements but COPY, those of them that read the catalog, and the most called."""
+    kept = [(q, c) for q, c in calls if not COPY_RE.match(q)]
+    top = sorted(kept, key=lambda qc: -qc[1])[:TOP_STATEMENTS]
+    return {
+        "statements": sum(c for _, c in kept),
+        "catalog_statements": sum(c for q, c in kept if CATALOG_RE.search(q)),
+        "top_statements": [[c, " ".join(q.split())[:TOP_CHARS]] for q, c in top],
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +274,8 @@ def _many(f: Figures, plan: Plan) -> list[Verdict]:
 def _fixed_count(f: Figures, plan: Plan, key: str, title: str) -> Verdict:
     """The catalog queries of `key` must be as many at many_tables as at many_small."""
     big, small = plan.many_tables, plan.many_small
-    what = f"`{title}`: catalog queries (statements naming pg_*), {small} vs {big:,} tables"
+    what = f"`{title}`: catalog queries (statements reading a pg_* relation), "
+    what += f"{small} vs {big:,} tables"
     target = f"as many at {big:,} as at {small}"
     at_big = f.count(MANY, big, key, "catalog_statements")
     at_small = f.count(MANY, small, key, "catalog_statements")

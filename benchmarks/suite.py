@@ -108,12 +108,6 @@ EXTRAS: dict[str, Extra] = {
     "many_profile.py": Extra(lambda p, s: ["--tables", str(p.many_tables), "--server", s]),
 }
 EXTRA_TIMEOUT_FACTOR = 3  # an extra runs several cases: this many times a case's timeout
-COPY_RE = re.compile(r"^\s*copy\s", re.IGNORECASE)
-# a catalog read names a pg_* relation (pg_class, pg_catalog.pg_index…); a pg_* name followed
-# by "(" is a function call (setval, pg_get_serial_sequence…), which DDL sends per object
-CATALOG_RE = re.compile(r"\bpg_(?!catalog\b)\w+\b(?!\s*\()", re.IGNORECASE)
-TOP_STATEMENTS = 5  # the most-called statements each many-objects case keeps, for diagnosis
-TOP_CHARS = 120
 STATEMENTS_SQL = """
 SELECT s.query, s.calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
 WHERE d.datname = %s
@@ -194,7 +188,7 @@ def main(
     """Run the issue 13 benchmark suite and write results/latest.md."""
     plan = scorecard.PLANS[mode]
     if sizes_text:
-        plan = _with_sizes(plan, _parse_sizes(sizes_text))
+        plan = scorecard.with_sizes(plan, _parse_sizes(sizes_text))
     default_timeout = QUICK_TIMEOUT_S if mode == "quick" else FULL_TIMEOUT_S
     options = Options(
         plan=plan,
@@ -221,14 +215,6 @@ def _parse_sizes(text: str) -> tuple[int, ...]:
     if not sizes or sizes[0] < 1:
         raise click.BadParameter("give sizes of 1 row or more", param_hint="--sizes")
     return tuple(sizes)
-
-
-def _with_sizes(plan: Plan, sizes: tuple[int, ...]) -> Plan:
-    restore = tuple(s for s in sizes if s in plan.restore_sizes) or (max(sizes),)
-    full = tuple(s for s in sizes if s in plan.full_case_sizes)
-    return dataclasses.replace(
-        plan, papers_sizes=sizes, restore_sizes=restore, full_case_sizes=full
-    )
 
 
 def describe(options: Options) -> list[str]:
@@ -552,14 +538,7 @@ class StatementCounter:
     def counts(self, dbname: str) -> dict[str, Any]:
         with psycopg.connect(self.target.dsn("postgres"), autocommit=True) as conn:
             rows = conn.execute(STATEMENTS_SQL, (dbname,)).fetchall()
-        kept = [(str(q), int(calls)) for q, calls in rows if not COPY_RE.match(str(q))]
-        catalog = sum(calls for q, calls in kept if CATALOG_RE.search(q))
-        top = sorted(kept, key=lambda qc: -qc[1])[:TOP_STATEMENTS]
-        return {
-            "statements": sum(c for _, c in kept),
-            "catalog_statements": catalog,
-            "top_statements": [[calls, " ".join(q.split())[:TOP_CHARS]] for q, calls in top],
-        }
+        return scorecard.statement_counts((str(q), int(calls)) for q, calls in rows)
 
 
 def make_toast_table(target: Target, megabytes: int) -> dict[str, Any]:

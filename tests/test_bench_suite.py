@@ -165,3 +165,32 @@ def test_verdict_table_has_a_row_per_verdict_and_escapes_pipes() -> None:
     assert len(table) == 2 + len(rows)
     assert any("`zcat \\| psql`" in line for line in table)
     assert all(line.count(" | ") == 3 for line in table[2:])
+
+
+def test_statement_counts_leave_out_copy_and_tell_catalog_reads_from_calls() -> None:
+    # texts as pg_stat_statements keeps them (constants normalised to $n)
+    calls = [
+        ("COPY public.t1 (id, name) FROM STDIN", 200),
+        ("  copy papers TO STDOUT", 3),
+        ("SELECT c.oid, c.relname FROM pg_catalog.pg_class c JOIN pg_namespace n ON true", 1),
+        ("SELECT EXISTS (SELECT FROM pg_catalog.pg_class WHERE oid = $1)", 40),
+        ("SELECT pg_catalog.setval($1, $2, $3)", 40),
+        ("SELECT pg_catalog.set_config($1, $2, $3)", 2),
+        ("CREATE TABLE public.t1 (id integer NOT NULL)", 1),
+    ]
+    counts = scorecard.statement_counts(calls)
+    assert counts["statements"] == 1 + 40 + 40 + 2 + 1
+    assert counts["catalog_statements"] == 1 + 40
+    assert counts["top_statements"][0][0] == 40
+    assert len(counts["top_statements"]) == min(len(calls) - 2, scorecard.TOP_STATEMENTS)
+
+
+def test_other_sizes_keep_the_plans_judged_sizes_that_remain() -> None:
+    plan = scorecard.with_sizes(scorecard.FULL, [3_000_000, 100_000, 1_000_000, 100_000])
+    assert plan.papers_sizes == (100_000, 1_000_000, 3_000_000)
+    assert plan.restore_sizes == (1_000_000,)
+    assert plan.full_case_sizes == (1_000_000,)
+    assert plan.largest == 3_000_000
+    small = scorecard.with_sizes(scorecard.QUICK, [50_000, 20_000])
+    assert small.restore_sizes == (50_000,)  # none of the plan's: the largest
+    assert small.full_case_sizes == ()
