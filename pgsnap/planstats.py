@@ -105,7 +105,7 @@ class RelationStats:
 
     partition: int = field(default=MIN_POSITION, metadata=minimum(MIN_POSITION))
     index: int = field(default=MIN_POSITION, metadata=minimum(MIN_POSITION))
-    relpages: int | None = field(default=None, metadata=minimum(0))
+    relpages: int | None = field(default=None, metadata=minimum(-1))  # -1: partitioned
     reltuples: str | None = None
     relallvisible: int | None = field(default=None, metadata=minimum(0))
     relallfrozen: int | None = field(default=None, metadata=OMITTED_IF_DEFAULT | minimum(0))

@@ -100,7 +100,7 @@ def _column_call(
     relation: QualifiedName, c: ColumnStats, head: tuple[tuple[str, _Value, str], ...]
 ) -> StatsCall:
     which: tuple[str, _Value, str] = (
-        ("attnum", c.attnum, "smallint") if c.attnum else ("attname", c.attname, "name")
+        ("attnum", c.attnum, "smallint") if c.attnum else ("attname", c.attname, "text")
     )
     values = ((n, getattr(c, n), t) for n, t in ATTRIBUTE_ARGS)
     args = (

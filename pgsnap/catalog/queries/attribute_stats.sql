@@ -11,7 +11,8 @@ SELECT t.root AS root, n.nspname AS schema, c.relname AS name, ''::pg_catalog.te
        s.most_common_elem_freqs::pg_catalog.text, s.elem_count_histogram::pg_catalog.text,
        NULL::pg_catalog.text, NULL::pg_catalog.text, NULL::pg_catalog.text
 FROM pg_catalog.unnest(%(oids)s::pg_catalog.oid[]) AS t(root)
-CROSS JOIN LATERAL pg_catalog.pg_partition_tree(t.root) AS p
+CROSS JOIN LATERAL (SELECT t.root AS relid, 0 AS level UNION ALL
+                    SELECT relid, level FROM pg_catalog.pg_partition_tree(t.root) WHERE level > 0) AS p
 JOIN pg_catalog.pg_class c ON c.oid = p.relid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname
@@ -25,7 +26,8 @@ SELECT t.root, n.nspname, c.relname, xn.nspname::pg_catalog.text, x.relname::pg_
        s.most_common_elem_freqs::pg_catalog.text, s.elem_count_histogram::pg_catalog.text,
        NULL::pg_catalog.text, NULL::pg_catalog.text, NULL::pg_catalog.text
 FROM pg_catalog.unnest(%(oids)s::pg_catalog.oid[]) AS t(root)
-CROSS JOIN LATERAL pg_catalog.pg_partition_tree(t.root) AS p
+CROSS JOIN LATERAL (SELECT t.root AS relid, 0 AS level UNION ALL
+                    SELECT relid, level FROM pg_catalog.pg_partition_tree(t.root) WHERE level > 0) AS p
 JOIN pg_catalog.pg_class c ON c.oid = p.relid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_index i ON i.indrelid = c.oid
