@@ -542,8 +542,8 @@ def test_the_current_format_is_not_newer(tmp_path: Path, version: int) -> None:
 def test_parse_header_errors() -> None:
     with pytest.raises(NotAnArchiveError, match=r'^"x" is not a pgsnap archive$'):
         parse_header("hello\n", source="x")
-    with pytest.raises(UnsupportedFormatError, match="format 3"):
-        parse_header("-- pgsnap archive format 3; whatever follows\n", source="x")
+    with pytest.raises(UnsupportedFormatError, match="format 4"):
+        parse_header("-- pgsnap archive format 4; whatever follows\n", source="x")
     with pytest.raises(CorruptFrameError, match=r"header .* is corrupt"):
         parse_header("-- pgsnap archive format 1; x\n-- pgsnap-header: [1]\n", source="x")
     with pytest.raises(CorruptFrameError, match="second line"):
