@@ -358,3 +358,36 @@ def _one_cross_version(major: int, server: Server, target: Server, tmp_path: Pat
     finally:
         with psycopg.connect(server.dsn(), autocommit=True) as conn:
             conn.execute(f"DROP TABLE {name}")
+
+
+WIDE_COLUMNS = 1100  # more calls than one batch holds (restore/planstats.BATCH_CALLS)
+
+
+def test_a_schema_of_tables_and_a_wide_one(db: TestDB, tmp_path: Path) -> None:
+    """Every table of a --schema archive gets its statistics, in batches of calls."""
+    columns = ", ".join(f"c{i} int" for i in range(WIDE_COLUMNS))
+    values = ", ".join(f"g % {i + 2}" for i in range(WIDE_COLUMNS))
+    db.execute("CREATE SCHEMA w")
+    db.execute(f"CREATE TABLE w.wide ({columns}) WITH (autovacuum_enabled = off)")
+    db.execute(f"INSERT INTO w.wide SELECT {values} FROM generate_series(1, 20) g")
+    db.execute("CREATE TABLE w.small (id int) WITH (autovacuum_enabled = off)")
+    db.execute("INSERT INTO w.small SELECT generate_series(1, 50)")
+    db.execute("ANALYZE w.wide")
+    db.execute("ANALYZE w.small")
+    db.execute("INSERT INTO w.small SELECT generate_series(51, 90)")  # after its ANALYZE
+    out = tmp_path / "w.sql.zst"
+    pgsnap.dump(schemas=["w"], dsn=db.dsn, output=out)
+    target = db.make_db()
+    pgsnap.load(out, dsn=target.dsn)
+    major = db.server.major
+    for table in ("wide", "small"):
+        got = column_stats(target.dsn, table, major, schema="w")
+        if major >= PG_RESTORE_STATS:
+            assert got == column_stats(db.dsn, table, major, schema="w")
+            assert relation_numbers(target.dsn, f"w.{table}") == relation_numbers(
+                db.dsn, f"w.{table}"
+            )
+            assert analyze_counts(target.dsn, f"w.{table}") == (0, 0)
+        else:
+            assert analyze_counts(target.dsn, f"w.{table}") == (1, 0)
+    assert len(column_stats(db.dsn, "wide", major, schema="w")) == WIDE_COLUMNS

@@ -32,6 +32,7 @@ from pgsnap.restore import ops
 from pgsnap.restore.plan import TablePlan
 
 BATCH_PARAMS = 30000  # bound values per statement: the protocol allows 65535
+BATCH_CALLS = 1000  # calls per SELECT: a target list holds at most 1664 entries
 _SAVEPOINT = "pgsnap_stats"
 
 
@@ -70,7 +71,7 @@ def restore_statistics(conn: Conn, specs: Sequence[TableSpec], version: int | No
     batch: list[StatsCall] = []
     size = 0
     for call in pending:
-        if batch and size + len(call.args) > BATCH_PARAMS:
+        if batch and (size + len(call.args) > BATCH_PARAMS or len(batch) >= BATCH_CALLS):
             _run_batch(conn, batch)
             batch, size = [], 0
         batch.append(call)
