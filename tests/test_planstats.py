@@ -188,6 +188,9 @@ def test_copy_carries_statistics(db: TestDB) -> None:
     other = db.make_db()
     pgsnap.copy("st", from_dsn=db.dsn, to_dsn=other.dsn, statistics=False)
     assert analyze_counts(other.dsn, "st") == (1, 0)
+    third = db.make_db()
+    pgsnap.copy("st", from_dsn=db.dsn, to_dsn=third.dsn, analyze=True, jobs=2)
+    assert analyze_counts(third.dsn, "st") == (1, 0)
 
 
 def test_schema_only_dump_carries_none(db: TestDB, tmp_path: Path) -> None:
