@@ -394,3 +394,18 @@ def test_a_schema_of_tables_and_a_wide_one(db: TestDB, tmp_path: Path) -> None:
         else:
             assert analyze_counts(target.dsn, f"w.{table}") == (1, 0)
     assert len(column_stats(db.dsn, "wide", major, schema="w")) == WIDE_COLUMNS
+
+
+def test_a_never_analyzed_table_carries_none(db: TestDB, tmp_path: Path) -> None:
+    """VACUUM sets reltuples but no column's statistics: the load analyzes, as before."""
+    db.execute("CREATE TABLE fresh (id int PRIMARY KEY) WITH (autovacuum_enabled = off)")
+    db.execute("INSERT INTO fresh SELECT generate_series(1, 500)")
+    db.execute("CREATE INDEX fresh_neg ON fresh ((-id))")
+    db.execute("VACUUM fresh")
+    assert relation_numbers(db.dsn, "fresh")[1] == 500
+    archive = _dump(db, tmp_path, "fresh")
+    with ArchiveReader.open(archive) as reader:
+        assert reader.header.tables[0].planner_stats == ()
+    target = db.make_db()
+    pgsnap.load(archive, dsn=target.dsn)
+    assert analyze_counts(target.dsn, "fresh") == (1, 0)

@@ -25,9 +25,9 @@ _Key = tuple[str, str, str, str]  # the relation's schema and name, the index's 
 def with_planner_stats(
     conn: Conn, specs: Sequence[TableSpec], oids: Mapping[QualifiedName, int]
 ) -> list[TableSpec]:
-    """`specs` with their planner statistics; `oids` gives each table's oid.  A relation that
-    was never analyzed nor vacuumed (reltuples -1, no pg_stats row) carries none, so that a
-    load analyzes it."""
+    """`specs` with their planner statistics; `oids` gives each table's oid.  A relation with
+    no pg_stats row (never analyzed: CREATE INDEX and VACUUM set reltuples, not the columns')
+    carries none, so that a load of a table without any analyzes it, as before."""
     wanted = [oids[s.qname] for s in specs]
     if not wanted:
         return list(specs)
@@ -68,7 +68,7 @@ def _of(
     for schema, name, relpages, reltuples, allvisible, allfrozen in relations:
         position = parts.get(QualifiedName(schema, name))
         cols = tuple(by_key.get((schema, name, "", ""), ()))
-        if position is None or (float(reltuples) < 0 and not cols):
+        if position is None or not cols:  # never analyzed: a load analyzes it
             continue
         numbers = (relpages, reltuples, allvisible, allfrozen)
         out.append(RelationStats(position, MIN_POSITION, *numbers, cols))
