@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pgsnap.planstats import RelationStats
 from pgsnap.shape import IDENTIFIER, OMITTED_IF_DEFAULT, choices, decode, encode, minimum
 
 NONNEG = minimum(0)
@@ -176,6 +177,14 @@ class TableSpec:
     inherits: tuple[QualifiedName, ...] = ()  # the parents of an inheritance child, in order
     # dump --with-privileges: post-data ends with owners and GRANTs (see privileges.py)
     with_privileges: bool = False
+    # the planner statistics of the table, its partitions and its indexes' expressions
+    # (pgsnap/planstats.py); none in older archives and in dump --no-statistics
+    planner_stats: tuple[RelationStats, ...] = field(default=(), metadata=OMITTED_IF_DEFAULT)
+
+    def __post_init__(self) -> None:
+        for r in self.planner_stats:
+            if r.partition >= len(self.owned.partitions) or r.index >= len(self.owned.indexes):
+                raise ValueError("planner_stats: a partition or index the table does not own")
 
     @property
     def qname(self) -> QualifiedName:

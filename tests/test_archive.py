@@ -513,7 +513,7 @@ def newer(codec: str, *, header_format: int, manifest_format: int, footer: bool 
 @pytest.mark.parametrize("codec", CODECS)
 @pytest.mark.parametrize(
     ("header_format", "manifest_format", "footer"),
-    [(3, 3, True), (2, 3, True), (3, 3, False), (7, 1, True)],
+    [(4, 4, True), (3, 4, True), (4, 4, False), (7, 1, True)],
 )
 def test_newer_format(
     codec: str, header_format: int, manifest_format: int, footer: bool, tmp_path: Path
@@ -522,7 +522,7 @@ def test_newer_format(
     path = tmp_path / f"new{EXT[codec]}"
     path.write_bytes(data)
     version = max(header_format, manifest_format)
-    expected = f"written by a newer pgsnap (format {version}); this pgsnap reads format 2"
+    expected = f"written by a newer pgsnap (format {version}); this pgsnap reads format 3"
     with pytest.raises(UnsupportedFormatError) as e:
         FrameFile.open(path)
     assert str(e.value) == f'"{path}" was {expected}'
@@ -531,7 +531,7 @@ def test_newer_format(
             stream_frames(data)
 
 
-@pytest.mark.parametrize("version", [1, FORMAT_VERSION])
+@pytest.mark.parametrize("version", [1, 2, FORMAT_VERSION])
 def test_the_current_format_is_not_newer(tmp_path: Path, version: int) -> None:
     path = tmp_path / "cur.sql.zst"
     path.write_bytes(newer("zstd", header_format=version, manifest_format=version))
@@ -542,8 +542,8 @@ def test_the_current_format_is_not_newer(tmp_path: Path, version: int) -> None:
 def test_parse_header_errors() -> None:
     with pytest.raises(NotAnArchiveError, match=r'^"x" is not a pgsnap archive$'):
         parse_header("hello\n", source="x")
-    with pytest.raises(UnsupportedFormatError, match="format 3"):
-        parse_header("-- pgsnap archive format 3; whatever follows\n", source="x")
+    with pytest.raises(UnsupportedFormatError, match="format 4"):
+        parse_header("-- pgsnap archive format 4; whatever follows\n", source="x")
     with pytest.raises(CorruptFrameError, match=r"header .* is corrupt"):
         parse_header("-- pgsnap archive format 1; x\n-- pgsnap-header: [1]\n", source="x")
     with pytest.raises(CorruptFrameError, match="second line"):
@@ -714,7 +714,7 @@ def test_crc32_matches_zlib() -> None:
 def test_frame_target_is_within_the_design_range() -> None:
     assert 4 << 20 <= archive.FRAME_TARGET_BYTES <= 16 << 20  # design.md §2: 4-16 MiB
     assert archive.CODECS == ("zstd", "gzip")
-    assert archive.FORMAT_VERSION == 2  # docs/format.md §7
+    assert archive.FORMAT_VERSION == 3  # docs/format.md §7
 
 
 def test_frame_info_from_json_rejects_bad_entries() -> None:

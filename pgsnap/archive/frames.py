@@ -18,8 +18,10 @@ from pgsnap.errors import (
 )
 from pgsnap.shape import check_depth, choices, decode, encode, minimum
 
-FORMAT_VERSION = 2  # 2: whole-database objects (scope, objects) and the database's locale
-READABLE_FORMATS = (1, 2)  # format 1 files still load: their keys are a subset
+# 2: whole-database objects (scope, objects) and the database's locale; 3: the tables'
+# planner statistics (planner_stats), a key a format-2 reader would call unknown
+FORMAT_VERSION = 3
+READABLE_FORMATS = (1, 2, 3)  # format 1 and 2 files still load: their keys are a subset
 # 4 MiB of COPY text per data frame: big enough that zstd/deflate reach their full ratio
 # and the per-frame costs (a manifest entry, a hand-off to a worker, a syscall) vanish;
 # small enough that a 100 MB table splits into ~25 frames, so a parallel restore balances

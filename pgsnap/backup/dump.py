@@ -32,7 +32,7 @@ from pgsnap.backup.large_objects import write_large_objects
 from pgsnap.backup.options import DumpOptions, Selection
 from pgsnap.backup.output import final_path, open_output
 from pgsnap.backup.parallel import WorkerSetup, dump_rows_parallel, dump_worker
-from pgsnap.catalog import dependencies, objects, privileges
+from pgsnap.catalog import dependencies, objects, planstats, privileges
 from pgsnap.catalog import tables as catalog
 from pgsnap.catalog.values import CatTable, DatabaseFacts
 from pgsnap.config import ConnSource, resolve
@@ -41,6 +41,7 @@ from pgsnap.ddl import script
 from pgsnap.ddl import table as ddl
 from pgsnap.ddl.copy import copy_to
 from pgsnap.ddl.order import Facts, loop_checks, order, without_excluded
+from pgsnap.ddl.planstats import script_sql as planstats_sql
 from pgsnap.errors import PgsnapError, PgsnapWarning, UsageError
 from pgsnap.model import LARGE_OBJECT, DbObject, Dependency, QualifiedName, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
@@ -97,6 +98,7 @@ def dump(
     warn_after: int | None = DEFAULT_WARN_AFTER,
     worker_kind: str = "process",
     progress: ProgressFn = no_progress,
+    statistics: bool = True,
 ) -> DumpResult:
     """Dump one table (or several: `schemas`, `all_tables`, minus `exclude`) into one file.
 
@@ -105,7 +107,8 @@ def dump(
     is removed.  `jobs` > 1 splits big tables into ctid ranges (of about `chunk_pages` heap
     pages) that workers read in the leader's exported snapshot, or in `snapshot`.  `where`
     keeps only the matching rows of one table; `schema_only` / `data_only` leave out the rows
-    / the DDL; `with_privileges` keeps owners and GRANTs.  `output` or `output_dir` may be an
+    / the DDL; `with_privileges` keeps owners and GRANTs; `statistics` False leaves out the
+    planner statistics (a load then runs ANALYZE).  `output` or `output_dir` may be an
     object-storage URL (``s3://bucket/key.sql.zst``, or ``s3://bucket/prefix/`` for the
     timestamped name under it; ``gs://``, ``az://``): a multipart upload, aborted on any
     error or Ctrl-C (pgsnap/storage).  Raises PgsnapError subclasses.
@@ -118,7 +121,7 @@ def dump(
         jobs=jobs, snapshot=snapshot, where=checked_where(where),
         contents=contents_of(schema_only, data_only), with_privileges=with_privileges,
         chunk_pages=MIN_CHUNK_PAGES if chunk_pages is None else chunk_pages,
-        warn_after=warn_after, worker_kind=worker_kind,
+        warn_after=warn_after, worker_kind=worker_kind, statistics=statistics,
     )
     # fmt: on
     return run(options, source=resolve(dsn), progress=progress)
@@ -203,9 +206,22 @@ def read_snapshot(conn: Conn, o: DumpOptions, search_path: list[str]) -> Snapsho
         if o.where is not None:
             specs = [replace(specs[0], where=o.where)]
             _check_where_on_server(conn, specs[0])
+        specs = _with_statistics(conn, specs, cats, o)
         facts = catalog.database_facts(conn)
     unique_deps = tuple({(d.kind, d.identity): d for d in deps}.values())
     return Snapshot(snap_id, tuple(specs), facts, unique_deps)
+
+
+def _with_statistics(
+    conn: Conn, specs: Sequence[TableSpec], cats: Sequence[CatTable], o: DumpOptions
+) -> list[TableSpec]:
+    """The tables with their planner statistics, unless --no-statistics.  Statistics
+    describe the rows: a --schema-only, --data-only or --where dump carries none (as pg_dump
+    -s and -a leave them out), and a load of it analyzes."""
+    if not o.statistics or o.contents != "all" or o.where is not None:
+        return list(specs)
+    oids = {QualifiedName(t.schema, t.name): t.oid for t in cats}
+    return planstats.with_planner_stats(conn, specs, oids)
 
 
 def _whole(conn: Conn, snap_id: str, cats: Sequence[CatTable], o: DumpOptions) -> Snapshot:
@@ -224,8 +240,9 @@ def _whole(conn: Conn, snap_id: str, cats: Sequence[CatTable], o: DumpOptions) -
     specs = privileges.with_privileges_all(conn, ddl.parents_first(specs))
     tables = [(by_name[(t.schema, t.name)], t) for t in specs]
     ordered = order(read, tables, late_checks=late)
+    specs = _with_statistics(conn, ordered.tables, cats, o)
     facts = catalog.database_facts(conn)
-    return Snapshot(snap_id, ordered.tables, facts, (), s.scope, ordered.objects)
+    return Snapshot(snap_id, tuple(specs), facts, (), s.scope, ordered.objects)
 
 
 def _without_excluded(conn: Conn, read: Facts, cats: Sequence[CatTable], s: Selection) -> Facts:
@@ -318,7 +335,10 @@ class _Writing:
             self.writer.write_sql(script.END_OF_COPY)  # the large objects come after the rows
             copy_open = False
         blobs = write_large_objects(self.conn, self.writer, oids)
-        end = script.end_sql(specs, contents, restrict_key=key, objects=objs, copy_open=copy_open)
+        stats = planstats_sql(specs, self.snap.facts.server_version_num)
+        end = script.end_sql(
+            specs, contents, restrict_key=key, objects=objs, copy_open=copy_open, statistics=stats
+        )
         self.writer.write_sql(end)
         self.writer.finish(manifest_to_json(head, rows, _now_iso(), blobs))
         return rows

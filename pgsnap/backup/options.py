@@ -54,6 +54,7 @@ class DumpOptions:
     chunk_pages: int = MIN_CHUNK_PAGES
     warn_after: int | None = DEFAULT_WARN_AFTER
     worker_kind: str = "process"
+    statistics: bool = True  # the planner statistics of the tables (--no-statistics: none)
 
     def __post_init__(self) -> None:
         s = self.selection

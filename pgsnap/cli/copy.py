@@ -52,6 +52,17 @@ from pgsnap.progress import rows_text
 )
 @click.option("--no-privileges", is_flag=True, help="Leave out every owner and GRANT.")
 @click.option(
+    "--statistics/--no-statistics",
+    default=True,
+    help="Give the target the source's planner statistics (18+) instead of running ANALYZE"
+    " (default); --no-statistics analyzes.",
+)
+@click.option(
+    "--analyze",
+    is_flag=True,
+    help="Run ANALYZE even where the archive's planner statistics could be restored (18+).",
+)
+@click.option(
     "--dry-run",
     is_flag=True,
     help="Check everything, say what would happen; change nothing.",

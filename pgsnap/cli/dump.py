@@ -51,6 +51,12 @@ from pgsnap.progress import human_bytes, rows_text
     is_flag=True,
     help="Keep owners and GRANTs of the tables and their sequences (left out by default).",
 )
+@click.option(
+    "--statistics/--no-statistics",
+    default=True,
+    help="Carry the tables' planner statistics, restored by a load into PostgreSQL 18+ instead"
+    " of ANALYZE (default); --no-statistics leaves them out, and a load then runs ANALYZE.",
+)
 @count_option(
     "--warn-after",
     minimum=0,

@@ -52,6 +52,11 @@ if TYPE_CHECKING:
     "--no-privileges", is_flag=True, help="Skip the owners and GRANTs the archive carries."
 )
 @click.option(
+    "--analyze",
+    is_flag=True,
+    help="Run ANALYZE even where the archive's planner statistics could be restored (18+).",
+)
+@click.option(
     "--dry-run",
     is_flag=True,
     help="Check everything and say what the load would do; change nothing.",

@@ -290,6 +290,13 @@ def _print_table(t: TableInfo, carried: set[tuple[str, str]]) -> None:
     )
     if t.with_privileges:
         echo("  privileges: owners and GRANTs included (load --no-privileges skips them)")
+    if t.planner_relations or t.planner_columns:
+        echo(
+            f"  planner statistics: {_plural(t.planner_relations, 'relation')}, "
+            f"{_plural(t.planner_columns, 'column')} (a load into PostgreSQL 18+ restores them)"
+        )
+    else:
+        echo("  planner statistics: none (a load runs ANALYZE)")
     echo("  columns:")
     width = max((len(c.name) for c in t.columns), default=0)
     for c in t.columns:

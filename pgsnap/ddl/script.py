@@ -86,10 +86,13 @@ def end_sql(
     restrict_key: str,
     objects: Sequence[DbObject] = (),
     copy_open: bool | None = None,
+    statistics: str = "",
 ) -> str:
     """End of the last COPY (unless `copy_open` is False: an sql frame before the large
-    objects' frames ended it), all post-data (only the sequence values for data only),
-    COMMIT, and the end of the restricted mode header_sql began."""
+    objects' frames ended it), all post-data (only the sequence values for data only), the
+    planner `statistics` (ddl/planstats.script_sql: after the index builds, which overwrite a
+    table's relpages and reltuples), COMMIT, and the end of the restricted mode header_sql
+    began."""
     if contents == "data":
         post = "".join(
             statements([s for s in t.post_data if s.startswith(SETVAL_PREFIX)]) for t in tables
@@ -104,4 +107,4 @@ def end_sql(
     if copy_open is None:
         copy_open = bool(tables) and contents != "schema"
     end_copy = END_OF_COPY if copy_open else ""
-    return end_copy + post + f"COMMIT;\n\\unrestrict {restrict_key}\n"
+    return end_copy + post + statistics + f"COMMIT;\n\\unrestrict {restrict_key}\n"

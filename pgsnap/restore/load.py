@@ -37,7 +37,7 @@ from pgsnap.ddl.targets import parse_renames
 from pgsnap.errors import PgsnapError, PgsnapWarning, SQLError, TableNotFoundError, UsageError
 from pgsnap.model import LARGE_OBJECT, DbObject, QualifiedName, TableName, TableSpec
 from pgsnap.progress import Event, ProgressFn, no_progress
-from pgsnap.restore import newdb, objects, ops, staged, watch
+from pgsnap.restore import newdb, objects, ops, planstats, staged, watch
 from pgsnap.restore.checks import (
     check_encoding,
     check_fk_targets,
@@ -102,6 +102,7 @@ def load(
     worker_kind: str = "process",
     progress: ProgressFn = no_progress,
     as_names: Mapping[str, str] | None = None,
+    analyze: bool = False,
 ) -> LoadResult:
     """Restore a table (or every table) of a pgsnap archive; `file` "-" reads stdin, and an
     object-storage URL (s3://bucket/key, gs://…, az://…) is read by ranged GETs.  `as_name`
@@ -112,15 +113,16 @@ def load(
     `schema_only` creates the empty table, `data_only` adds rows to an existing one (as
     --where and --data-only archives do by default); `no_privileges` skips an archive's owners
     and GRANTs.  `dry_run` checks everything a load checks, changing nothing.  `create` makes
-    that database first, dropped if the load fails.  Raises PgsnapError subclasses, and then
-    nothing changed (README: "Load")."""
+    that database first, dropped if the load fails.  Into PostgreSQL 18 or later the archive's
+    planner statistics are restored instead of running ANALYZE, unless `analyze`.  Raises
+    PgsnapError subclasses, and then nothing changed (README: "Load")."""
     # fmt: off
     options = LoadOptions(
         table=_name(table), as_name=_name(as_name), as_names=parse_renames(as_names or {}),
         drop_existing=drop_existing, cascade=cascade, append=append, replace=replace,
         shorten_names=shorten_names, jobs=jobs, worker_kind=worker_kind,
         schema_only=schema_only, data_only=data_only, no_privileges=no_privileges,
-        dry_run=dry_run, create=create,
+        dry_run=dry_run, create=create, analyze=analyze,
     )
     # fmt: on
     started = time.monotonic()
@@ -431,7 +433,8 @@ def _in_one_transaction(
                 ops.check_rows(p.spec, n, manifest.rows[p.index])
         with_data = source.header.contents != "schema" and not o.schema_only
         after = objects_post(objs, with_data=with_data)
-        actions += _after_rows(conn, conn_source, plans, o, after, progress)
+        version = source.header.server_version_num
+        actions += _after_rows(conn, conn_source, plans, o, after, version, progress)
     return sum(loaded), actions
 
 
@@ -441,11 +444,13 @@ def _after_rows(
     plans: Sequence[TablePlan],
     o: LoadOptions,
     after: Sequence[str],
+    version: int | None,
     progress: ProgressFn,
 ) -> list[str]:
     """In the load's transaction: all post-data (then `after`, the objects'), each slow
     statement said as a phase (index builds with the server's percentages), then the swaps
-    and ANALYZE."""
+    and the statistics step (the source's planner statistics, `version` being its
+    server_version_num, or ANALYZE)."""
     created = [p for p in plans if p.create]
     label = plans[0].spec.qname.display() if len(plans) == 1 else f"{len(plans)} tables"
     oids = [oid for p in created for oid in watch.table_oids(conn, p.load_spec.qname)]
@@ -457,8 +462,9 @@ def _after_rows(
         if p.staged:
             progress(Event("phase", label, message=f"swapping {p.spec.qname.display()} into place"))
             actions += ops.swap_into_place(conn, p, cascade=o.cascade)
-    progress(Event("phase", label, message="analyzing"))
-    ops.analyze(conn, [p.spec.qname for p in plans])
+    planstats.statistics_step(
+        conn, plans, version, analyze=o.analyze, label=label, progress=progress
+    )
     return actions
 
 
@@ -482,5 +488,8 @@ def _staged(
 ) -> tuple[int, list[str]]:
     staged.remove_orphans(conn, progress)
     deps = header.dependencies
-    job = staged.Job(conn_source, rows_feed, plan, deps, schemas, o.jobs, o.worker_kind)
+    job = staged.Job(
+        conn_source, rows_feed, plan, deps, schemas, o.jobs, o.worker_kind,
+        analyze=o.analyze, stats_version=header.server_version_num,
+    )  # fmt: skip
     return staged.run_parallel(conn, job, cascade=o.cascade, progress=progress)

@@ -32,6 +32,7 @@ class LoadOptions:
     no_privileges: bool = False
     dry_run: bool = False  # check and plan; change nothing
     create: str | None = None  # --create NAME: make this database on the server, load into it
+    analyze: bool = False  # ANALYZE even where the archive's planner statistics could be restored
 
     def __post_init__(self) -> None:
         modes = [("--append", self.append), ("--drop-existing", self.drop_existing)]

@@ -37,7 +37,7 @@ from pgsnap.errors import ConnectError, InterruptedError_, PgsnapError
 from pgsnap.model import Dependency, QualifiedName, TableSpec
 from pgsnap.naming import ident
 from pgsnap.progress import Event, ProgressFn
-from pgsnap.restore import dependencies, ops, watch
+from pgsnap.restore import dependencies, ops, planstats, watch
 from pgsnap.restore.plan import TablePlan
 from pgsnap.storage import is_remote
 
@@ -116,6 +116,8 @@ class Job:
     schemas: Sequence[str]  # the archive's schemas to create when missing
     jobs: int
     worker_kind: str
+    analyze: bool = False  # ANALYZE even where the archive's statistics could be restored
+    stats_version: int | None = None  # the source's server_version_num
 
 
 class FrameLoaded(NamedTuple):
@@ -179,6 +181,9 @@ def run_parallel(
             progress(Event("phase", label, message="swapping into place"))
             with connection.transaction(conn):
                 actions = ops.swap_into_place(conn, plan, cascade=cascade)
+                if _restores_statistics(conn, job):  # on the final names, after every index
+                    progress(Event("phase", label, message="restoring planner statistics"))
+                    planstats.restore_statistics(conn, [plan.spec], job.stats_version)
         except BaseException as exc:
             if isinstance(exc, PgsnapError):  # the user's names; a staging table left is named
                 exc.reword(unstaged(str(exc), staging_names(plan.load_spec, plan.spec)))
@@ -372,9 +377,11 @@ def _post_data(conn: Conn, job: Job, progress: ProgressFn) -> None:
 def _post_data_statements(conn: Conn, job: Job, label: str, progress: ProgressFn) -> None:
     staged = job.plan.load_spec
     names = staging_names(staged, job.plan.spec)
-    analyze = f"ANALYZE {ident(staged.schema, staged.name)}"
+    # the archive's statistics are restored after the swap instead (run_parallel)
+    restored = _restores_statistics(conn, job)
+    analyze = [] if restored else [f"ANALYZE {ident(staged.schema, staged.name)}"]
     if staged.kind == "p":  # partition keys and indexes attach to the parent's, in order
-        watch.run_phases(conn, [*staged.post_data, analyze], label, progress, names)
+        watch.run_phases(conn, [*staged.post_data, *analyze], label, progress, names)
         return
     before, indexes, after = split_post_data(staged.post_data)
     attach: list[str] = []
@@ -392,10 +399,14 @@ def _post_data_statements(conn: Conn, job: Job, label: str, progress: ProgressFn
         if indexes:
             many = f"building {len(indexes)} indexes, {job.jobs} at a time"
             progress(Event("phase", label, message=many))
-        _parallel_statements(job.source, [*indexes, analyze], job.jobs)
+        _parallel_statements(job.source, [*indexes, *analyze], job.jobs)
     else:
-        watch.run_phases(conn, [*indexes, analyze], label, progress, names)
+        watch.run_phases(conn, [*indexes, *analyze], label, progress, names)
     watch.run_phases(conn, attach + rest + after, label, progress, names)
+
+
+def _restores_statistics(conn: Conn, job: Job) -> bool:
+    return planstats.restores_statistics(conn, job.plan, analyze=job.analyze)
 
 
 def _set_index_memory(conn: Conn) -> None:
@@ -411,6 +422,8 @@ def _parallel_statements(source: ConnSource, stmts: list[str], jobs: int) -> Non
             _set_index_memory(c)
             connection.run(c, stmt)
 
+    if not stmts:
+        return
     with ThreadPoolExecutor(max_workers=min(jobs, len(stmts))) as pool:
         for future in [pool.submit(one, s) for s in stmts]:
             future.result()

@@ -116,6 +116,10 @@ class TableInfo:
     statistics: tuple[str, ...] = ()  # extended statistics objects, schema.name
     rules: tuple[str, ...] = ()
     with_privileges: bool = False  # post-data ends with owners and GRANTs
+    # the planner statistics carried (pgsnap/planstats.py): relations, and pg_stats rows;
+    # 0 and 0 when a load would run ANALYZE
+    planner_relations: int = 0
+    planner_columns: int = 0
 
     @property
     def copy_columns(self) -> tuple[str, ...]:
@@ -156,6 +160,11 @@ class ArchiveInfo:
     @property
     def rows(self) -> int:
         return sum(t.rows for t in self.tables)
+
+    @property
+    def statistics(self) -> int:
+        """How many of the tables carry planner statistics (restored by a load into 18+)."""
+        return sum(1 for t in self.tables if t.planner_relations or t.planner_columns)
 
 
 @python_api
@@ -238,6 +247,8 @@ def _table_info(
         statistics=tuple(QualifiedName(s.schema, s.name).display() for s in spec.owned.statistics),
         rules=spec.owned.rules,
         with_privileges=spec.with_privileges,
+        planner_relations=sum(1 for r in spec.planner_stats if r.index < 0),
+        planner_columns=sum(len(r.columns) for r in spec.planner_stats),
     )
 
 
@@ -464,6 +475,7 @@ def to_json(info: ArchiveInfo) -> dict[str, Any]:
 
     data = asdict(info)
     data["rows"] = info.rows
+    data["statistics"] = info.statistics
     data["object_counts"] = info.object_counts
     data["created_at"] = iso_time(info.created_at)
     data["finished_at"] = iso_time(info.finished_at)

@@ -84,11 +84,14 @@ def copy(
     chunk_pages: int | None = None,
     worker_kind: str = "process",
     progress: ProgressFn = no_progress,
+    statistics: bool = True,
+    analyze: bool = False,
 ) -> CopyResult:
     """Copy tables (or `schemas`, or `all_tables`: the whole database) from the database of
     `from_dsn` (resolved as dump's is) into the one of `to_dsn`: dump() into load() with no
     file between, each option meaning what it means there (`jobs` > 1: ctid-range chunks by
-    workers in the source's snapshot).  Raises PgsnapError subclasses; the target unchanged."""
+    workers in the source's snapshot; `statistics` False and `analyze` as dump's and load's).
+    Raises PgsnapError subclasses; the target unchanged."""
     if not to_dsn:
         raise UsageError("--to is required: the connection string of the target database")
     # fmt: off
@@ -97,13 +100,14 @@ def copy(
         jobs=jobs, where=dump.checked_where(where),
         contents=dump.contents_of(schema_only, data_only), with_privileges=with_privileges,
         chunk_pages=MIN_CHUNK_PAGES if chunk_pages is None else chunk_pages,
-        worker_kind=worker_kind,
+        worker_kind=worker_kind, statistics=statistics,
     )
     load_options = LoadOptions(
         as_name=None if as_name is None else TableName.parse(as_name),
         as_names=parse_renames(as_names or {}), drop_existing=drop_existing, cascade=cascade,
         append=append, replace=replace, shorten_names=shorten_names, jobs=jobs,
         worker_kind=worker_kind, no_privileges=no_privileges, dry_run=dry_run,
+        analyze=analyze,
     )
     # fmt: on
     source, target = resolve(from_dsn, flag="--from"), resolve(to_dsn, flag="--to")
