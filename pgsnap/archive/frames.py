@@ -32,6 +32,9 @@ HEADER_PREFIX = "-- pgsnap-header: "
 MANIFEST_PREFIX = "-- pgsnap-manifest: "
 FRAME_KINDS = ("sql", "data", "blob")  # blob: lo_put lines of a large object (blobs.py)
 END_OF_DATA = b"\\."  # a line of its own ends COPY data; the sql frame after rows starts with it
+# bytes.translate(None, _NOT_TAB_OR_NEWLINE) keeps a frame's row structure only: its tabs and
+# newlines, in order (a 4 MiB frame of `papers` shrinks to 65 kB, at about 1.3 GB/s)
+_NOT_TAB_OR_NEWLINE = bytes(b for b in range(256) if b not in b"\t\n")
 
 _COPY_LINE = re.compile(r"(?:\A|\n)(COPY\s[^\n]*\sFROM\s+STDIN\b[^\n]*;)[ \t]*\n?\Z", re.I)
 _FORMAT_LINE = re.compile(r"-- pgsnap archive format (\d+)")
@@ -180,6 +183,8 @@ def rows_problem(raw: bytes, ncolumns: int) -> str | None:
     if marker >= 0:
         row = raw[:marker].count(b"\n") + 1
         return f"row {row} starts with the end-of-copy marker \\."
+    if ncolumns > 0 and _fields_fit(raw, ncolumns):
+        return None  # the fast path; the loop below finds the row that does not fit
     lines = raw.split(b"\n")[:-1]
     tabs = list(map(bytes.count, lines, repeat(b"\t")))
     if ncolumns == 0:
@@ -192,6 +197,16 @@ def rows_problem(raw: bytes, ncolumns: int) -> str | None:
         return None
     fields, columns = _count(tabs[wrong] + 1, "field"), _count(ncolumns, "column")
     return f"row {wrong + 1} has {fields}, the table has {columns}"
+
+
+def _fields_fit(raw: bytes, ncolumns: int) -> bool:
+    """Whether every whole line of `raw` has exactly ncolumns - 1 tabs: its tabs and
+    newlines alone are then ncolumns - 1 tabs and a newline, once per line.  About 3x faster
+    than counting line by line, which cost a restore of 1M `papers` rows 1.3 s of CPU
+    (benchmarks/results/restore_profile_before.md)."""
+    shape = raw.translate(None, _NOT_TAB_OR_NEWLINE)
+    shape = shape[: shape.rfind(b"\n") + 1]  # what follows the last newline is no line
+    return shape == (b"\t" * (ncolumns - 1) + b"\n") * shape.count(b"\n")
 
 
 def _count(n: int, word: str) -> str:
