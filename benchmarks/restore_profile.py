@@ -80,10 +80,10 @@ def _inputs(target: Target, clients: dict[str, Path], work: Path) -> dict[str, P
     return files
 
 
-def _run(target: Target, argv: Sequence[str]) -> Usage:
+def _run(target: Target, argv: Sequence[str], tree: Path = REPO) -> Usage:
     return run_measured(
         argv,
-        env={**target.client_env(), "PYTHONPATH": str(REPO)},
+        env={**target.client_env(), "PYTHONPATH": str(tree)},
         cwd=Path(tempfile.gettempdir()),
         timeout_s=TIMEOUT_S,
         server_pid=target.server_pid,
@@ -91,9 +91,14 @@ def _run(target: Target, argv: Sequence[str]) -> Usage:
 
 
 def _restore_cases(
-    target: Target, clients: dict[str, Path], files: dict[str, Path], jobs: Sequence[int]
+    target: Target,
+    clients: dict[str, Path],
+    files: dict[str, Path],
+    jobs: Sequence[int],
+    baseline: Path | None,
 ) -> dict[str, Callable[[str], list[str]]]:
-    """Case name -> argv for a target database."""
+    """Case name -> argv for a target database; the pgsnap of `baseline` (a checkout's top
+    directory) too, as "... (baseline)"."""
     psql = [str(clients["psql"]), "-X", "-q", "-v", "ON_ERROR_STOP=1"]
     out: dict[str, Callable[[str], list[str]]] = {
         "pg_restore -j 2": lambda db: [
@@ -108,6 +113,8 @@ def _restore_cases(
         out[f"pgsnap load -j {j}"] = lambda db, j=j: [  # type: ignore[misc]
             *PGSNAP, "load", str(files["zst"]), "--dsn", target.conninfo(db), "-q", "-j", str(j)
         ]  # fmt: skip
+        if baseline is not None:
+            out[f"pgsnap load -j {j} (baseline)"] = out[f"pgsnap load -j {j}"]
     return out
 
 
@@ -155,9 +162,9 @@ class _Counting:
             self.bytes += item.raw_size
 
 
-def _statements(log: Path, offset: int, t0: float) -> list[str]:
-    """The server's statements of one profile: start (s after the load began), backend,
-    duration; the short ones summed."""
+def _statements(log: Path, offset: int, t0: float, t1: float) -> list[str]:
+    """The server's statements of one profile (from t0 to t1): start (s after the load
+    began), backend, duration; the short ones summed."""
     with log.open("rb") as f:
         f.seek(offset)
         text = f.read().decode("utf-8", "replace")
@@ -170,6 +177,8 @@ def _statements(log: Path, offset: int, t0: float) -> list[str]:
             continue
         end = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S.%f").timestamp()
         begin = end - ms / 1000 - t0
+        if end > t1:  # the script's own row count, after the load
+            continue
         lines.append(f"| {begin:.2f} | {m.group(2)} | {ms:.0f} | `{stmt[:80]}` |")
     lines.append(f"| | | {other:.0f} | other statements (< {SLOW_MS:.0f} ms each) |")
     return lines
@@ -198,12 +207,13 @@ def _profile(target: Target, log: Path, file: Path, jobs: int, workers: WorkerLo
     clock.stamp("begin")
     result = pgsnap.load(file, dsn=target.conninfo(db), jobs=jobs, progress=clock.event)
     clock.stamp("end")
+    t1 = time.time()
     time.sleep(0.5)  # the log lines of the last statements are written
     check = _checked(target, db, result.rows)
     found = workers.read()
     head = f"### profile: pgsnap.load(jobs={jobs}) in-process ({result.rows:,} rows, {check})"
     body = [head, "", *_phases(clock.stamps), "", *_workers_table(found, t0), ""]
-    body += [*_statements(log, offset, t0), ""]
+    body += [*_statements(log, offset, t0, t1), ""]
     return "\n".join(body)
 
 
@@ -212,11 +222,18 @@ def _checkpoint(target: Target) -> None:
         conn.execute("CHECKPOINT")
 
 
-def _measure(target: Target, name: str, argv_for: Callable[[str], list[str]], rows: int) -> Usage:
+def _measure(
+    target: Target,
+    name: str,
+    argv_for: Callable[[str], list[str]],
+    rows: int,
+    baseline: Path | None,
+) -> Usage:
     db = "restore_case"
     _fresh(target, db)
     _checkpoint(target)
-    usage = _run(target, argv_for(db))
+    tree = baseline if baseline is not None and name.endswith("(baseline)") else REPO
+    usage = _run(target, argv_for(db), tree)
     check = _checked(target, db, rows)
     if usage.exit_code != 0 or check != "ok":
         raise SystemExit(f"{name} failed ({check}): {usage.stderr_tail}")
@@ -252,7 +269,14 @@ def _ratios(runs: dict[str, list[Usage]]) -> list[str]:
 @click.option("--jobs", default="2", show_default=True, help="pgsnap -j values, comma-separated")
 @click.option("--repeat", default=2, show_default=True, help="alternating repetitions")
 @click.option("--profile/--no-profile", default=True, help="the in-process phase profiles")
-def main(rows: int, server: str, jobs: str, repeat: int, profile: bool) -> None:
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="another pgsnap checkout (its top directory) measured beside this one",
+)
+def main(
+    rows: int, server: str, jobs: str, repeat: int, profile: bool, baseline: Path | None
+) -> None:
     job_list = [int(x) for x in jobs.split(",")]
     bindir = wheel_bindir() if server == "pg18" else system_bindir(15)
     cluster = LocalCluster(server, bindir)
@@ -268,7 +292,7 @@ def main(rows: int, server: str, jobs: str, repeat: int, profile: bool) -> None:
             work = Path(tmp)
             files = _inputs(target, clients, work)
             workers = WorkerLog(work)
-            commands = _restore_cases(target, clients, files, job_list)
+            commands = _restore_cases(target, clients, files, job_list, baseline)
             sizes = ", ".join(f"{k} {p.stat().st_size / 1e6:.1f} MB" for k, p in files.items())
             print(f"## {rows:,} rows of papers on {server} ({facts['server_version']})\n")
             print(f"Inputs: {sizes}; heap {facts['heap_bytes'] / 1e6:.0f} MB.\n", flush=True)
@@ -277,7 +301,7 @@ def main(rows: int, server: str, jobs: str, repeat: int, profile: bool) -> None:
             profiles: list[str] = []
             for rep in range(repeat):
                 for name, argv_for in commands.items():
-                    runs[name].append(_measure(target, name, argv_for, rows))
+                    runs[name].append(_measure(target, name, argv_for, rows, baseline))
                 if profile and rep == 0:
                     profiles += [_profile(target, log, files["zst"], j, workers) for j in job_list]
             print("\n".join(_ratios(runs)) + "\n")
