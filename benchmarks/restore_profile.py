@@ -2,7 +2,9 @@
 
 On one throwaway cluster (benchmarks/cluster.py's settings) with the `papers` table of
 benchmarks/run.py, the three inputs are written once, untimed: `pgsnap dump -j 2` (zstd),
-`pg_dump -Fc` and `pg_dump | gzip -1`.  Then, repetition after repetition, alternating:
+`pg_dump -Fc` and `pg_dump | gzip -1`.  Then, repetition after repetition, alternating
+(each repetition starts one case later than the one before, so that no case always follows
+the same one):
 
 - the restores as subprocesses, each into a fresh empty database, measured by
   benchmarks/measure.py (wall, client-tree CPU, server CPU): `pg_restore -j 2`,
@@ -299,8 +301,9 @@ def main(
             imports = [_run(target, [sys.executable, "-c", IMPORTS]) for _ in range(3)]
             runs: dict[str, list[Usage]] = {name: [] for name in commands}
             profiles: list[str] = []
-            for rep in range(repeat):
-                for name, argv_for in commands.items():
+            order = list(commands.items())
+            for rep in range(repeat):  # each repetition starts one case later: no fixed order
+                for name, argv_for in order[rep % len(order) :] + order[: rep % len(order)]:
                     runs[name].append(_measure(target, name, argv_for, rows, baseline))
                 if profile and rep == 0:
                     profiles += [_profile(target, log, files["zst"], j, workers) for j in job_list]
