@@ -34,6 +34,9 @@ HEADER_PREFIX = "-- pgsnap-header: "
 MANIFEST_PREFIX = "-- pgsnap-manifest: "
 FRAME_KINDS = ("sql", "data", "blob")  # blob: lo_put lines of a large object (blobs.py)
 END_OF_DATA = b"\\."  # a line of its own ends COPY data; the sql frame after rows starts with it
+# bytes.translate(None, _NOT_SHAPE) keeps what the rows check needs of a frame, in order: its
+# tabs, newlines, backslashes and dots (a 4 MiB frame of `papers` shrinks to about 90 kB)
+_NOT_SHAPE = bytes(b for b in range(256) if b not in b"\t\n\\.")
 
 _COPY_LINE = re.compile(r"(?:\A|\n)(COPY\s[^\n]*\sFROM\s+STDIN\b[^\n]*;)[ \t]*\n?\Z", re.I)
 _FORMAT_LINE = re.compile(r"-- pgsnap archive format (\d+)")
@@ -177,7 +180,30 @@ def frame_problem(info: FrameInfo, raw: bytes) -> str | None:
 def rows_problem(raw: bytes, ncolumns: int) -> str | None:
     """What is wrong with the COPY text rows `raw` (whole lines) for a table of `ncolumns`
     columns, or None: every row has that many tab-separated fields, and none starts with
-    ``\\.``, COPY's end-of-data marker (COPY writes a backslash in a value as ``\\\\``)."""
+    ``\\.``, COPY's end-of-data marker (COPY writes a backslash in a value as ``\\\\``).
+
+    The rows' shape answers first, from the few bytes that matter (_shape_fits); only a frame
+    it cannot clear is read row by row, to name the row.  Row by row, the check cost a restore
+    of 1M `papers` rows 1.2 s of CPU, the shape 0.25 s (restore_profile_before.md)."""
+    if ncolumns > 0 and _shape_fits(raw.translate(None, _NOT_SHAPE), ncolumns):
+        return None
+    return _row_problem(raw, ncolumns)
+
+
+def _shape_fits(shape: bytes, ncolumns: int) -> bool:
+    """Whether the rows whose tabs, newlines, backslashes and dots are `shape` surely fit:
+    no line of `shape` starts with ``\\.`` (if none of the rows' lines does, none of these
+    does; one may here and not there, and then the rows are read one by one), and each whole
+    line holds ncolumns - 1 tabs: its tabs and newlines are that pattern once per line."""
+    if (b"\n" + shape).find(b"\n" + END_OF_DATA) >= 0:
+        return False
+    tabs = shape.translate(None, b"\\.")
+    tabs = tabs[: tabs.rfind(b"\n") + 1]  # what follows the last newline is no line
+    return tabs == (b"\t" * (ncolumns - 1) + b"\n") * tabs.count(b"\n")
+
+
+def _row_problem(raw: bytes, ncolumns: int) -> str | None:
+    """rows_problem, row by row: the first row that starts with the marker or does not fit."""
     marker = (b"\n" + raw).find(b"\n" + END_OF_DATA)
     if marker >= 0:
         row = raw[:marker].count(b"\n") + 1

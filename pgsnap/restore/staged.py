@@ -346,9 +346,10 @@ def _copy_frames(
     with conn.cursor() as cur:
         with connection.statement_errors(statement.decode()), cur.copy(statement) as copy:
             while (task := workers.next_task(tasks, parent)) is not None:
-                raw = reader.read_frame(task)
+                raw = reader.read_frame(task)  # its rows counted there, as the manifest says
                 copy.write(raw)
-                workers.put_result(results, FrameLoaded(len(raw), raw.count(b"\n")), parent)
+                loaded = FrameLoaded(len(raw), reader.frames[task].rows)
+                workers.put_result(results, loaded, parent)
         return cur.rowcount
 
 
