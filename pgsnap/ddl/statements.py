@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -65,7 +67,41 @@ def check_where(condition: str) -> str:
     return text
 
 
+# text -> its parse tree, while statements_parsed_once() is active: a load asks several
+# questions of each stored statement (allow-list, roles, foreign keys, phases), and a pglast
+# parse costs about 125 us, most of it in building the Python tree (issue 13: 2,000 tables
+# parsed 94,000 times).  The trees are shared, so they are read, never changed.
+_PARSED: ContextVar[dict[str, Any] | None] = ContextVar("pgsnap_parsed", default=None)
+
+
+@contextlib.contextmanager
+def statements_parsed_once() -> Iterator[None]:
+    """Within the block, one_statement parses each text once and returns the same tree again
+    (about 1.3 kB a statement, released when the block ends).  Re-entrant."""
+    if _PARSED.get() is not None:
+        yield
+        return
+    token = _PARSED.set({})
+    try:
+        yield
+    finally:
+        _PARSED.reset(token)
+
+
 def one_statement(text: str) -> Any:
+    """The one statement of `text`, as a tree to read (it may be shared: see _PARSED);
+    UnsafeStatementError when it does not parse or holds another number of statements."""
+    memo = _PARSED.get()
+    if memo is None:
+        return own_statement(text)
+    tree = memo.get(text)
+    if tree is None:
+        tree = memo[text] = own_statement(text)
+    return tree
+
+
+def own_statement(text: str) -> Any:
+    """As one_statement, but a tree of the caller's own, to change."""
     try:
         stmts = parse_sql(text)
     except ParseError:
@@ -197,7 +233,7 @@ def split_key_constraint(text: str) -> tuple[str, str] | None:
     ACCESS EXCLUSIVE lock and would build them one after another), and attaching the built
     index is a catalog change.  pgcopydb restores keys the same way.
     """
-    stmt = one_statement(text)
+    stmt = own_statement(text)  # changed below
     if not isinstance(stmt, ast.AlterTableStmt) or len(stmt.cmds or ()) != 1:
         return None
     cmd = stmt.cmds[0]  # type: ignore[index]

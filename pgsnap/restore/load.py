@@ -32,7 +32,7 @@ from pgsnap.ddl.objects_allow import check_objects
 from pgsnap.ddl.order import objects_post
 from pgsnap.ddl.privileges import without_object_privileges
 from pgsnap.ddl.staging import staging_names, unstaged
-from pgsnap.ddl.statements import post_data_in_order
+from pgsnap.ddl.statements import post_data_in_order, statements_parsed_once
 from pgsnap.ddl.targets import parse_renames
 from pgsnap.errors import PgsnapError, PgsnapWarning, SQLError, TableNotFoundError, UsageError
 from pgsnap.model import LARGE_OBJECT, DbObject, QualifiedName, TableName, TableSpec
@@ -125,7 +125,7 @@ def load(
     # fmt: on
     started = time.monotonic()
     conn_source = resolve(dsn)
-    with _opened(file) as source:
+    with _opened(file) as source, statements_parsed_once():
         done = restore(source, conn_source, options, progress)
     target = conn_source if create is None else in_database(conn_source, create)
     seconds = time.monotonic() - started
@@ -351,7 +351,7 @@ def _plans(
     and re-creates too (a foreign key between two tables of the archive) is not a dependant:
     the load makes it again."""
     contents = source.header.contents
-    existing = {final.qname for _, final in tables if ops.exists(conn, final.qname)}
+    existing = ops.existing(conn, [final.qname for _, final in tables])
     remade = remade_tables([t for _, t in tables], existing, options, contents)
     plans = []
     for index, final in tables:
@@ -421,8 +421,7 @@ def _in_one_transaction(
             ensure(conn, source.header.dependencies)
         n_tables = len(source.header.tables)
         to_create = [(p.index, p.load_spec) for p in created]
-        for stmt in objects.pre_statements(objs, to_create, n_tables):
-            connection.run(conn, stmt)
+        connection.run_all(conn, objects.pre_statements(objs, to_create, n_tables))
         loaded = [ops.copy_in(conn, p, source, progress) if p.rows else 0 for p in plans]
         objects.put_large_objects(conn, source.large_objects(), objs)
         manifest = source.finish()
@@ -448,7 +447,7 @@ def _after_rows(
     and ANALYZE."""
     created = [p for p in plans if p.create]
     label = plans[0].spec.qname.display() if len(plans) == 1 else f"{len(plans)} tables"
-    oids = [oid for p in created for oid in watch.table_oids(conn, p.load_spec.qname)]
+    oids = watch.table_oids(conn, [p.load_spec.qname for p in created])
     with watch.index_builds_watched(conn_source, oids, label, progress):
         statements = post_data_in_order([p.load_spec for p in created]) + list(after)
         watch.run_phases(conn, statements, label, progress, _staged_names(plans))
