@@ -79,9 +79,14 @@ def _word_before(sql: str, i: int) -> bool:
 
 
 def _quoted_end(sql: str, i: int, quote: str, escapes: bool) -> int:
+    if not escapes:  # the next quote ends it, unless doubled: found, not walked to
+        j = sql.find(quote, i + 1)
+        while j >= 0 and sql.startswith(quote * 2, j):
+            j = sql.find(quote, j + 2)
+        return len(sql) if j < 0 else j + 1
     j = i + 1
     while j < len(sql):
-        if escapes and sql[j] == "\\":
+        if sql[j] == "\\":
             j += 2
             continue
         if sql[j] == quote:

@@ -18,7 +18,6 @@ from pglast.enums import (
     SortByNulls,
 )
 from pglast.parser import ParseError
-from pglast.visitors import Ancestor, Visitor
 
 from pgsnap.ddl.printing import print_sql
 from pgsnap.errors import UnsafeStatementError, UsageError
@@ -136,27 +135,36 @@ def is_privilege_statement(text: str) -> bool:
     )
 
 
-class _Roles(Visitor):
-    def __init__(self) -> None:
-        self.names: set[str] = set()
+def nodes_of(tree: Any) -> Iterator[Any]:
+    """Every node of a parse tree, in no particular order: pglast's Visitor does the same
+    walk with ancestry chains and a method lookup per call, several times slower (a load
+    asks each of thousands of statements for its roles)."""
+    todo = [tree]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, tuple):
+            todo.extend(item)
+        elif isinstance(item, ast.Node):
+            yield item
+            todo.extend(
+                v for v in (getattr(item, name) for name in item) if isinstance(v, tuple | ast.Node)
+            )
 
-    def visit_RoleSpec(self, ancestors: Ancestor, node: ast.RoleSpec) -> None:
+
+def _role_names(node: Any) -> Iterator[str]:
+    if isinstance(node, ast.RoleSpec):
         if node.roletype == RoleSpecType.ROLESPEC_CSTRING and node.rolename is not None:
-            self.names.add(node.rolename)
-
-    def visit_VariableSetStmt(self, ancestors: Ancestor, node: ast.VariableSetStmt) -> None:
-        if node.name == ROLE_SETTING:
-            for arg in node.args or ():
-                if isinstance(arg, ast.A_Const) and isinstance(arg.val, ast.String):
-                    self.names.add(arg.val.sval or "")
+            yield node.rolename
+    elif isinstance(node, ast.VariableSetStmt) and node.name == ROLE_SETTING:
+        for arg in node.args or ():
+            if isinstance(arg, ast.A_Const) and isinstance(arg.val, ast.String):
+                yield arg.val.sval or ""
 
 
 @cache  # a load asks again of the same statements (frozen answers, small)
 def statement_roles(text: str) -> frozenset[str]:
     """The roles a stored statement names: grantees, new owners, SET ROLE (PUBLIC is none)."""
-    roles = _Roles()
-    roles(one_statement(text))
-    return frozenset(roles.names)
+    return frozenset(name for node in nodes_of(one_statement(text)) for name in _role_names(node))
 
 
 def names_of(items: Any) -> tuple[str, ...]:
