@@ -205,8 +205,16 @@ def _checked_decode(cls: type[T], value: object, path: str = "") -> T:
         raise ShapeError(path, str(exc)) from None
 
 
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+
+
 def encode(value: object) -> Any:
     """A dataclass (or tuple, or plain value) as JSON values: objects, lists, scalars."""
+    kind = type(value)  # by exact type first: a header of 2,000 tables is 190,000 values
+    if kind in _PLAIN:
+        return value
+    if kind is tuple or kind is list:
+        return [encode(v) for v in value]  # type: ignore[attr-defined]  # a tuple or list
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     if isinstance(value, tuple | list):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from functools import cache
@@ -171,10 +172,22 @@ def names_of(items: Any) -> tuple[str, ...]:
     return tuple(s.sval for s in items)
 
 
+# ALTER TABLE [ONLY] "s"."t" ADD CONSTRAINT "c" FOREIGN KEY: with every name quoted, the
+# words after them cannot be anything else, so a dump of 2,000 tables need not parse their
+# foreign keys to order them (the load's allow-list still parses every statement)
+_QUOTED_NAME = r'"(?:[^"]|"")+"'
+_ADDS_FOREIGN_KEY = re.compile(
+    rf"ALTER TABLE (?:ONLY )?{_QUOTED_NAME}\.{_QUOTED_NAME} ADD CONSTRAINT {_QUOTED_NAME}"
+    r" FOREIGN KEY \("
+)
+
+
 def is_foreign_key(text: str) -> bool:
     """Whether a stored statement adds a foreign key (they run after every table's keys)."""
     if "FOREIGN" not in text.upper():  # the parse is what decides; most statements skip it
         return False
+    if _ADDS_FOREIGN_KEY.match(text):  # the form ddl/table.py writes: no other reading
+        return True
     stmt = one_statement(text)
     if not isinstance(stmt, ast.AlterTableStmt):
         return False
