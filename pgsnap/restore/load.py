@@ -125,7 +125,7 @@ def load(
     # fmt: on
     started = time.monotonic()
     conn_source = resolve(dsn)
-    with _opened(file) as source, statements_parsed_once():
+    with _opened(file) as source:
         done = restore(source, conn_source, options, progress)
     target = conn_source if create is None else in_database(conn_source, create)
     seconds = time.monotonic() - started
@@ -152,7 +152,15 @@ def restore(
 ) -> Restored:
     """Load what `options` select from `source`: what was loaded, its rows, mode(s), and
     what else the load did (or, with dry_run, would do).  With `create`, into a database
-    made for it first, and dropped again if the load fails."""
+    made for it first, and dropped again if the load fails.  (load and pgsnap copy both come
+    here: each stored statement is parsed once for all the checks.)"""
+    with statements_parsed_once():
+        return _restore(source, conn_source, options, progress)
+
+
+def _restore(
+    source: RowSource, conn_source: ConnSource, options: LoadOptions, progress: ProgressFn
+) -> Restored:
     tables = _checked(source, options)  # UsageError before connecting
     if options.create is None:
         return _restore_to(conn_source, source, tables, options, progress)
