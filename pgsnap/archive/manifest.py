@@ -75,13 +75,36 @@ class Manifest:
     finished_at: str | None = None
     # the data of each large object of a whole-database archive, in file order
     large_objects: tuple[LargeObjectData, ...] = ()
+    # table index -> its data frames' indexes, made once: a load of N tables asks N times,
+    # and a scan of every frame each time was quadratic (issue 13, many small tables)
+    _by_table: dict[int | None, list[int]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_table: dict[int | None, list[int]] = {}
+        for i, f in enumerate(self.frames):
+            if f.kind == "data":
+                by_table.setdefault(f.table, []).append(i)
+        object.__setattr__(self, "_by_table", by_table)
 
     def table_frames(self, index: int) -> list[int]:
         """The indexes of table `index`'s data frames, in file order."""
-        return [i for i, f in enumerate(self.frames) if f.kind == "data" and f.table == index]
+        return list(self._by_table.get(index, ()))
 
 
 _TAIL_KEYS = tuple(f.name for f in fields(_Tail))
+
+
+def header_of(doc: dict[str, Any], manifest: Manifest, manifest_doc: dict[str, Any]) -> Header:
+    """The header frame's typed header: the manifest's own when the two JSON documents hold
+    the same header (one decode of a big header, not two: issue 13), else its own decode
+    (ShapeError when it has another shape)."""
+    if _header_part(doc) == _header_part(manifest_doc):
+        return manifest.header
+    return header_from_json(doc)
+
+
+def _header_part(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k not in (*_CONTAINER_KEYS, *_TAIL_KEYS)}
 
 
 def header_from_json(doc: dict[str, Any]) -> Header:

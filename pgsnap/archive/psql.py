@@ -31,6 +31,9 @@ _ON_ERROR_STOP = re.compile(r"\\set ON_ERROR_STOP on\Z")
 _RESTRICT = re.compile(r"\\(restrict|unrestrict) ([A-Za-z0-9]{16,64})\Z")
 _DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\x80-\U0010ffff]*)?\$")
 _IDENT_START = re.compile(r"[A-Za-z0-9_\x80-\U0010ffff]")
+# where a token other than a lone character may start: a script of 2,000 tables was lexed a
+# character per call before (issue 13)
+_SPECIAL = re.compile(r"[\\'\"$]|--|/\*")
 
 
 def meta_commands(sql: str) -> list[str]:
@@ -39,7 +42,10 @@ def meta_commands(sql: str) -> list[str]:
     found: list[str] = []
     i, n = 0, len(sql)
     while i < n:
-        i = _skip_token(sql, i, found)
+        start = _SPECIAL.search(sql, i)  # the characters between are one-character tokens
+        if start is None:
+            break
+        i = _skip_token(sql, start.start(), found)
     return found
 
 
@@ -73,9 +79,14 @@ def _word_before(sql: str, i: int) -> bool:
 
 
 def _quoted_end(sql: str, i: int, quote: str, escapes: bool) -> int:
+    if not escapes:  # the next quote ends it, unless doubled: found, not walked to
+        j = sql.find(quote, i + 1)
+        while j >= 0 and sql.startswith(quote * 2, j):
+            j = sql.find(quote, j + 2)
+        return len(sql) if j < 0 else j + 1
     j = i + 1
     while j < len(sql):
-        if escapes and sql[j] == "\\":
+        if sql[j] == "\\":
             j += 2
             continue
         if sql[j] == quote:

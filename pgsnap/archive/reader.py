@@ -37,7 +37,7 @@ from pgsnap.archive.manifest import (
     Header,
     Manifest,
     disagreement,
-    header_from_json,
+    header_of,
     manifest_from_json,
 )
 from pgsnap.ddl.copy import copy_from
@@ -269,7 +269,7 @@ class ArchiveReader(FrameFile):
         except ShapeError as e:
             raise self._bad_manifest(self.manifest_offset, str(e)) from None
         try:
-            self.header: Header = header_from_json(self.header_json)
+            self.header: Header = header_of(self.header_json, self.manifest, self.manifest_json)
         except ShapeError as e:
             raise corrupt_header(path, str(e)) from None
         differs = disagreement(self.header, self.manifest)

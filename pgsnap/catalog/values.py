@@ -493,6 +493,7 @@ class DependantPublication:
 class NameClash:
     """A name a load creates, taken by another object (queries/name_clashes.sql)."""
 
+    plan: int  # the position, among the tables the load creates, of the one that wants it
     schema: str
     name: str
     holder: str  # pg_describe_object's: view public.v, index public.i, type public.t

@@ -76,27 +76,35 @@ def created_names(spec: TableSpec) -> list[tuple[str, str, bool]]:
 
 def check_name_clashes(conn: Conn, plans: Sequence[TablePlan]) -> None:
     """Raise TargetExistsError, naming both, when a name the load creates (the table, its
-    partitions, indexes, sequences) is held by an object the load does not replace."""
-    for p in [p for p in plans if p.create]:
-        wanted = created_names(p.spec)
-        replaced = ident(p.spec.schema, p.spec.name) if p.mode != "created" else None
-        with connection.names_for_people(conn):
-            clashes = fetch_as(
-                conn,
-                "name_clashes",
-                NameClash,
-                table=replaced,
-                schemas=[w[0] for w in wanted],
-                names=[w[1] for w in wanted],
-                tables=[w[2] for w in wanted],
-            )
-        if clashes:
-            c = clashes[0]
-            what = QualifiedName(c.schema, c.name).display()
-            raise TargetExistsError(
-                f"cannot restore {p.spec.qname.display()}: the name {what} is taken by "
-                f"{c.holder}; drop or rename it, or load with --as another name"
-            )
+    partitions, indexes, sequences) is held by an object the load does not replace.  One
+    query for every table (queries/name_clashes.sql)."""
+    created = [p for p in plans if p.create]
+    wanted = [(i, w) for i, p in enumerate(created) for w in created_names(p.spec)]
+    if not wanted:
+        return
+    with connection.names_for_people(conn):
+        clashes = fetch_as(
+            conn,
+            "name_clashes",
+            NameClash,
+            schemas=[w[0] for _, w in wanted],
+            names=[w[1] for _, w in wanted],
+            tables=[w[2] for _, w in wanted],
+            plans=[i for i, _ in wanted],
+            replaced=[_replaced(created[i]) for i, _ in wanted],
+        )
+    if clashes:
+        c = clashes[0]
+        what = QualifiedName(c.schema, c.name).display()
+        raise TargetExistsError(
+            f"cannot restore {created[c.plan].spec.qname.display()}: the name {what} is taken "
+            f"by {c.holder}; drop or rename it, or load with --as another name"
+        )
+
+
+def _replaced(p: TablePlan) -> str | None:
+    """The table a plan drops or replaces, fully quoted; None when it creates a new one."""
+    return ident(p.spec.schema, p.spec.name) if p.mode != "created" else None
 
 
 def check_fk_targets(conn: Conn | None, plans: Sequence[TablePlan]) -> None:

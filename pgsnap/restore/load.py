@@ -32,7 +32,7 @@ from pgsnap.ddl.objects_allow import check_objects
 from pgsnap.ddl.order import objects_post
 from pgsnap.ddl.privileges import without_object_privileges
 from pgsnap.ddl.staging import staging_names, unstaged
-from pgsnap.ddl.statements import post_data_in_order
+from pgsnap.ddl.statements import post_data_in_order, statements_parsed_once
 from pgsnap.ddl.targets import parse_renames
 from pgsnap.errors import PgsnapError, PgsnapWarning, SQLError, TableNotFoundError, UsageError
 from pgsnap.model import LARGE_OBJECT, DbObject, QualifiedName, TableName, TableSpec
@@ -154,7 +154,15 @@ def restore(
 ) -> Restored:
     """Load what `options` select from `source`: what was loaded, its rows, mode(s), and
     what else the load did (or, with dry_run, would do).  With `create`, into a database
-    made for it first, and dropped again if the load fails."""
+    made for it first, and dropped again if the load fails.  (load and pgsnap copy both come
+    here: each stored statement is parsed once for all the checks.)"""
+    with statements_parsed_once():
+        return _restore(source, conn_source, options, progress)
+
+
+def _restore(
+    source: RowSource, conn_source: ConnSource, options: LoadOptions, progress: ProgressFn
+) -> Restored:
     tables = _checked(source, options)  # UsageError before connecting
     if options.create is None:
         return _restore_to(conn_source, source, tables, options, progress)
@@ -353,7 +361,7 @@ def _plans(
     and re-creates too (a foreign key between two tables of the archive) is not a dependant:
     the load makes it again."""
     contents = source.header.contents
-    existing = {final.qname for _, final in tables if ops.exists(conn, final.qname)}
+    existing = ops.existing(conn, [final.qname for _, final in tables])
     remade = remade_tables([t for _, t in tables], existing, options, contents)
     plans = []
     for index, final in tables:
@@ -423,8 +431,7 @@ def _in_one_transaction(
             ensure(conn, source.header.dependencies)
         n_tables = len(source.header.tables)
         to_create = [(p.index, p.load_spec) for p in created]
-        for stmt in objects.pre_statements(objs, to_create, n_tables):
-            connection.run(conn, stmt)
+        connection.run_all(conn, objects.pre_statements(objs, to_create, n_tables))
         loaded = [ops.copy_in(conn, p, source, progress) if p.rows else 0 for p in plans]
         objects.put_large_objects(conn, source.large_objects(), objs)
         manifest = source.finish()
@@ -453,7 +460,7 @@ def _after_rows(
     server_version_num, or ANALYZE)."""
     created = [p for p in plans if p.create]
     label = plans[0].spec.qname.display() if len(plans) == 1 else f"{len(plans)} tables"
-    oids = [oid for p in created for oid in watch.table_oids(conn, p.load_spec.qname)]
+    oids = watch.table_oids(conn, [p.load_spec.qname for p in created])
     with watch.index_builds_watched(conn_source, oids, label, progress):
         statements = post_data_in_order([p.load_spec for p in created]) + list(after)
         watch.run_phases(conn, statements, label, progress, _staged_names(plans))

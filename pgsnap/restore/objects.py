@@ -161,9 +161,9 @@ def _version_of(o: DbObject) -> str | None:
 def _without_version(text: str) -> str:
     from pglast.stream import RawStream
 
-    from pgsnap.ddl.statements import one_statement
+    from pgsnap.ddl.statements import own_statement
 
-    stmt = one_statement(text)
+    stmt = own_statement(text)  # changed below
     stmt.options = tuple(o for o in stmt.options or () if o.defname != "new_version")
     return str(RawStream()(stmt))
 

@@ -39,6 +39,14 @@ def exists(conn: Conn, name: QualifiedName) -> bool:
     return bool(row and row[0])
 
 
+def existing(conn: Conn, names: Sequence[QualifiedName]) -> set[QualifiedName]:
+    """Which of `names` exist as tables (as exists() says), in one query."""
+    if not names:
+        return set()
+    texts = [ident(n.schema, n.name) for n in names]
+    return {names[i] for i in fetch_column(conn, "existing_tables", int, names=texts)}
+
+
 def drop_tables(
     conn: Conn, names: Sequence[QualifiedName], *, cascade: bool, if_exists: bool = False
 ) -> list[str]:
@@ -69,15 +77,15 @@ def drop_tables(
 
 
 def analyze(conn: Conn, names: Iterable[QualifiedName]) -> None:
-    """ANALYZE each table, but those with a foreign table under them (it would be sampled:
-    queries/foreign_descendants.sql)."""
+    """ANALYZE the tables, in one statement (PostgreSQL 11+ takes a list), but those with a
+    foreign table under them (it would be sampled: queries/foreign_descendants.sql)."""
     tables = list(names)
     with connection.statement_errors():
         texts = [ident(n.schema, n.name) for n in tables]
         foreign = set(fetch_column(conn, "foreign_descendants", int, names=texts))
-        for i, n in enumerate(tables):
-            if i not in foreign:
-                conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(n.schema, n.name)))
+        kept = [sql.Identifier(n.schema, n.name) for i, n in enumerate(tables) if i not in foreign]
+        if kept:
+            conn.execute(sql.SQL("ANALYZE {}").format(sql.SQL(", ").join(kept)))
 
 
 def check_rows(spec: TableSpec, loaded: int, expected: int) -> None:
@@ -99,8 +107,11 @@ def copy_in(conn: Conn, plan: TablePlan, source: RowSource, progress: ProgressFn
     label = plan.spec.qname.display()
     total = source.total_bytes(plan.index)  # once: a file source sums its frames
     progress(Event("start", label, total_bytes=total))
+    # the session's encoding is UTF8 (connection.SESSION_SETTINGS): set only another one, a
+    # round trip each way saved per table
     encoding = connection.copy_encoding(source.header.encoding)
-    connection.set_client_encoding(conn, encoding, local=True)
+    if encoding != "UTF8":
+        connection.set_client_encoding(conn, encoding, local=True)
     done = done_rows = 0
     with connection.statement_errors(statement), conn.cursor() as cur:
         with cur.copy(statement.encode()) as copy:
@@ -110,7 +121,8 @@ def copy_in(conn: Conn, plan: TablePlan, source: RowSource, progress: ProgressFn
                 done_rows += raw.count(b"\n")
                 progress(Event("rows", label, done_rows, done, total))
         rows = cur.rowcount
-    connection.set_client_encoding(conn, "UTF8", local=True)  # the DDL that follows
+    if encoding != "UTF8":
+        connection.set_client_encoding(conn, "UTF8", local=True)  # the DDL that follows
     progress(Event("done", label, rows=rows, bytes=done))
     return rows
 

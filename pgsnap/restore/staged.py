@@ -370,7 +370,7 @@ def _post_data(conn: Conn, job: Job, progress: ProgressFn) -> None:
     """Keys and indexes built side by side, then keys attached, then the rest in order; each
     slow statement said as a phase, index builds with the server's percentages."""
     label = job.plan.spec.qname.display()
-    oids = watch.table_oids(conn, job.plan.load_spec.qname)
+    oids = watch.table_oids(conn, [job.plan.load_spec.qname])
     with watch.index_builds_watched(job.source, oids, label, progress):
         _post_data_statements(conn, job, label, progress)
 

@@ -27,11 +27,14 @@ from pgsnap.naming import ident
 from pgsnap.progress import Event, ProgressFn, no_progress
 
 WATCH_INTERVAL_S = 1.0
+PHASES_SAID = 20  # slow statements said one by one; more are said a batch at a time
 
 
-def table_oids(conn: Conn, table: QualifiedName) -> list[int]:
-    """The table's oid and its partitions', as `conn` sees them (its own new tables too)."""
-    return fetch_column(conn, "table_family", int, table=ident(table.schema, table.name))
+def table_oids(conn: Conn, tables: Sequence[QualifiedName]) -> list[int]:
+    """The tables' oids and their partitions', as `conn` sees them (its own new tables too),
+    in one query."""
+    names = [ident(t.schema, t.name) for t in tables]
+    return fetch_column(conn, "table_family", int, tables=names) if names else []
 
 
 @contextlib.contextmanager
@@ -81,12 +84,27 @@ def run_phases(
     names: Mapping[str, str],
 ) -> None:
     """Run `statements` in order on `conn`, saying each slow one as a phase ("building index
-    i (2 of 5)"), staged names said as their final `names`."""
+    i (2 of 5)"), staged names said as their final `names`.  The statements go a batch per
+    round trip (connection.run_all): up to PHASES_SAID slow ones, each starts a batch and is
+    said as it begins; beyond (many small tables), a batch is said by its first slow one."""
     slow = [None if (p := phase_of(s)) is None else unstaged(p, names) for s in statements]
     count = sum(1 for p in slow if p is not None)
     n = 0
-    for stmt, phase in zip(statements, slow, strict=True):
-        if phase is not None:
-            n += 1
-            progress(Event("phase", label, message=f"{phase} ({n} of {count})"))
-        connection.run(conn, stmt)
+    for group in _groups(slow, each=count <= PHASES_SAID):
+        phases = [p for p in slow[group.start : group.stop] if p is not None]
+        if phases:
+            progress(Event("phase", label, message=f"{phases[0]} ({n + 1} of {count})"))
+            n += len(phases)
+        connection.run_all(conn, statements[group.start : group.stop])
+
+
+def _groups(slow: Sequence[str | None], *, each: bool) -> Iterator[range]:
+    """Runs of positions sent together: a new run at each slow statement when `each`, and
+    after connection.BATCH_STATEMENTS."""
+    start = 0
+    for i in range(1, len(slow)):
+        if (each and slow[i] is not None) or i - start >= connection.BATCH_STATEMENTS:
+            yield range(start, i)
+            start = i
+    if slow:
+        yield range(start, len(slow))
