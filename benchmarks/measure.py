@@ -3,7 +3,10 @@
 CPU comes from getrusage(RUSAGE_CHILDREN) deltas: the kernel adds a child's CPU (and that of
 every descendant it waited for) when we reap it, so a shell pipeline or pg_restore's workers
 are counted exactly, and a server backend, which is nobody's child here, is not.  Peak RSS is
-sampled: the sum of RSS over the process and all its descendants, every POLL_INTERVAL_S.
+sampled: the sum of RSS over the process and all its descendants, every POLL_INTERVAL_S.  So
+is peak PSS (Pss in /proc/PID/smaps_rollup): RSS counts a page shared by a forked worker and
+its leader in both, PSS splits it between them, so the summed PSS is what the tree really
+holds, and the summed RSS what it would hold if nothing were shared.
 
 The server's CPU is measured too, when we know its postmaster (a throwaway cluster): on a
 2-core machine the server competes with the client, and a restore is mostly server work.
@@ -48,6 +51,7 @@ class Usage:
     timed_out: bool = False
     server_cpu_s: float | None = None  # the postmaster and its backends; None if unknown
     loadavg_before: float = 0.0  # 1-minute load average at the start: others' work shows here
+    peak_pss_bytes: int = 0  # summed PSS over the tree, sampled with the RSS (0 if unreadable)
 
     @property
     def cpu_s(self) -> float:
@@ -101,6 +105,7 @@ def run_measured(
         timed_out=timed_out,
         server_cpu_s=server_s,
         loadavg_before=loadavg,
+        peak_pss_bytes=sampler.peak_pss,
     )
 
 
@@ -175,11 +180,13 @@ class _ServerCpu:
 
 
 class _RssSampler(threading.Thread):
-    """Polls the summed RSS of a process tree until finish(); `peak` is the maximum seen."""
+    """Polls the summed RSS and PSS of a process tree until finish(); `peak` and `peak_pss`
+    are the maxima seen (each its own maximum: they need not come from the same sample)."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(name=f"rss-{pid}", daemon=True)
         self.peak = 0
+        self.peak_pss = 0
         self._done = threading.Event()
         try:
             self._root: psutil.Process | None = psutil.Process(pid)
@@ -200,7 +207,9 @@ class _RssSampler(threading.Thread):
             if now >= next_scan:
                 known.update(self._descendants())
                 next_scan = now + TREE_RESCAN_S
-            self.peak = max(self.peak, _total_rss(known))
+            rss, pss = _total_memory(known)
+            self.peak = max(self.peak, rss)
+            self.peak_pss = max(self.peak_pss, pss)
             if self._done.wait(POLL_INTERVAL_S):
                 return
 
@@ -212,12 +221,26 @@ class _RssSampler(threading.Thread):
             return {}
 
 
-def _total_rss(known: dict[int, psutil.Process]) -> int:
-    """Sum of RSS over the known processes; those that ended are forgotten."""
-    total = 0
+def _total_memory(known: dict[int, psutil.Process]) -> tuple[int, int]:
+    """Sums of RSS and of PSS over the known processes; those that ended are forgotten."""
+    rss = pss = 0
     for pid, proc in list(known.items()):
         try:
-            total += proc.memory_info().rss
+            rss += proc.memory_info().rss
         except psutil.Error:
             del known[pid]
-    return total
+            continue
+        pss += pss_bytes(pid)
+    return rss, pss
+
+
+def pss_bytes(pid: int) -> int:
+    """The process's proportional set size (kernel 4.14+: smaps_rollup); 0 if unreadable."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
