@@ -52,6 +52,8 @@ class Usage:
     server_cpu_s: float | None = None  # the postmaster and its backends; None if unknown
     loadavg_before: float = 0.0  # 1-minute load average at the start: others' work shows here
     peak_pss_bytes: int = 0  # summed PSS over the tree, sampled with the RSS (0 if unreadable)
+    # the tree at its RSS peak: (pid, what it runs, RSS, PSS) per process, the root first
+    peak_processes: tuple[tuple[int, str, int, int], ...] = ()
 
     @property
     def cpu_s(self) -> float:
@@ -106,6 +108,7 @@ def run_measured(
         server_cpu_s=server_s,
         loadavg_before=loadavg,
         peak_pss_bytes=sampler.peak_pss,
+        peak_processes=sampler.peak_processes,
     )
 
 
@@ -187,6 +190,7 @@ class _RssSampler(threading.Thread):
         super().__init__(name=f"rss-{pid}", daemon=True)
         self.peak = 0
         self.peak_pss = 0
+        self.peak_processes: tuple[tuple[int, str, int, int], ...] = ()
         self._done = threading.Event()
         try:
             self._root: psutil.Process | None = psutil.Process(pid)
@@ -207,8 +211,10 @@ class _RssSampler(threading.Thread):
             if now >= next_scan:
                 known.update(self._descendants())
                 next_scan = now + TREE_RESCAN_S
-            rss, pss = _total_memory(known)
-            self.peak = max(self.peak, rss)
+            each = _memory(known)
+            rss, pss = sum(m[2] for m in each), sum(m[3] for m in each)
+            if rss > self.peak:
+                self.peak, self.peak_processes = rss, tuple(each)
             self.peak_pss = max(self.peak_pss, pss)
             if self._done.wait(POLL_INTERVAL_S):
                 return
@@ -221,17 +227,28 @@ class _RssSampler(threading.Thread):
             return {}
 
 
-def _total_memory(known: dict[int, psutil.Process]) -> tuple[int, int]:
-    """Sums of RSS and of PSS over the known processes; those that ended are forgotten."""
-    rss = pss = 0
+def _memory(known: dict[int, psutil.Process]) -> list[tuple[int, str, int, int]]:
+    """(pid, name, RSS, PSS) of each known process; those that ended are forgotten."""
+    out = []
     for pid, proc in list(known.items()):
         try:
-            rss += proc.memory_info().rss
+            rss = proc.memory_info().rss
         except psutil.Error:
             del known[pid]
             continue
-        pss += pss_bytes(pid)
-    return rss, pss
+        out.append((pid, _what(proc), rss, pss_bytes(pid)))
+    return out
+
+
+def _what(proc: psutil.Process) -> str:
+    """A short name: the program, or for Python the module or script it runs."""
+    try:
+        argv = proc.cmdline()
+    except psutil.Error:
+        return "?"
+    if len(argv) > 2 and argv[1] in ("-m", "-c"):
+        return argv[2][:40]
+    return " ".join(Path(a).name for a in argv[:2])[:40]
 
 
 def pss_bytes(pid: int) -> int:
