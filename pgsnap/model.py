@@ -94,7 +94,7 @@ class Partition:
     leaf: bool = True
     table_bytes: int = field(default=0, metadata=NONNEG)  # its heap
     schema: str = field(default="", metadata=OMITTED_IF_DEFAULT)
-    # its TOAST (pg_table_size less the heap), for the chunk planner; 0 in older archives
+    # its TOAST heap, for the chunk planner; 0 (and left out) without out-of-line values
     toast_bytes: int = field(default=0, metadata={**NONNEG, **OMITTED_IF_DEFAULT})
 
     def qname(self, table_schema: str) -> QualifiedName:

@@ -37,7 +37,11 @@ M_MMAP_THRESHOLD = -3  # <malloc.h>: mallopt's parameter
 # Buffers from this size up (4 MiB frames, their compressed forms) get pages of their own,
 # returned to the kernel when freed.  glibc's default threshold grows to the size of the
 # biggest buffer freed (up to 32 MiB), after which frames come from the heap, whose holes
-# stay resident: a load worker grew by 17-20 MB over 20 frames, 8 MB with this (issue 13).
+# stay resident: a load worker grew by 17-20 MB over 20 frames, 8 MB with this.  The price
+# is the page faults of fresh pages for every frame: measured at 1M rows (A/B, 2 runs each),
+# load -j 4 tree RSS 261/265 -> 245/248 MB for +12% client CPU (3.2 -> 3.6 s; the server's
+# 10 s dominate), but dump +18% client CPU (2.3 -> 2.7 s) for 144/151 -> 142 MB at -j 2.  So
+# loads bound their heap and dumps do not (issue 13).
 MMAP_THRESHOLD_BYTES = 1 << 20
 
 
@@ -110,13 +114,15 @@ def start_pool(
     *args: Any,
     leader_thread: bool = False,
     start_method: str | None = None,
+    bounded_heap: bool = False,
 ) -> Pool:
     """`jobs` workers.  With `leader_thread`, a process pool runs jobs - 1 processes and one
     thread of the leader, which saves a whole interpreter's memory (about 45 MB).  Only for
     workers that wait in psycopg (which releases the GIL): the dump's COPY loop blocks in
     PQgetCopyData holding the GIL, and a dump with a leader thread ran up to 7x slower.
     `start_method` overrides START_METHOD: "spawn" for workers that use obstore, whose tokio
-    runtime hangs in a forked child once the leader has used it (checked with 0.12.1)."""
+    runtime hangs in a forked child once the leader has used it (checked with 0.12.1).
+    `bounded_heap`: each worker process calls bound_heap() first."""
     if kind not in WORKER_KINDS:
         raise ValueError(kind)
     leader = os.getpid()
@@ -127,7 +133,9 @@ def start_pool(
         nproc = jobs - 1 if leader_thread else jobs
         processes = [
             ctx.Process(
-                target=_process_main, args=(target, i, tasks, results, leader, *args), daemon=True
+                target=_process_main,
+                args=(target, bounded_heap, i, tasks, results, leader, *args),
+                daemon=True,
             )
             for i in range(nproc)
         ]
@@ -144,11 +152,18 @@ def start_pool(
 
 
 def _process_main(
-    target: Callable[..., None], i: int, tasks: _Queue, results: _Queue, leader: int, *args: Any
+    target: Callable[..., None],
+    bounded: bool,
+    i: int,
+    tasks: _Queue,
+    results: _Queue,
+    leader: int,
+    *args: Any,
 ) -> None:
-    """A worker process: bound to its leader's life, then `target`."""
+    """A worker process: bound to its leader's life (and its heap bounded), then `target`."""
     die_with_leader(leader)
-    bound_heap()
+    if bounded:
+        bound_heap()
     try:
         target(i, tasks, results, leader, *args)
     finally:
@@ -160,9 +175,9 @@ def _process_main(
 
 def bound_heap() -> None:
     """Have glibc's malloc give big buffers back when they are freed (MMAP_THRESHOLD_BYTES):
-    a pgsnap process frees a 4 MiB frame after another, and its heap kept the holes.  A few
-    page faults per frame (about 0.4 ms per 4 MiB) buy a process whose memory stays flat.
-    Elsewhere than glibc, nothing."""
+    a load frees a 4 MiB frame after another, and its heap kept the holes.  The page faults
+    of fresh pages (about 2 ms of CPU per frame) buy a process whose memory stays low.
+    Process-wide and for good: for pgsnap's own processes.  Elsewhere than glibc, nothing."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)

@@ -29,9 +29,6 @@ def main(log_file: str | None) -> None:
     """Dump and restore PostgreSQL tables: one compressed file, no client tools needed."""
     set_log_file(log_file)
     _show_library_warnings()
-    from pgsnap.workers import bound_heap  # (multiprocessing, ctypes: not for --help)
-
-    bound_heap()  # a command's frames come and go: its memory stays flat (issue 13)
 
 
 def _show_library_warnings() -> None:
