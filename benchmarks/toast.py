@@ -149,8 +149,8 @@ def report(runs: list[Run], data: Dataset, server: str, job_counts: list[int]) -
         f"Medians of {len(runs) // len(job_counts)} alternating runs each (after one warm-up).",
         "",
         "| jobs | chunks | wall s | vs -j 1 | client CPU s | server CPU s "
-        "| peak tree RSS MB | peak tree PSS MB | file MB |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| peak tree RSS MB | peak tree PSS MB | file MB | at the RSS peak: RSS/PSS MB each |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     base = None
     for jobs in job_counts:
@@ -164,6 +164,8 @@ def report(runs: list[Run], data: Dataset, server: str, job_counts: list[int]) -
         chunks = ",".join(sorted({str(r.chunks) for r in mine}))
         cells = [str(jobs), chunks, f"{wall:.2f}", f"{base / wall:.2f}x", f"{cpu:.2f}"]
         cells += [f"{server_cpu:.2f}", f"{rss:.0f}", f"{pss:.0f}", f"{mine[0].file_bytes / mb:.0f}"]
+        top = max(mine, key=lambda r: r.usage.peak_rss_bytes).usage.peak_processes
+        cells.append(", ".join(f"{r / mb:.0f}/{p / mb:.0f}" for _, _, r, p in top))
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Every run: " + ", ".join(f"-j {r.jobs} {r.usage.wall_s:.2f} s" for r in runs)]
     return "\n".join(lines) + "\n"

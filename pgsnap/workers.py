@@ -38,10 +38,14 @@ M_MMAP_THRESHOLD = -3  # <malloc.h>: mallopt's parameter
 # returned to the kernel when freed.  glibc's default threshold grows to the size of the
 # biggest buffer freed (up to 32 MiB), after which frames come from the heap, whose holes
 # stay resident: a load worker grew by 17-20 MB over 20 frames, 8 MB with this.  The price
-# is the page faults of fresh pages for every frame: measured at 1M rows (A/B, 2 runs each),
-# load -j 4 tree RSS 261/265 -> 245/248 MB for +12% client CPU (3.2 -> 3.6 s; the server's
-# 10 s dominate), but dump +18% client CPU (2.3 -> 2.7 s) for 144/151 -> 142 MB at -j 2.  So
-# loads bound their heap and dumps do not (issue 13).
+# is the page faults of fresh pages for every frame.  Measured (A/B, 2 runs each): load -j 4
+# of 1M papers rows, tree RSS 261/265 -> 245/248 MB for +12% client CPU (3.2 -> 3.6 s, where
+# the server's 10 s dominate); dump -j 2 of 1M papers rows 144/151 -> 142/143 MB for +15-20%
+# client CPU (2.3 -> 2.7 s, the leader bounded too), and of 150 MB of TOAST-heavy rows
+# 167/167 -> 148/149 MB for +14% (1.04 -> 1.18 s).  Without it dump -j 2 is over its 150 MB
+# budget (issue 13), so the dump's and the load's workers bound their heap (start_pool's
+# bounded_heap), and so does the CLI's load leader; a dump's leader, which compresses its
+# own frames only at -j 1 (one process, ~60 MB), does not.
 MMAP_THRESHOLD_BYTES = 1 << 20
 
 
