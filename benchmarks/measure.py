@@ -3,7 +3,10 @@
 CPU comes from getrusage(RUSAGE_CHILDREN) deltas: the kernel adds a child's CPU (and that of
 every descendant it waited for) when we reap it, so a shell pipeline or pg_restore's workers
 are counted exactly, and a server backend, which is nobody's child here, is not.  Peak RSS is
-sampled: the sum of RSS over the process and all its descendants, every POLL_INTERVAL_S.
+sampled: the sum of RSS over the process and all its descendants, every POLL_INTERVAL_S.  So
+is peak PSS (Pss in /proc/PID/smaps_rollup): RSS counts a page shared by a forked worker and
+its leader in both, PSS splits it between them, so the summed PSS is what the tree really
+holds, and the summed RSS what it would hold if nothing were shared.
 
 The server's CPU is measured too, when we know its postmaster (a throwaway cluster): on a
 2-core machine the server competes with the client, and a restore is mostly server work.
@@ -49,6 +52,8 @@ class Usage:
     server_cpu_s: float | None = None  # the postmaster and its backends; None if unknown
     loadavg_before: float = 0.0  # 1-minute load average at the start: others' work shows here
     peak_pss_bytes: int = 0  # summed PSS over the tree, sampled with the RSS (0 if unreadable)
+    # the tree at its RSS peak: (pid, what it runs, RSS, PSS) per process, the root first
+    peak_processes: tuple[tuple[int, str, int, int], ...] = ()
 
     @property
     def cpu_s(self) -> float:
@@ -67,9 +72,7 @@ def run_measured(
 
     The command gets its own session, so that on timeout its whole process group (ours,
     by id) gets SIGTERM, then SIGKILL.  Nothing else may spawn children meanwhile: the CPU
-    delta would count them.  The tree's proportional set size is sampled too (shared pages
-    divided among the processes that map them: forked workers share the leader's imports,
-    which RSS counts once per process).
+    delta would count them.
     """
     loadavg = os.getloadavg()[0]
     server = _ServerCpu(server_pid)
@@ -105,6 +108,7 @@ def run_measured(
         server_cpu_s=server_s,
         loadavg_before=loadavg,
         peak_pss_bytes=sampler.peak_pss,
+        peak_processes=sampler.peak_processes,
     )
 
 
@@ -180,12 +184,13 @@ class _ServerCpu:
 
 class _RssSampler(threading.Thread):
     """Polls the summed RSS and PSS of a process tree until finish(); `peak` and `peak_pss`
-    are the maxima seen."""
+    are the maxima seen (each its own maximum: they need not come from the same sample)."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(name=f"rss-{pid}", daemon=True)
         self.peak = 0
         self.peak_pss = 0
+        self.peak_processes: tuple[tuple[int, str, int, int], ...] = ()
         self._done = threading.Event()
         try:
             self._root: psutil.Process | None = psutil.Process(pid)
@@ -206,8 +211,11 @@ class _RssSampler(threading.Thread):
             if now >= next_scan:
                 known.update(self._descendants())
                 next_scan = now + TREE_RESCAN_S
-            self.peak = max(self.peak, _total_rss(known))
-            self.peak_pss = max(self.peak_pss, _total_pss(known))
+            each = _memory(known)
+            rss, pss = sum(m[2] for m in each), sum(m[3] for m in each)
+            if rss > self.peak:
+                self.peak, self.peak_processes = rss, tuple(each)
+            self.peak_pss = max(self.peak_pss, pss)
             if self._done.wait(POLL_INTERVAL_S):
                 return
 
@@ -219,21 +227,37 @@ class _RssSampler(threading.Thread):
             return {}
 
 
-def _total_rss(known: dict[int, psutil.Process]) -> int:
-    """Sum of RSS over the known processes; those that ended are forgotten."""
-    total = 0
+def _memory(known: dict[int, psutil.Process]) -> list[tuple[int, str, int, int]]:
+    """(pid, name, RSS, PSS) of each known process; those that ended are forgotten."""
+    out = []
     for pid, proc in list(known.items()):
         try:
-            total += proc.memory_info().rss
+            rss = proc.memory_info().rss
         except psutil.Error:
             del known[pid]
-    return total
+            continue
+        out.append((pid, _what(proc), rss, pss_bytes(pid)))
+    return out
 
 
-def _total_pss(known: dict[int, psutil.Process]) -> int:
-    """Sum of PSS (from /proc/<pid>/smaps_rollup) over the known processes that still run."""
-    total = 0
-    for proc in list(known.values()):
-        with contextlib.suppress(psutil.Error):
-            total += proc.memory_full_info().pss
-    return total
+def _what(proc: psutil.Process) -> str:
+    """A short name: the program, or for Python the module or script it runs."""
+    try:
+        argv = proc.cmdline()
+    except psutil.Error:
+        return "?"
+    if len(argv) > 2 and argv[1] in ("-m", "-c"):
+        return argv[2][:40]
+    return " ".join(Path(a).name for a in argv[:2])[:40]
+
+
+def pss_bytes(pid: int) -> int:
+    """The process's proportional set size (kernel 4.14+: smaps_rollup); 0 if unreadable."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0

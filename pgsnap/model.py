@@ -93,8 +93,10 @@ class Partition:
 
     name: str = field(metadata=IDENTIFIER)
     leaf: bool = True
-    table_bytes: int = field(default=0, metadata=NONNEG)
+    table_bytes: int = field(default=0, metadata=NONNEG)  # its heap
     schema: str = field(default="", metadata=OMITTED_IF_DEFAULT)
+    # its TOAST heap, for the chunk planner; 0 (and left out) without out-of-line values
+    toast_bytes: int = field(default=0, metadata={**NONNEG, **OMITTED_IF_DEFAULT})
 
     def qname(self, table_schema: str) -> QualifiedName:
         return QualifiedName(self.schema or table_schema, self.name)

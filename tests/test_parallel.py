@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import subprocess
 import sys
 import threading
@@ -17,8 +18,10 @@ from pgservers import TestDB
 
 import pgsnap
 from pgsnap import archive
+from pgsnap.backup.chunks import Chunk, plan_chunks
 from pgsnap.config import resolve
 from pgsnap.connection import apply_session_settings, connect
+from pgsnap.progress import Event
 from pgsnap.restore.staged import remove_orphans
 
 ACCOUNTS = """
@@ -272,3 +275,74 @@ def test_orphan_cleanup_leaves_the_partitions_of_a_running_load_alone(db: TestDB
     assert removed == ["public.pgsnap_stage_0b0b0b0b"]
     left = db.execute("SELECT relname FROM pg_class WHERE relname LIKE 'pgsnap_stage%' ORDER BY 1")
     assert left == [("pgsnap_stage_0a0a0a0a",), ("pgsnap_stage_0a0a0a0a_p1",)]
+
+
+# values of random hex (md5s of random numbers): pglz cannot shrink them, so they go out of
+# line to TOAST, and the heap holds only the row headers and TOAST pointers
+TOAST_HEAVY = """
+CREATE TABLE docs (id int PRIMARY KEY, body text NOT NULL, meta jsonb);
+INSERT INTO docs
+SELECT g, (SELECT string_agg(md5(random()::text || i), '') FROM generate_series(1, 150 + g % 50) i),
+       jsonb_build_object('id', g, 'blob',
+           (SELECT string_agg(md5(random()::text || i), '') FROM generate_series(1, 100) i))
+FROM generate_series(1, 600) g;
+"""
+TOAST_CHUNK_PAGES = 64  # chunks of about 512 KiB, so that a few MiB of TOAST split
+
+
+def test_toast_heavy_table_dumps_in_several_chunks_and_round_trips(
+    db: TestDB, tmp_path: Path
+) -> None:
+    db.execute(TOAST_HEAVY)
+    heap, toast = db.execute(
+        "SELECT pg_relation_size('docs'), pg_table_size('docs') - pg_relation_size('docs')"
+    )[0]
+    pages = -(-int(heap) // 8192)
+    assert toast > 20 * heap  # the rows really are out of line
+    version = int(db.execute("SELECT current_setting('server_version_num')::int")[0][0])
+    by_heap = plan_chunks(pages, 2, version, min_chunk_pages=TOAST_CHUNK_PAGES)
+    assert by_heap.chunks == (Chunk(),)  # by heap pages alone, the table would not split
+    events: list[Event] = []
+    out = tmp_path / "docs.sql.zst"
+    res = pgsnap.dump(
+        "docs", dsn=db.dsn, output=out, jobs=2, chunk_pages=TOAST_CHUNK_PAGES,
+        progress=events.append,
+    )  # fmt: skip
+    assert res.rows == 600
+    start = next(e for e in events if e.kind == "start")
+    chunks = plan_chunks(
+        pages, 2, version, min_chunk_pages=TOAST_CHUNK_PAGES, toast_bytes=int(toast)
+    ).chunks
+    assert len(chunks) >= 3 and f"in {len(chunks)} chunks" in (start.message or "")
+    with archive.ArchiveReader.open(out) as reader:
+        assert sum(f.kind == "data" for f in reader.frames) >= len(chunks)  # a frame a chunk
+    target = db.make_db()
+    loaded = pgsnap.load(str(out), dsn=target.dsn, jobs=2)
+    assert loaded.rows == 600
+    assert content_md5(target.dsn, "docs") == content_md5(db.dsn, "docs")
+
+
+def test_toast_heavy_partition_splits_and_round_trips(db: TestDB, tmp_path: Path) -> None:
+    db.execute(
+        "CREATE TABLE parted (id int, body text) PARTITION BY RANGE (id);"
+        "CREATE TABLE parted_small PARTITION OF parted FOR VALUES FROM (0) TO (1000);"
+        "CREATE TABLE parted_toast PARTITION OF parted FOR VALUES FROM (1000) TO (2000);"
+        "INSERT INTO parted SELECT g, 'row ' || g FROM generate_series(0, 99) g;"
+        "INSERT INTO parted SELECT g, (SELECT string_agg(md5(random()::text || i), '')"
+        " FROM generate_series(1, 200) i) FROM generate_series(1000, 1599) g;"
+    )
+    events: list[Event] = []
+    out = tmp_path / "parted.sql.zst"
+    pgsnap.dump(
+        "parted", dsn=db.dsn, output=out, jobs=2, chunk_pages=TOAST_CHUNK_PAGES,
+        progress=events.append,
+    )  # fmt: skip
+    start = next(e for e in events if e.kind == "start")
+    found = re.search(r"2 partitions in (\d+) chunks", start.message or "")
+    assert found and int(found.group(1)) >= 3  # the TOAST-heavy leaf split by its TOAST
+    with archive.ArchiveReader.open(out) as reader:
+        leaves = {p.name: p for p in reader.header.tables[0].owned.partitions}
+    assert leaves["parted_toast"].toast_bytes > 0 and leaves["parted_small"].toast_bytes == 0
+    target = db.make_db()
+    pgsnap.load(str(out), dsn=target.dsn, jobs=2)
+    assert content_md5(target.dsn, "parted") == content_md5(db.dsn, "parted")

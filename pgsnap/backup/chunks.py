@@ -1,7 +1,10 @@
 """Pure: split a table into ctid page ranges that parallel workers dump (design §3).
 
-The plan depends only on the relation's size in pages, the server version and the job
-count.  The last range is open-ended, so pages added after planning are still read.
+The plan depends only on the relation's size (its heap pages, and its bytes of heap plus
+TOAST), the server version and the job count.  Ranges are of heap pages, but they are sized
+by bytes: a TOAST-heavy table (a small heap whose rows point to big out-of-line values) gets
+few heap pages per chunk, down to one, so that it still splits for the workers (issue 13).
+The last range is open-ended, so pages added after planning are still read.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ TID_RANGE_SCAN_VERSION = (
 )
 CHUNKS_PER_JOB = 4  # more chunks than workers, so a slow chunk does not leave a core idle
 MIN_CHUNK_PAGES = 2048  # 16 MiB of heap at 8 kB pages: smaller chunks cost more than they balance
+DEFAULT_BLOCK_SIZE = 8192  # PostgreSQL's default block_size
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,22 +52,41 @@ class ChunkPlan:
 
 
 def plan_chunks(
-    pages: int, jobs: int, server_version: int, *, min_chunk_pages: int = MIN_CHUNK_PAGES
+    pages: int,
+    jobs: int,
+    server_version: int,
+    *,
+    min_chunk_pages: int = MIN_CHUNK_PAGES,
+    toast_bytes: int = 0,
+    block_size: int = DEFAULT_BLOCK_SIZE,
 ) -> ChunkPlan:
-    """Split `pages` heap pages into ranges for `jobs` workers, none under `min_chunk_pages`."""
+    """Split `pages` heap pages into ranges for `jobs` workers.
+
+    A chunk holds at least `min_chunk_pages` pages' worth of bytes, counting the table's
+    `toast_bytes` (its TOAST and whatever else pg_table_size adds to the heap) as spread
+    evenly over the heap pages: a chunk of k pages weighs k * (heap + TOAST) / pages.  So a
+    heap-only table splits as before, and a TOAST-heavy one into chunks of few pages.
+    """
     if jobs <= 1:
         return ChunkPlan((Chunk(),), "one worker")
     if server_version < TID_RANGE_SCAN_VERSION:
         return ChunkPlan((Chunk(),), "server older than 14 has no TID range scan: one chunk")
-    count = min(jobs * CHUNKS_PER_JOB, pages // min_chunk_pages)
+    weight_pages = pages + max(toast_bytes, 0) // block_size  # the table's size, in pages
+    count = min(jobs * CHUNKS_PER_JOB, weight_pages // max(min_chunk_pages, 1), pages)
     if count <= 1:
-        return ChunkPlan((Chunk(),), f"{pages} pages: too small to split")
+        return ChunkPlan((Chunk(),), f"{_size(pages, toast_bytes)}: too small to split")
     step = -(-pages // count)  # ceiling division
     bounds = list(range(0, pages, step))
     chunks = [Chunk(a, b) for a, b in itertools.pairwise(bounds)]
     chunks.append(Chunk(bounds[-1], None))
     chunks[0] = Chunk(0, chunks[0].last)
-    return ChunkPlan(tuple(chunks), f"{pages} pages in {len(chunks)} chunks of {step} pages")
+    shown = f"{_size(pages, toast_bytes)} in {len(chunks)} chunks of {step} pages"
+    return ChunkPlan(tuple(chunks), shown)
+
+
+def _size(pages: int, toast_bytes: int) -> str:
+    mib = toast_bytes / (1 << 20)
+    return f"{pages} pages" + (f" (+{mib:.0f} MiB TOAST)" if mib >= 1 else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +96,7 @@ class ReadPlan:
 
     sources: tuple[tuple[str | None, Chunk], ...]
     reason: str
-    total_bytes: int
+    total_bytes: int  # heap and TOAST: what the rows weigh on disk
 
 
 def read_plan(
@@ -81,14 +104,31 @@ def read_plan(
 ) -> ReadPlan:
     """Where the table's rows are read from, in chunks for `jobs` workers."""
 
-    def plan(table_bytes: int) -> ChunkPlan:
-        pages = -(-table_bytes // block_size)
-        return plan_chunks(pages, jobs, server_version, min_chunk_pages=chunk_pages)
+    def plan(heap_bytes: int, toast_bytes: int) -> ChunkPlan:
+        pages = -(-heap_bytes // block_size)
+        return plan_chunks(
+            pages,
+            jobs,
+            server_version,
+            min_chunk_pages=chunk_pages,
+            toast_bytes=toast_bytes,
+            block_size=block_size,
+        )
 
     if spec.kind != "p":
-        p = plan(spec.stats.table_bytes)
-        return ReadPlan(tuple((None, c) for c in p.chunks), p.reason, spec.stats.table_bytes)
+        heap, toast = spec.stats.table_bytes, toast_of(spec)
+        p = plan(heap, toast)
+        return ReadPlan(tuple((None, c) for c in p.chunks), p.reason, heap + toast)
     leaves = [x for x in spec.owned.partitions if x.leaf]
-    sources = tuple((leaf.name, c) for leaf in leaves for c in plan(leaf.table_bytes).chunks)
+    sources = tuple(
+        (leaf.name, c) for leaf in leaves for c in plan(leaf.table_bytes, leaf.toast_bytes).chunks
+    )
     reason = f"{len(leaves)} partitions in {len(sources)} chunks"
-    return ReadPlan(sources, reason, sum(x.table_bytes for x in leaves))
+    return ReadPlan(sources, reason, sum(x.table_bytes + x.toast_bytes for x in leaves))
+
+
+def toast_of(spec: TableSpec) -> int:
+    """A plain table's bytes beyond its heap and indexes: its TOAST (pg_table_size less
+    pg_relation_size; the free-space and visibility maps are in it too, a few pages)."""
+    s = spec.stats
+    return max(s.total_bytes - s.index_bytes - s.table_bytes, 0)

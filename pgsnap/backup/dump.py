@@ -352,7 +352,8 @@ class _Writing:
         pool = None
         if o.jobs > 1 and any(len(p.sources) > 1 for p in plans):
             setup = WorkerSetup(self.source, snap.id, o.codec, o.level, encoding)
-            pool = workers.start_pool(o.worker_kind, o.jobs, dump_worker, setup)
+            # bounded: the memory budget over the tree, at a CPU price (workers.py)
+            pool = workers.start_pool(o.worker_kind, o.jobs, dump_worker, setup, bounded_heap=True)
         rows: list[int] = []
         try:
             for index, (spec, plan) in enumerate(zip(snap.specs, plans, strict=True)):

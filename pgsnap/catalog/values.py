@@ -178,6 +178,7 @@ class CatPartition:
     bound: str
     partkey: str | None
     table_bytes: int
+    toast_bytes: int
     indexes: tuple[CatPartitionIndex, ...] = ()
     own: CatTable | None = None  # what the partition has of its own (options, indexes, triggers…)
 

@@ -91,6 +91,9 @@ def load(file: str, as_name: tuple[str, ...], yes: bool, quiet: bool, **options:
     """
     from pgsnap.ddl.targets import split_as_option
     from pgsnap.restore.load import load as load_fn
+    from pgsnap.workers import bound_heap
+
+    bound_heap()  # this process loads frames too (workers.py: the memory of -j 4)
 
     new_name, as_names = call(split_as_option, as_name)
     names = {"as_name": new_name, "as_names": as_names}

@@ -129,7 +129,7 @@ def _owned(t: CatTable) -> Owned:
         triggers=tuple(tr.name for m in family for tr in m.triggers),
         policies=tuple(p.name for m in family for p in m.policies),
         partitions=tuple(
-            Partition(p.name, p.kind == "r", p.table_bytes, _other(p.schema, t))
+            Partition(p.name, p.kind == "r", p.table_bytes, _other(p.schema, t), p.toast_bytes)
             for p in t.partitions
         ),
         trigger_relations=tuple(on(m) for m in family for _ in m.triggers),
