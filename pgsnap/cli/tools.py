@@ -282,21 +282,7 @@ def _print_table(t: TableInfo, carried: set[tuple[str, str]]) -> None:
         f"{human_bytes(t.raw_bytes)} of COPY text, "
         f"{human_bytes(t.compressed_bytes)} compressed in {_plural(t.frames, 'data frame')}"
     )
-    s = t.stats
-    echo(
-        f"  at dump time: table {human_bytes(s.table_bytes)}, indexes and TOAST "
-        f"{human_bytes(max(s.total_bytes - s.table_bytes, 0))}, total "
-        f"{human_bytes(s.total_bytes)}; {s.est_rows:,} rows in the planner's estimate"
-    )
-    if t.with_privileges:
-        echo("  privileges: owners and GRANTs included (load --no-privileges skips them)")
-    if t.planner_relations or t.planner_columns:
-        echo(
-            f"  planner statistics: {_plural(t.planner_relations, 'relation')}, "
-            f"{_plural(t.planner_columns, 'column')} (a load into PostgreSQL 18+ restores them)"
-        )
-    else:
-        echo("  planner statistics: none (a load runs ANALYZE)")
+    _print_dump_facts(t)
     echo("  columns:")
     width = max((len(c.name) for c in t.columns), default=0)
     for c in t.columns:
@@ -326,6 +312,25 @@ def _print_table(t: TableInfo, carried: set[tuple[str, str]]) -> None:
             for name in names
         ],
     )
+
+
+def _print_dump_facts(t: TableInfo) -> None:
+    """Sizes at dump time, privileges, planner statistics: what a table's load will meet."""
+    s = t.stats
+    click.echo(
+        f"  at dump time: table {human_bytes(s.table_bytes)}, indexes and TOAST "
+        f"{human_bytes(max(s.total_bytes - s.table_bytes, 0))}, total "
+        f"{human_bytes(s.total_bytes)}; {s.est_rows:,} rows in the planner's estimate"
+    )
+    if t.with_privileges:
+        click.echo("  privileges: owners and GRANTs included (load --no-privileges skips them)")
+    if t.planner_relations or t.planner_columns:
+        click.echo(
+            f"  planner statistics: {_plural(t.planner_relations, 'relation')}, "
+            f"{_plural(t.planner_columns, 'column')} (a load into PostgreSQL 18+ restores them)"
+        )
+    else:
+        click.echo("  planner statistics: none (a load runs ANALYZE)")
 
 
 def _column_flags(c: Column) -> str:

@@ -125,14 +125,12 @@ def load(
         dry_run=dry_run, create=create, analyze=analyze,
     )
     # fmt: on
-    started = time.monotonic()
-    conn_source = resolve(dsn)
+    started, conn_source = time.monotonic(), resolve(dsn)
     with _opened(file) as source:
         done = restore(source, conn_source, options, progress)
     target = conn_source if create is None else in_database(conn_source, create)
-    seconds = time.monotonic() - started
-    result = (done.table, done.rows, seconds, done.mode, target.describe(), done.actions)
-    return LoadResult(*result, dry_run)
+    seconds, where = time.monotonic() - started, target.describe()
+    return LoadResult(done.table, done.rows, seconds, done.mode, where, done.actions, dry_run)
 
 
 def _name(text: str | None) -> TableName | None:

@@ -92,26 +92,29 @@ def copy(
     file between, each option meaning what it means there (`jobs` > 1: ctid-range chunks by
     workers in the source's snapshot; `statistics` False and `analyze` as dump's and load's).
     Raises PgsnapError subclasses; the target unchanged."""
-    if not to_dsn:
-        raise UsageError("--to is required: the connection string of the target database")
+    to_dsn = _required_target(to_dsn)
     # fmt: off
     dump_options = DumpOptions(
         selection=Selection(dump.table_names(tables), tuple(schemas), all_tables, tuple(exclude)),
-        jobs=jobs, where=dump.checked_where(where),
+        jobs=jobs, where=dump.checked_where(where), worker_kind=worker_kind,
         contents=dump.contents_of(schema_only, data_only), with_privileges=with_privileges,
-        chunk_pages=MIN_CHUNK_PAGES if chunk_pages is None else chunk_pages,
-        worker_kind=worker_kind, statistics=statistics,
+        chunk_pages=MIN_CHUNK_PAGES if chunk_pages is None else chunk_pages, statistics=statistics,
     )
     load_options = LoadOptions(
         as_name=None if as_name is None else TableName.parse(as_name),
         as_names=parse_renames(as_names or {}), drop_existing=drop_existing, cascade=cascade,
-        append=append, replace=replace, shorten_names=shorten_names, jobs=jobs,
+        append=append, replace=replace, shorten_names=shorten_names, jobs=jobs, analyze=analyze,
         worker_kind=worker_kind, no_privileges=no_privileges, dry_run=dry_run,
-        analyze=analyze,
     )
     # fmt: on
     source, target = resolve(from_dsn, flag="--from"), resolve(to_dsn, flag="--to")
     return run(dump_options, load_options, source=source, target=target, progress=progress)
+
+
+def _required_target(to_dsn: str | None) -> str:
+    if not to_dsn:
+        raise UsageError("--to is required: the connection string of the target database")
+    return to_dsn
 
 
 def run(
