@@ -30,7 +30,7 @@ import psutil
 import psycopg
 from cluster import LocalCluster, system_bindir, wheel_bindir
 from copy_profile import _cpu_tree
-from many_tables import BATCH, _fresh, _schema
+from many_tables import _fresh, create_tables
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pgsnap
@@ -124,9 +124,7 @@ def main(tables: int, server: str, importtime: bool, only: str | None) -> None:
         with psycopg.connect(target.dsn("postgres"), autocommit=True) as conn:
             conn.execute("CREATE DATABASE many")
             conn.execute("CREATE EXTENSION pg_stat_statements")
-        with psycopg.connect(target.dsn("many"), autocommit=True) as conn:
-            for start in range(0, tables, BATCH):
-                conn.execute(_schema(start, min(start + BATCH, tables)).encode())
+        create_tables(target, "many", tables)
         os.environ.update(target.client_env())
         archive = Path(cluster.workdir) / "many.sql.zst"
         print(f"## {tables} tables on {server}\n")

@@ -31,6 +31,14 @@ BATCH = 100  # tables made per transaction
 ROWS_PER_TABLE = 20
 
 
+def create_tables(target: Target, dbname: str, tables: int) -> None:
+    """The benchmark's small tables, in the existing database `dbname`: BATCH a transaction
+    (each holds its tables' locks)."""
+    with psycopg.connect(target.dsn(dbname), autocommit=True) as conn:
+        for start in range(0, tables, BATCH):
+            conn.execute(_schema(start, min(start + BATCH, tables)).encode())
+
+
 def _schema(first: int, stop: int) -> str:
     parts = []
     for i in range(first, stop):
@@ -92,9 +100,7 @@ def main(tables: int, server: str, output: str | None) -> None:
         target = cluster.target
         with psycopg.connect(target.dsn("postgres"), autocommit=True) as conn:
             conn.execute("CREATE DATABASE many")
-        with psycopg.connect(target.dsn("many"), autocommit=True) as conn:
-            for start in range(0, tables, BATCH):  # (one transaction each: its locks)
-                conn.execute(_schema(start, min(start + BATCH, tables)).encode())
+        create_tables(target, "many", tables)
         clients, _ = find_clients(18 if server == "pg18" else 15, bindir)
         bench = Bench(target, clients, Path(cluster.workdir))
         runs: dict[str, list[tuple[float, float]]] = {"pgsnap": [], "pg_dump": []}

@@ -44,7 +44,7 @@ import run
 import scorecard
 from cases import Case
 from cluster import BENCH_SETTINGS, LocalCluster, Target, system_bindir, wheel_bindir
-from many_tables import BATCH, _schema
+from many_tables import create_tables
 from measure import Usage, run_measured
 from psycopg import sql
 from scorecard import Plan
@@ -580,9 +580,8 @@ def make_many_tables(target: Target, n: int) -> str:
     dbname = f"many_{n}"
     _log(f"[{target.label}] creating {dbname}: {n:,} tables")
     run._recreate_database(target, dbname)
+    create_tables(target, dbname, n)
     with psycopg.connect(target.dsn(dbname), autocommit=True) as conn:
-        for start in range(0, n, BATCH):  # one transaction each: its locks
-            conn.execute(_schema(start, min(start + BATCH, n)).encode())
         conn.execute("VACUUM ANALYZE")
     return dbname
 
