@@ -43,9 +43,12 @@ M_MMAP_THRESHOLD = -3  # <malloc.h>: mallopt's parameter
 # the server's 10 s dominate); dump -j 2 of 1M papers rows 144/151 -> 142/143 MB for +15-20%
 # client CPU (2.3 -> 2.7 s, the leader bounded too), and of 150 MB of TOAST-heavy rows
 # 167/167 -> 148/149 MB for +14% (1.04 -> 1.18 s).  Without it dump -j 2 is over its 150 MB
-# budget (issue 13), so the dump's and the load's workers bound their heap (start_pool's
-# bounded_heap), and so does the CLI's load leader; a dump's leader, which compresses its
-# own frames only at -j 1 (one process, ~60 MB), does not.
+# budget (issue 13), so the load's workers bound their heap (start_pool's bounded_heap), and
+# so does the CLI's load leader.  A dump's workers do not since they write their frames into
+# the file themselves (backup/parallel.py) instead of sending them to the leader: page faults
+# are dear on this kind of VM (a fresh page costs about 2 us), and without the frames in
+# flight dump -j 2 keeps its budget anyway: 1M papers rows 140 MB, 2 GB of TOAST-heavy rows
+# 145 MB (bounded as well: 139 and 143 MB, but the TOAST dump took 5.7-6.1 s, not 3.9-4.4).
 MMAP_THRESHOLD_BYTES = 1 << 20
 
 

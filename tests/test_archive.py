@@ -32,6 +32,7 @@ from pgsnap.archive import (
     iter_stream_frames,
     parse_header,
 )
+from pgsnap.archive.writer import Placed
 from pgsnap.errors import (
     CorruptFrameError,
     FileNotFoundError_,
@@ -240,6 +241,78 @@ def test_write_compressed_appends_a_worker_frame(codec: str, tmp_path: Path) -> 
         assert reader.read_frame(1) == raw
         assert reader.read_compressed(1) == data
         reader.verify()
+
+
+class _Placing:
+    """A file the writer may let workers write into, as backup/output.py's stream is."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = open(path, "wb")  # noqa: SIM115 (closed by the test)
+        self.placement = (str(path), f'"{path}"')
+
+    def write(self, data: bytes) -> int:
+        return self.file.write(data)
+
+    def flush(self) -> None:
+        self.file.flush()
+
+    def seek(self, offset: int) -> None:
+        self.file.seek(offset)
+
+
+def _place(path: Path, frames: list[bytes], order: list[int]) -> tuple[ArchiveWriter, list[Placed]]:
+    """Frames written by "workers" (os.pwrite here) in `order`, each at the offset it took."""
+    out = _Placing(path)
+    writer = ArchiveWriter(out, codec="zstd")  # type: ignore[arg-type]
+    writer.write_header({"tables": TABLES[:1]}, "COPY papers FROM stdin;\n")
+    where = writer.placement()
+    assert where is not None and where[0] == str(path)
+    offset, placed = where[2], []
+    fd = os.open(path, os.O_WRONLY)
+    for raw in frames:
+        data = compress_frame("zstd", raw, 1)
+        os.pwrite(fd, data, offset)
+        placed.append(Placed(0, offset, len(data), len(raw), raw.count(b"\n"), zlib.crc32(raw)))
+        offset += len(data)
+    os.close(fd)
+    return writer, [placed[i] for i in order]
+
+
+def test_placed_frames_are_recorded_in_file_order(tmp_path: Path) -> None:
+    path = tmp_path / "p.sql.zst"
+    raws = [rows(0, 500), rows(500, 900), rows(900, 1000)]
+    writer, placed = _place(path, raws, [2, 0, 1])  # reported out of order
+    infos = writer.place(placed, placed[0].offset + placed[0].length)
+    assert [i.offset for i in infos] == sorted(p.offset for p in placed)
+    writer.write_sql("\\.\n")
+    writer.finish({"tables": TABLES[:1], "rows": [1000]})
+    writer._out.file.close()  # type: ignore[attr-defined]
+    with FrameFile.open(path) as reader:
+        assert b"".join(reader.read_frame(i) for i in range(1, 4)) == rows(0, 1000)
+        reader.verify()
+
+
+def test_placed_frames_that_leave_a_gap_are_refused(tmp_path: Path) -> None:
+    writer, placed = _place(tmp_path / "g.sql.zst", [rows(0, 10), rows(10, 20)], [0, 1])
+    end = placed[1].offset + placed[1].length
+    with pytest.raises(UsageError, match="does not follow the last one"):
+        writer.place(placed[1:], end)  # the first frame lost
+    writer._out.file.close()  # type: ignore[attr-defined]
+    writer, placed = _place(tmp_path / "h.sql.zst", [rows(0, 10)], [0])
+    with pytest.raises(UsageError, match="fill"):
+        writer.place(placed, placed[0].offset + placed[0].length + 7)  # bytes nobody recorded
+    writer._out.file.close()  # type: ignore[attr-defined]
+
+
+def test_no_placement_into_a_pipe_or_outside_a_copy(tmp_path: Path) -> None:
+    writer = ArchiveWriter(io.BytesIO(), codec="zstd")
+    writer.write_header({}, "COPY t FROM stdin;\n")
+    assert writer.placement() is None  # standard output, an upload: frames come to the leader
+    out = _Placing(tmp_path / "y")
+    writer = ArchiveWriter(out, codec="zstd")  # type: ignore[arg-type]
+    writer.write_header({}, "SELECT 1;\n")
+    assert writer.placement() is None  # no COPY open
+    out.file.close()
 
 
 def test_writer_never_seeks_or_tells(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import IO, Any
+from collections.abc import Sequence
+from typing import IO, Any, NamedTuple
 
 from pgsnap.archive.blobs import BLOB_PREFIX
 from pgsnap.archive.codec import (
@@ -26,6 +27,18 @@ from pgsnap.archive.frames import (
     opens_copy,
 )
 from pgsnap.errors import UsageError
+
+
+class Placed(NamedTuple):
+    """A data frame that a dump worker compressed and wrote into the file itself, at
+    `offset` (ArchiveWriter.placement)."""
+
+    table: int
+    offset: int
+    length: int
+    raw_size: int
+    rows: int
+    crc32: int
 
 
 class ArchiveWriter:
@@ -106,6 +119,36 @@ class ArchiveWriter:
         if not data.startswith(ZSTD_MAGIC if self.codec == "zstd" else GZIP_MAGIC):
             raise UsageError(f"the compressed frame is not {self.codec} data")
         return self._append("data", table, data, raw_size, rows, crc32)
+
+    def placement(self) -> tuple[str, str, int] | None:
+        """Where dump workers may write the open COPY's data frames themselves: (path, the
+        path as errors show it, the offset of the next frame), `out` flushed up to there;
+        None when `out` is not a file of our own (standard output, an upload), or the archive
+        is embedded at an offset.  The frames written there are recorded by place()."""
+        where = getattr(self._out, "placement", None)
+        if where is None or self.start_offset or not self._in_copy:
+            return None
+        self._out.flush()
+        path, shown = where
+        return path, shown, self.bytes_written
+
+    def place(self, frames: Sequence[Placed], end: int) -> list[FrameInfo]:
+        """Record the data frames that were written from placement()'s offset up to `end`, in
+        any order; they must fill that space exactly.  Later frames are written after them."""
+        start = self.bytes_written
+        for frame in sorted(frames, key=lambda f: f.offset):
+            self._check_data(frame.table, frame.raw_size, frame.rows)
+            if frame.offset != self.bytes_written or frame.length <= 0:
+                raise UsageError(f"a placed frame at {frame.offset} does not follow the last one")
+            info = FrameInfo("data", frame.table, *frame[1:])
+            self.frames.append(info)
+            self.bytes_written += frame.length
+        if self.bytes_written != end:
+            filled = self.bytes_written - start
+            raise UsageError(f"the placed frames fill {filled} of the {end - start} bytes written")
+        if frames:
+            self._out.seek(end)
+        return self.frames[len(self.frames) - len(frames) :]
 
     def finish(self, manifest: dict[str, Any]) -> None:
         """Writes the manifest frame and the footer, then flushes `out`.

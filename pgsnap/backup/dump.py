@@ -10,6 +10,7 @@ exports the snapshot, so parallel workers can join it (design §3).  Data flow:
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import secrets
 import time
@@ -349,11 +350,12 @@ class _Writing:
         plans = [_read_plan(s, snap, o) for s in snap.specs]
         encoding = connection.copy_encoding(snap.facts.encoding)
         connection.set_client_encoding(self.conn, encoding)  # the catalog is read by now
-        pool = None
+        pool = tail = None
         if o.jobs > 1 and any(len(p.sources) > 1 for p in plans):
-            setup = WorkerSetup(self.source, snap.id, o.codec, o.level, encoding)
-            # bounded: the memory budget over the tree, at a CPU price (workers.py)
-            pool = workers.start_pool(o.worker_kind, o.jobs, dump_worker, setup, bounded_heap=True)
+            tail = multiprocessing.Value("q", 0)  # where the next placed frame goes
+            setup = WorkerSetup(self.source, snap.id, o.codec, o.level, encoding, tail)
+            # not bounded: the workers write their frames themselves (workers.py)
+            pool = workers.start_pool(o.worker_kind, o.jobs, dump_worker, setup)
         rows: list[int] = []
         try:
             for index, (spec, plan) in enumerate(zip(snap.specs, plans, strict=True)):
@@ -363,7 +365,7 @@ class _Writing:
                 total = plan.total_bytes or None
                 self.progress(Event("start", spec.qname.display(), total_bytes=total, message=how))
                 if pool is not None and len(plan.sources) > 1:
-                    args = (pool, self.writer, index, spec, plan, self.progress)
+                    args = (pool, self.writer, index, spec, plan, self.progress, tail)
                     rows.append(dump_rows_parallel(*args))
                 else:
                     rows.append(self.leader_rows(index, spec, plan))

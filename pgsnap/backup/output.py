@@ -65,11 +65,15 @@ def _io_errors(shown: str) -> Iterator[None]:
 
 
 class _Checked:
-    """The output stream as the archive writer sees it: its OSErrors name the output."""
+    """The output stream as the archive writer sees it: its OSErrors name the output.
 
-    def __init__(self, stream: BinaryIO, shown: str) -> None:
+    `placement` is (path, shown) when the output is a file of our own that dump workers may
+    write frames into at their offsets (archive.writer.ArchiveWriter.placement), else None."""
+
+    def __init__(self, stream: BinaryIO, shown: str, path: str | None = None) -> None:
         self._stream = stream
         self._shown = shown
+        self.placement = None if path is None else (path, shown)
 
     def write(self, data: bytes) -> int:
         with _io_errors(self._shown):
@@ -78,6 +82,11 @@ class _Checked:
     def flush(self) -> None:
         with _io_errors(self._shown):
             self._stream.flush()
+
+    def seek(self, offset: int) -> None:
+        """Go to `offset` (after frames that others wrote up to there)."""
+        with _io_errors(self._shown):
+            self._stream.seek(offset)
 
 
 class _Output:
@@ -105,7 +114,7 @@ class _Output:
 
     def _checked(self) -> BinaryIO:
         # the writer needs only write() and flush(); _Checked has both
-        return cast(BinaryIO, _Checked(self._file, self.shown))
+        return cast(BinaryIO, _Checked(self._file, self.shown, self.tmp))
 
     def commit(self) -> None:
         with _io_errors(self.shown):
