@@ -849,6 +849,8 @@ def test_data_frames_must_be_whole_rows_of_one_table() -> None:
         writer.write_data(0, b"1\n2", 1)
     with pytest.raises(UsageError, match="whole rows"):
         writer.write_data(0, b"1\n2\n", 1)
+    with pytest.raises(UsageError, match="whole rows"):  # a count taken from COPY's messages
+        writer.write_data(0, b"1\n2", 1, counted=True)
     with pytest.raises(UsageError, match="1 to"):
         writer.write_data(0, b"", 0)
     writer.write_data(0, b"1\n", 1)

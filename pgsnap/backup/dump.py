@@ -382,7 +382,7 @@ class _Writing:
         done = {"rows": 0, "bytes": 0}
 
         def emit(raw: bytearray, rows: int) -> None:
-            self.writer.write_data(index, raw, rows)
+            self.writer.write_data(index, raw, rows, counted=True)  # copy_out's messages
             done["rows"] += rows
             done["bytes"] += len(raw)
             total = plan.total_bytes or None
