@@ -177,10 +177,13 @@ def test_statement_counts_leave_out_copy_and_tell_catalog_reads_from_calls() -> 
         ("SELECT pg_catalog.setval($1, $2, $3)", 40),
         ("SELECT pg_catalog.set_config($1, $2, $3)", 2),
         ("CREATE TABLE public.t1 (id integer NOT NULL)", 1),
+        ('ALTER SCHEMA "public" OWNER TO "pg_database_owner"', 1),  # DDL, no catalog read
+        ("SELECT p.phase FROM pg_catalog.pg_stat_progress_create_index p", 3),  # by the clock
     ]
     counts = scorecard.statement_counts(calls)
-    assert counts["statements"] == 1 + 40 + 40 + 2 + 1
+    assert counts["statements"] == 1 + 40 + 40 + 2 + 1 + 1 + 3
     assert counts["catalog_statements"] == 1 + 40
+    assert counts["progress_polls"] == 3
     assert counts["top_statements"][0][0] == 40
     assert len(counts["top_statements"]) == min(len(calls) - 2, scorecard.TOP_STATEMENTS)
 
