@@ -89,7 +89,8 @@ COPY_RE = re.compile(r"^\s*copy\s", re.IGNORECASE)
 # session setup send per object or per connection
 CATALOG_RE = re.compile(r"\bpg_(?!catalog\b)\w+\b(?!\s*\()", re.IGNORECASE)
 # only queries read the catalog: DDL may name a role such as pg_database_owner
-QUERY_RE = re.compile(r"^\s*(select|with)\b", re.IGNORECASE)
+# (after the leading comments that pg_stat_statements keeps before PostgreSQL 16 or so)
+QUERY_RE = re.compile(r"^(\s*(--[^\n]*\n|/\*.*?\*/))*\s*(select|with)\b", re.IGNORECASE | re.DOTALL)
 # the load's index-build watcher polls this view by the clock while builds run (every
 # restore/watch.WATCH_INTERVAL_S), so its count follows the time the builds take, not the tables
 PROGRESS_RE = re.compile(r"\bpg_stat_progress_\w+", re.IGNORECASE)
