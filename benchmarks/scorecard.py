@@ -114,12 +114,16 @@ def statement_counts(calls: Iterable[tuple[str, int]]) -> dict[str, Any]:
     statements but COPY, those of them that read the catalog, and the most called."""
     kept = [(q, c) for q, c in calls if not COPY_RE.match(q)]
     top = sorted(kept, key=lambda qc: -qc[1])[:TOP_STATEMENTS]
-    polls = [(q, c) for q, c in kept if PROGRESS_RE.search(q)]
-    reads = [(q, c) for q, c in kept if QUERY_RE.match(q) and CATALOG_RE.search(q)]
+    polls = [c for q, c in kept if PROGRESS_RE.search(q)]
+    reads = [
+        c
+        for q, c in kept
+        if QUERY_RE.match(q) and CATALOG_RE.search(q) and not PROGRESS_RE.search(q)
+    ]
     return {
         "statements": sum(c for _, c in kept),
-        "catalog_statements": sum(c for q, c in reads if (q, c) not in polls),
-        "progress_polls": sum(c for _, c in polls),
+        "catalog_statements": sum(reads),
+        "progress_polls": sum(polls),
         "top_statements": [[c, " ".join(q.split())[:TOP_CHARS]] for q, c in top],
     }
 

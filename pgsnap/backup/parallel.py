@@ -70,9 +70,9 @@ def dump_rows_parallel(
     else appended here."""
     label = spec.qname.display()
     where = writer.placement() if tail is not None else None
-    path, shown = (where[0], where[1]) if where else (None, "")
+    path, shown = None, ""
     if where is not None:
-        tail.value = where[2]
+        path, shown, tail.value = where
     for relation, chunk in plan.sources:
         statement = copy_to(spec, predicate=chunk.predicate(), relation=relation)
         pool.tasks.put(ChunkTask(index, statement, path, shown))
@@ -81,16 +81,18 @@ def dump_rows_parallel(
     placed: list[Placed] = []
     while pending:
         msg = workers.next_result(pool)
-        if isinstance(msg, (Frame, Placed)):
-            if isinstance(msg, Frame):
-                writer.write_compressed(msg.table, msg.data, msg.raw_size, msg.rows, msg.crc32)
-            else:
-                placed.append(msg)
-            rows += msg.rows
-            raw_bytes += msg.raw_size
-            progress(Event("rows", label, rows, raw_bytes, plan.total_bytes or None))
-        elif isinstance(msg, ChunkDone):
+        if isinstance(msg, ChunkDone):
             pending -= 1
+            continue
+        if isinstance(msg, Frame):
+            writer.write_compressed(msg.table, msg.data, msg.raw_size, msg.rows, msg.crc32)
+        elif isinstance(msg, Placed):
+            placed.append(msg)
+        else:
+            continue
+        rows += msg.rows
+        raw_bytes += msg.raw_size
+        progress(Event("rows", label, rows, raw_bytes, plan.total_bytes or None))
     if where is not None:
         writer.place(placed, tail.value)
     progress(Event("done", label, rows, raw_bytes))
@@ -119,18 +121,18 @@ def _dump_chunk(
     conn: connection.Conn, task: ChunkTask, results: Any, parent_pid: int, setup: WorkerSetup
 ) -> None:
     fd = None if task.path is None else _open_placed(task)
+
+    def emit(raw: bytearray, rows: int) -> None:
+        data = compress_frame(setup.codec, raw, setup.level)
+        crc = crc32(raw)
+        if fd is None:
+            message: object = Frame(task.table, data, len(raw), rows, crc)
+        else:
+            offset = _write_placed(fd, data, setup.tail, task.shown)
+            message = Placed(task.table, offset, len(data), len(raw), rows, crc)
+        workers.put_result(results, message, parent_pid)
+
     try:
-
-        def emit(raw: bytearray, rows: int) -> None:
-            data = compress_frame(setup.codec, raw, setup.level)
-            crc = crc32(raw)
-            if fd is None:
-                message: object = Frame(task.table, data, len(raw), rows, crc)
-            else:
-                offset = _write_placed(fd, data, setup.tail, task.shown)
-                message = Placed(task.table, offset, len(data), len(raw), rows, crc)
-            workers.put_result(results, message, parent_pid)
-
         copy_out(conn, task.statement, emit)
     finally:
         if fd is not None:
