@@ -34,21 +34,21 @@ POLL_S = 0.5  # how often a waiting side checks that the other side is still ali
 START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 M_MMAP_THRESHOLD = -3  # <malloc.h>: mallopt's parameter
-# Buffers from this size up (4 MiB frames, their compressed forms) get pages of their own,
-# returned to the kernel when freed.  glibc's default threshold grows to the size of the
-# biggest buffer freed (up to 32 MiB), after which frames come from the heap, whose holes
-# stay resident: a load worker grew by 17-20 MB over 20 frames, 8 MB with this.  The price
-# is the page faults of fresh pages for every frame.  Measured (A/B, 2 runs each): load -j 4
-# of 1M papers rows, tree RSS 261/265 -> 245/248 MB for +12% client CPU (3.2 -> 3.6 s, where
-# the server's 10 s dominate); dump -j 2 of 1M papers rows 144/151 -> 142/143 MB for +15-20%
-# client CPU (2.3 -> 2.7 s, the leader bounded too), and of 150 MB of TOAST-heavy rows
-# 167/167 -> 148/149 MB for +14% (1.04 -> 1.18 s).  Without it dump -j 2 is over its 150 MB
-# budget (issue 13), so the load's workers bound their heap (start_pool's bounded_heap), and
-# so does the CLI's load leader.  A dump's workers do not since they write their frames into
-# the file themselves (backup/parallel.py) instead of sending them to the leader: page faults
-# are dear on this kind of VM (a fresh page costs about 2 us), and without the frames in
-# flight dump -j 2 keeps its budget anyway: 1M papers rows 140 MB, 2 GB of TOAST-heavy rows
-# 145 MB (bounded as well: 139 and 143 MB, but the TOAST dump took 5.7-6.1 s, not 3.9-4.4).
+# Buffers from this size up (4 MiB frames, their compressed forms) get pages of their own, returned
+# to the kernel when freed.  glibc's default threshold grows to the size of the biggest buffer freed
+# (up to 32 MiB), after which frames come from the heap, whose holes stay resident: a load worker
+# grew by 17-20 MB over 20 frames, 8 MB with this.  The price is the page faults of fresh pages for
+# every frame.  Measured (A/B, 2 runs each): load -j 4 of 1M papers rows, tree RSS 261/265 ->
+# 245/248 MB for +12% client CPU (3.2 -> 3.6 s, where the server's 10 s dominate); dump -j 2 of 1M
+# papers rows 144/151 -> 142/143 MB for +15-20% client CPU (2.3 -> 2.7 s, the leader bounded too),
+# and of 150 MB of TOAST-heavy rows 167/167 -> 148/149 MB for +14% (1.04 -> 1.18 s).  Without it
+# dump -j 2 was over its 150 MB budget (issue 13) while its frames went through the leader.  So the
+# load's workers bound their heap (start_pool's bounded_heap), and so does the CLI's load leader.  A
+# dump's workers do not since they write their frames into the file themselves (backup/parallel.py)
+# instead of sending them to the leader: page faults are dear on this kind of VM (a fresh page costs
+# about 2 us), and without the frames in flight dump -j 2 keeps its budget anyway: 1M papers rows
+# 140 MB, 2 GB of TOAST-heavy rows 145 MB (bounded as well: 139 and 143 MB, but the TOAST dump took
+# 5.7-6.1 s, not 3.9-4.4).
 MMAP_THRESHOLD_BYTES = 1 << 20
 
 
