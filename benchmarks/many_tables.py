@@ -25,6 +25,7 @@ from pathlib import Path
 import click
 import psycopg
 from cluster import LocalCluster, Target, find_clients, system_bindir, wheel_bindir
+from run import compile_pgsnap
 
 RUNS = 3
 BATCH = 100  # tables made per transaction
@@ -69,23 +70,21 @@ class Bench:
         self.target, self.clients, self.workdir = target, clients, workdir
         self.env = {**target.client_env(), "PYTHONPATH": str(Path.cwd())}
 
-    def pgsnap(self) -> tuple[float, float]:
+    def pgsnap(self, run: int) -> tuple[float, float]:
         out = self.workdir / "many.sql.zst"
         pg = [sys.executable, "-m", "pgsnap"]
         dump = [*pg, "dump", "--all", "--dsn", self.target.conninfo("many"), "-o", str(out)]
         dump_s = _timed([*dump, "--force"], self.env)
-        _fresh(self.target, "copy_pgsnap")
         load = [*pg, "load", str(out), "--dsn", self.target.conninfo("postgres")]
-        return dump_s, _timed([*load, "--create", "copy_pgsnap"], self.env)
+        return dump_s, _timed([*load, "--create", f"copy_pgsnap_{run}"], self.env)
 
-    def pg_dump(self) -> tuple[float, float]:
+    def pg_dump(self, run: int) -> tuple[float, float]:
         out = self.workdir / "many.dump"
         many = self.target.conninfo("many")
         dump_s = _timed([str(self.clients["pg_dump"]), "-Fc", "-f", str(out), "-d", many], self.env)
-        _fresh(self.target, "copy_pg")
         with psycopg.connect(self.target.dsn("postgres"), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE copy_pg")  # (createdb's part, not timed)
-        restore = [str(self.clients["pg_restore"]), "-d", self.target.conninfo("copy_pg")]
+            conn.execute(f"CREATE DATABASE copy_pg_{run}")  # (createdb's part, not timed)
+        restore = [str(self.clients["pg_restore"]), "-d", self.target.conninfo(f"copy_pg_{run}")]
         return dump_s, _timed([*restore, str(out)], self.env)
 
 
@@ -102,11 +101,15 @@ def main(tables: int, server: str, output: str | None) -> None:
             conn.execute("CREATE DATABASE many")
         create_tables(target, "many", tables)
         clients, _ = find_clients(18 if server == "pg18" else 15, bindir)
+        compile_pgsnap(sys.executable)
         bench = Bench(target, clients, Path(cluster.workdir))
         runs: dict[str, list[tuple[float, float]]] = {"pgsnap": [], "pg_dump": []}
-        for _ in range(RUNS):  # alternating, so that the machine's other load falls on both
-            runs["pgsnap"].append(bench.pgsnap())
-            runs["pg_dump"].append(bench.pg_dump())
+        # alternating, so that the machine's other load falls on both; each restore into a
+        # database of its own, none dropped before the end: on this disk (ext4 without a
+        # journal) creating files soon after deleting thousands is slow (run.py _discard)
+        for run in range(RUNS):
+            runs["pgsnap"].append(bench.pgsnap(run))
+            runs["pg_dump"].append(bench.pg_dump(run))
         _report(runs, tables, server, output)
     finally:
         cluster.stop()
