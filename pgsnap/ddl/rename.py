@@ -24,11 +24,11 @@ from typing import Any, cast
 
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType
-from pglast.parser import ParseError, parse_sql
 from pglast.printers.ddl import AlterTableTypePrinter
 from pglast.stream import RawStream
 from pglast.visitors import Ancestor, Visitor
 
+from pgsnap.ddl.parsing import ParseError, parse_sql
 from pgsnap.ddl.printing import print_sql
 from pgsnap.errors import NameTooLongError, RenameError, UsageError
 from pgsnap.model import (

@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
-from pglast import ast, parse_sql
+from pglast import ast
 from pglast.enums import (
     AlterTableType,
     ConstrType,
@@ -18,8 +18,8 @@ from pglast.enums import (
     SortByDir,
     SortByNulls,
 )
-from pglast.parser import ParseError
 
+from pgsnap.ddl.parsing import ParseError, child_slots, parse_sql
 from pgsnap.ddl.printing import print_sql
 from pgsnap.errors import UnsafeStatementError, UsageError
 from pgsnap.model import TableSpec
@@ -148,7 +148,9 @@ def nodes_of(tree: Any) -> Iterator[Any]:
         elif isinstance(item, ast.Node):
             yield item
             todo.extend(
-                v for v in (getattr(item, name) for name in item) if isinstance(v, tuple | ast.Node)
+                v
+                for v in (getattr(item, name) for name in child_slots(type(item)))
+                if isinstance(v, tuple | ast.Node)
             )
 
 

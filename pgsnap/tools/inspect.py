@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pglast import ast
-from pglast.parser import ParseError, parse_sql
 from pglast.stream import RawStream
 from pglast.visitors import Ancestor, Visitor
 
 from pgsnap import archive
 from pgsnap.api import python_api
+from pgsnap.ddl.parsing import ParseError, parse_sql
 from pgsnap.ddl.targets import parse_renames
 from pgsnap.errors import UsageError
 from pgsnap.model import (
