@@ -24,7 +24,7 @@ from pgsnap import archive
 from pgsnap.archive import FrameFile, compress_frame, encode_footer
 from pgsnap.archive.frames import HEADER_PREFIX, MANIFEST_PREFIX, dumps_json
 from pgsnap.errors import EXIT_BAD_ARCHIVE
-from pgsnap.shape import check_depth
+from pgsnap.shape import ShapeError, loads
 
 Doc = dict[str, Any]
 DEEP = "__deep__"  # replaced by a deeply nested JSON value in the text
@@ -195,7 +195,8 @@ def test_the_depth_check_takes_linear_time(tmp_path: Path) -> None:
     """A manifest cut inside a long string of escaped quotes: the depth check used to retry
     from every quote (40 kB took 12 s); now it is one pass, and the file is refused."""
     started = time.monotonic()
-    check_depth('{"tables":' + '"\\' * 200_000)
+    with pytest.raises(ValueError):
+        loads('{"tables":' + '"\\' * 200_000)
     assert time.monotonic() - started < 5
     draft = read_draft(write_archive(tmp_path / "good.sql.zst"))
     draft.manifest["database"] = '"\\' * 100_000
@@ -338,3 +339,23 @@ def test_a_300_character_table_name_through_the_cli(db: TestDB, tmp_path: Path) 
         assert all(line.startswith("pgsnap: warning: ") for line in err.splitlines() if line)
         assert "papers_good.sql.zst" in out or args[0] == "prune"
         assert str(bad) in err
+
+
+@pytest.mark.parametrize(
+    ("text", "deep"),
+    [
+        ("[" * 16 + "]" * 16, False),
+        ("[" * 17 + "]" * 17, True),
+        ('{"a":' * 16 + "1" + "}" * 16, False),
+        ('{"a":' * 16 + "{}" + "}" * 16, True),  # an empty object is a level too
+        ('[{"a":[' + "[]," * 3 + '"[[[[[[[[[[[[[[[[[["]}]', False),  # brackets in a string
+        ("[" * 200_000 + "]" * 200_000, True),  # deeper than json.loads goes
+        ('"' + "[" * 50 + '"', False),
+    ],
+)
+def test_loads_bounds_the_nesting(text: str, deep: bool) -> None:
+    if deep:
+        with pytest.raises(ShapeError, match="nests more than 16 levels deep"):
+            loads(text)
+    else:
+        assert loads(text) == json.loads(text)

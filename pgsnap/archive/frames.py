@@ -16,7 +16,7 @@ from pgsnap.errors import (
     TruncatedArchiveError,
     UnsupportedFormatError,
 )
-from pgsnap.shape import check_depth, choices, decode, encode, minimum
+from pgsnap.shape import choices, decode, encode, loads, minimum
 
 # 2: whole-database objects (scope, objects) and the database's locale; 3: the tables'
 # planner statistics (planner_stats), a key a format-2 reader would call unknown
@@ -107,8 +107,7 @@ def parse_header(first_frame_text: str, *, source: str = "the input") -> dict[st
         raise corrupt_header(source, "its second line is not a pgsnap-header comment")
     try:
         text = lines[1][len(HEADER_PREFIX) :]
-        check_depth(text)
-        header = json.loads(text)
+        header = loads(text)
     except ValueError as e:
         raise corrupt_header(source, f"bad json: {e}") from None
     if not isinstance(header, dict) or header.get("format") not in READABLE_FORMATS:
@@ -146,8 +145,7 @@ def parse_manifest(frame_text: str, *, source: str = "the input") -> dict[str, A
     if not frame_text.startswith(MANIFEST_PREFIX) or not frame_text.endswith("\n"):
         raise ValueError("it is not a pgsnap-manifest comment line")
     text = frame_text[len(MANIFEST_PREFIX) :]
-    check_depth(text)
-    manifest = json.loads(text)
+    manifest = loads(text)
     if not isinstance(manifest, dict):
         raise ValueError("its json is not an object")
     version = manifest.get("format")
