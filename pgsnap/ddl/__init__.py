@@ -5,6 +5,7 @@ dependencies.py  CREATE statements and fingerprints of types, functions, collati
 privileges.py    owners and GRANTs
 rename.py        --as: the table and what it owns renamed in the stored DDL (pglast)
 targets.py       --as SRC=DEST: which table of an archive becomes what
+parsing.py       pglast's parser without its per-attribute checks on its own trees
 statements.py    what a stored statement is (pglast): foreign key, key, grant, --where
 allowlist.py     the load's allow-list: only statements pgsnap writes, on named objects
 script.py        the psql script around the rows

@@ -2,14 +2,17 @@
 
 pglast builds each node of a parse tree through ``Node.__setattr__``, which checks and
 coerces every value: the type of each attribute, enum names, lists into tuples, dicts into
-nodes.  Its own parser hands over values that are already of those types, so for its trees
-the checks change nothing (tests/test_parsing.py compares the trees of every statement of
-the corpus both ways), and they were most of a parse: 1.22 s of 1.98 s for the 20,000
-statements of a 2,000-table archive, which a load parses before it runs any of them.
+nodes.  Its own parser hands over values that are already of those types, but for C
+integers that the checks make bools or chars, so for its trees the rest of the checks
+change nothing (tests/test_parsing.py compares the trees of every statement of the corpus
+both ways).  They were most of a parse: the 20,000 statements of a 2,000-table archive,
+which a load parses before it runs any of them, took 1.22-1.52 s with them, 0.72-0.75 s
+without.
 
 So parse_sql() turns the checks off while pglast's parser runs, in this thread only; a node
 that pgsnap builds itself (rename.py) is checked as before.  pglast is pinned exactly
 (pyproject.toml): a new version may build its trees otherwise, and the test says so.
+child_slots() names the attributes of a node class that can hold other nodes, for walks.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pglast import ast, enums
 from pglast.parser import ParseError
 from pglast.parser import parse_sql as _checked_parse_sql
 
-__all__ = ["ParseError", "parse_sql"]
+__all__ = ["ParseError", "child_slots", "parse_sql"]
 
 _STATE = threading.local()  # .trusted: pglast's parser is building a tree in this thread
 _CHECKED_SETATTR = ast.Node.__setattr__
