@@ -4,6 +4,7 @@ options said, --help examples, the append question, and the Python API's own ter
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import pty
 import subprocess
@@ -17,6 +18,7 @@ from helpers import cli
 from pgservers import TestDB
 
 import pgsnap
+from pgsnap import api
 from pgsnap.errors import TargetExistsError, UsageError
 
 TWO = """
@@ -86,6 +88,39 @@ def test_api_values_are_typed(db: TestDB, tmp_path: Path) -> None:
     assert isinstance(pgsnap.inspect(out).created_at, dt.datetime)
     check = pgsnap.verify(out).tables[0].archive
     assert check.hex == f"{check.sum:016x}" == str(check)
+
+
+def test_api_calls_make_full_collections_rare_and_give_the_thresholds_back(
+    db: TestDB, tmp_path: Path
+) -> None:
+    db.execute(TWO)
+    before = gc.get_threshold()
+    seen: list[tuple[int, ...]] = []
+    out = tmp_path / "a.sql.zst"
+    pgsnap.dump("a", dsn=db.dsn, output=out, progress=lambda _: seen.append(gc.get_threshold()))
+    assert seen and set(seen) == {(*before[:2], max(before[2], api.FULL_COLLECTION_EVERY))}
+    assert gc.get_threshold() == before
+    with pytest.raises(TargetExistsError):  # a failed call gives them back too
+        pgsnap.load(out, dsn=db.dsn)
+    assert gc.get_threshold() == before
+
+
+def test_rare_full_collections_end_with_the_last_block_and_keep_a_higher_threshold() -> None:
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(before[0], before[1], 10)
+        first, second = api.rare_full_collections(), api.rare_full_collections()
+        first.__enter__()
+        second.__enter__()  # (another thread's call, say)
+        first.__exit__(None, None, None)
+        assert gc.get_threshold()[2] == api.FULL_COLLECTION_EVERY
+        second.__exit__(None, None, None)
+        assert gc.get_threshold() == (before[0], before[1], 10)
+        gc.set_threshold(before[0], before[1], api.FULL_COLLECTION_EVERY * 5)
+        with api.rare_full_collections():
+            assert gc.get_threshold()[2] == api.FULL_COLLECTION_EVERY * 5
+    finally:
+        gc.set_threshold(*before)
 
 
 def test_append_question_says_how_many_rows_go_where(db: TestDB, tmp_path: Path) -> None:

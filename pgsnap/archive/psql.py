@@ -40,6 +40,8 @@ def meta_commands(sql: str) -> list[str]:
     """The psql meta-commands in `sql` (each from its backslash to the end of its line), as
     psql's lexer finds them: not inside quotes, dollar quotes or comments."""
     found: list[str] = []
+    if "\\" not in sql:  # every meta-command starts with one: most sql frames hold none
+        return found
     i, n = 0, len(sql)
     while i < n:
         start = _SPECIAL.search(sql, i)  # the characters between are one-character tokens
