@@ -63,9 +63,9 @@ def plan_chunks(
     """Split `pages` heap pages into ranges for `jobs` workers.
 
     A chunk holds at least `min_chunk_pages` pages' worth of bytes, counting the table's
-    `toast_bytes` (its TOAST and whatever else pg_table_size adds to the heap) as spread
-    evenly over the heap pages: a chunk of k pages weighs k * (heap + TOAST) / pages.  So a
-    heap-only table splits as before, and a TOAST-heavy one into chunks of few pages.
+    `toast_bytes` (its TOAST table's main fork) as spread evenly over the heap pages: a
+    chunk of k pages weighs k * (heap + TOAST) / pages.  So a heap-only table splits as
+    before, and a TOAST-heavy one into chunks of few pages.
     """
     if jobs <= 1:
         return ChunkPlan((Chunk(),), "one worker")
@@ -128,7 +128,7 @@ def read_plan(
 
 
 def toast_of(spec: TableSpec) -> int:
-    """A plain table's bytes beyond its heap and indexes: its TOAST (pg_table_size less
-    pg_relation_size; the free-space and visibility maps are in it too, a few pages)."""
+    """A plain table's bytes beyond its heap and indexes: its TOAST table's main fork
+    (catalog/queries/table.sql)."""
     s = spec.stats
     return max(s.total_bytes - s.index_bytes - s.table_bytes, 0)
