@@ -55,7 +55,16 @@ from pgservers import TestDB
 from synthetic import write_archive
 
 import pgsnap
-from pgsnap.archive.inventory import DAMAGED, EMPTY, INCOMPLETE, NEWER, OK, UNRECOGNISED
+from pgsnap.archive.inventory import (
+    DAMAGED,
+    EMPTY,
+    INCOMPLETE,
+    NEWER,
+    OK,
+    UNRECOGNISED,
+    count_backups,
+)
+from pgsnap.archive.reader import manifest_mentions
 from pgsnap.archive.sources import StreamSource
 from pgsnap.errors import EXIT_BAD_ARCHIVE, ArchiveError, PgsnapError
 
@@ -263,7 +272,21 @@ def check_directory(path: Path, ref: Reference, work: Path) -> str | None:
     result = pgsnap.prune(folder, keep=1, dry_run=True)
     if any(e.name.startswith("good") for e in result.untouched):
         return "prune flagged the good file"
-    return None
+    return _check_count(folder, entries)
+
+
+def _check_count(folder: Path, entries: dict[str, Any]) -> str | None:
+    """count_backups, which opens only the archives whose manifest names the table, counts
+    what the full listing counts (and the look into the case's manifest never raises)."""
+    name = entries[next(n for n in entries if n.startswith("good"))].tables[0].name
+    for path in folder.iterdir():
+        if not isinstance(manifest_mentions(path, [name, "x"]), bool):
+            return "manifest_mentions gave no bool"
+    expected = sum(
+        1 for e in entries.values() if e.complete and any(t.name == name for t in e.tables)
+    )
+    counted = count_backups(folder, name)
+    return None if counted == expected else f"count_backups says {counted}, the list {expected}"
 
 
 CHECKS: dict[str, Check] = {

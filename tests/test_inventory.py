@@ -169,6 +169,40 @@ def test_count_backups_by_table_and_database(tmp_path: Path) -> None:
     assert f"pgsnap prune {tmp_path} --keep 3" in warning
 
 
+def test_count_backups_opens_only_the_archives_that_name_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # issue 13: a dump's count of its table's backups opened every archive of its folder
+    write_archive(tmp_path / "papers_1.sql.zst")
+    write_archive(tmp_path / "papers_2.sql.gz", created_at=_day(2))
+    write_archive(tmp_path / "orders.sql.zst", table="orders")
+    write_archive(tmp_path / "decoy.sql.zst", table="orders", columns=("id", "papers"))
+    write_archive(tmp_path / "other_db.sql.zst", database="staging")
+    write_archive(tmp_path / "päpers.sql.zst", table="päpers", database="schöp")
+    (tmp_path / "cut.sql.zst").write_bytes((tmp_path / "papers_1.sql.zst").read_bytes()[:-9])
+    opened: list[str] = []
+    read_entry = inventory._read_entry
+    monkeypatch.setattr(
+        inventory,
+        "_read_entry",
+        lambda path, stat: opened.append(Path(path).name) or read_entry(path, stat),
+    )
+    listed = list_backups(tmp_path)
+    opened.clear()
+    assert count_backups(tmp_path, "public.papers", database="shop") == 2
+    # the decoy names papers (a column) and is opened to be sure; the cut file has no manifest
+    assert sorted(opened) == ["decoy.sql.zst", "papers_1.sql.zst", "papers_2.sql.gz"]
+    for table, database in [("papers", None), ("päpers", "schöp"), ("orders", "shop")]:
+        expected = sum(
+            1
+            for e in listed
+            if e.complete
+            and any(t.name == table for t in e.tables)
+            and database in (None, e.database)
+        )
+        assert count_backups(tmp_path, table, database=database) == expected > 0
+
+
 def test_prune_keeps_the_newest_per_table(tmp_path: Path) -> None:
     # names sort the other way round from created_at: prune must go by the manifest
     for day in range(1, 6):

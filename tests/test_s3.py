@@ -19,6 +19,8 @@ from helpers import cli_subprocess, content_md5, exists
 from pgservers import TestDB
 from s3server import READ_ONLY_KEY, SECRET_KEY, S3Server
 
+import pgsnap
+
 # Enough rows that, with 5 MiB parts (PGSNAP_PART_MB, S3's minimum), the upload has several
 # parts: about 30 MB of COPY text, 15 MB compressed (hex digits compress to about half).
 ROWS = 220_000
@@ -168,6 +170,31 @@ def test_list_200_archives_and_prune(
     left = keys(s3, bucket, "many")
     assert len(left) == 3 + 4 and "many/cut.sql.zst" in left and "many/sub/deeper.sql.zst" in left
     assert not any(line.split()[1].removeprefix(f"s3://{bucket}/") in left for line in removed)
+
+
+def test_dump_counts_the_backups_of_its_table_under_the_prefix(
+    s3: S3Server, bucket: str, store_db: TestDB, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dump's warning past --warn-after backups of its table, on a prefix: objects whose
+    manifest does not name the table are looked into, not read whole (issue 13)."""
+    data = local_archive(s3, store_db, tmp_path)
+    store_db.execute("CREATE TABLE other (id int); INSERT INTO other VALUES (1)")
+    ok(run(s3, "dump", "other", "--dsn", store_db.dsn, "-o", str(tmp_path / "other.sql.zst")))
+    store = _store(s3, bucket)
+    for i in range(2):
+        obstore.put(store, f"keep/small_{i}.sql.zst", data)
+    obstore.put(store, "keep/other.sql.zst", (tmp_path / "other.sql.zst").read_bytes())
+    obstore.put(store, "keep/cut.sql.zst", data[:-20])
+    for name, value in s3.env().items():
+        monkeypatch.setenv(name, value)
+    prefix = f"s3://{bucket}/keep/"
+    assert pgsnap.count_backups(prefix, "public.small") == 2
+    assert pgsnap.count_backups(prefix, "other") == 1
+    assert pgsnap.count_backups(prefix, "small", database="elsewhere") == 0
+    dump = ["dump", "small", "--dsn", store_db.dsn, "-o", prefix, "--warn-after", "2"]
+    dumped = run(s3, *dump, quiet=False)
+    assert dumped.returncode == 0, dumped.stderr.decode()
+    assert "holds 3 backups of public.small (more than 2)" in dumped.stderr.decode()
 
 
 def test_inspect_verify_export_on_s3(s3: S3Server, bucket: str, db: TestDB, tmp_path: Path) -> None:
