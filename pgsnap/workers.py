@@ -33,28 +33,23 @@ POLL_S = 0.5  # how often a waiting side checks that the other side is still ali
 # unavailable or unsafe (macOS, Windows), spawn.
 START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-M_MMAP_THRESHOLD = -3  # <malloc.h>: mallopt's parameters
-M_TRIM_THRESHOLD = -1
-# Two heaps, set with mallopt, as the process needs (glibc; elsewhere nothing changes):
-#
-# bound_heap(), for the load: buffers from 1 MiB up (4 MiB frames, their compressed forms) get
-# pages of their own, returned to the kernel when freed.  glibc's default threshold grows to the
-# size of the biggest buffer freed (up to 32 MiB), after which frames come from the heap, whose
-# holes stay resident: a load worker grew by 17-20 MB over 20 frames, 8 MB with this.  The price
-# is the page faults of fresh pages for every frame.  Measured (A/B, 2 runs each): load -j 4 of 1M
-# papers rows, tree RSS 261/265 -> 245/248 MB for +12% client CPU (3.2 -> 3.6 s, where the
-# server's 10 s dominate).  So the load's workers bound their heap (start_pool's `heap`), and so
-# does the CLI's load leader.
-#
-# roomy_heap(), for the dump: a COPY block grows row by row to 4 MiB and is emptied after each
-# frame, which CPython does by reallocating it small; glibc's dynamic threshold only grows when a
-# mapped buffer is freed, never when it is reallocated, so every block was a fresh mapping and
-# every frame 1,000 page faults of fresh pages (a fresh page costs about 2 us on this kind of VM).
-# With the threshold at glibc's dynamic maximum and the heap kept, the dump reuses its pages
-# (issue 13): see roomy_heap() for the figures.
-MMAP_THRESHOLD_BYTES = 1 << 20  # bound_heap
-ROOMY_MMAP_BYTES = 32 << 20  # roomy_heap: glibc's own maximum for the dynamic threshold
-ROOMY_TRIM_BYTES = 64 << 20  # (what glibc sets beside it: twice the threshold)
+M_MMAP_THRESHOLD = -3  # <malloc.h>: mallopt's parameter
+# Buffers from this size up (4 MiB frames, their compressed forms) get pages of their own, returned
+# to the kernel when freed.  glibc's default threshold grows to the size of the biggest buffer freed
+# (up to 32 MiB), after which frames come from the heap, whose holes stay resident: a load worker
+# grew by 17-20 MB over 20 frames, 8 MB with this.  The price is the page faults of fresh pages for
+# every frame.  Measured (A/B, 2 runs each): load -j 4 of 1M papers rows, tree RSS 261/265 ->
+# 245/248 MB for +12% client CPU (3.2 -> 3.6 s, where the server's 10 s dominate); dump -j 2 of 1M
+# papers rows 144/151 -> 142/143 MB for +15-20% client CPU (2.3 -> 2.7 s, the leader bounded too),
+# and of 150 MB of TOAST-heavy rows 167/167 -> 148/149 MB for +14% (1.04 -> 1.18 s).  Without it
+# dump -j 2 was over its 150 MB budget (issue 13) while its frames went through the leader.  So the
+# load's workers bound their heap (start_pool's bounded_heap), and so does the CLI's load leader.  A
+# dump's workers do not since they write their frames into the file themselves (backup/parallel.py)
+# instead of sending them to the leader: page faults are dear on this kind of VM (a fresh page costs
+# about 2 us), and without the frames in flight dump -j 2 keeps its budget anyway: 1M papers rows
+# 140 MB, 2 GB of TOAST-heavy rows 145 MB (bounded as well: 139 and 143 MB, but the TOAST dump took
+# 5.7-6.1 s, not 3.9-4.4).
+MMAP_THRESHOLD_BYTES = 1 << 20
 
 
 class WorkerError(PgsnapError):
@@ -126,7 +121,7 @@ def start_pool(
     *args: Any,
     leader_thread: bool = False,
     start_method: str | None = None,
-    heap: Callable[[], None] | None = None,
+    bounded_heap: bool = False,
 ) -> Pool:
     """`jobs` workers.  With `leader_thread`, a process pool runs jobs - 1 processes and one
     thread of the leader, which saves a whole interpreter's memory (about 45 MB).  Only for
@@ -134,7 +129,7 @@ def start_pool(
     PQgetCopyData holding the GIL, and a dump with a leader thread ran up to 7x slower.
     `start_method` overrides START_METHOD: "spawn" for workers that use obstore, whose tokio
     runtime hangs in a forked child once the leader has used it (checked with 0.12.1).
-    `heap`: what each worker process calls first, bound_heap or roomy_heap."""
+    `bounded_heap`: each worker process calls bound_heap() first."""
     if kind not in WORKER_KINDS:
         raise ValueError(kind)
     leader = os.getpid()
@@ -146,7 +141,7 @@ def start_pool(
         processes = [
             ctx.Process(
                 target=_process_main,
-                args=(target, heap, i, tasks, results, leader, *args),
+                args=(target, bounded_heap, i, tasks, results, leader, *args),
                 daemon=True,
             )
             for i in range(nproc)
@@ -165,17 +160,17 @@ def start_pool(
 
 def _process_main(
     target: Callable[..., None],
-    heap: Callable[[], None] | None,
+    bounded: bool,
     i: int,
     tasks: _Queue,
     results: _Queue,
     leader: int,
     *args: Any,
 ) -> None:
-    """A worker process: bound to its leader's life (its heap set by `heap`), then `target`."""
+    """A worker process: bound to its leader's life (and its heap bounded), then `target`."""
     die_with_leader(leader)
-    if heap is not None:
-        heap()
+    if bounded:
+        bound_heap()
     try:
         target(i, tasks, results, leader, *args)
     finally:
@@ -190,29 +185,9 @@ def bound_heap() -> None:
     a load frees a 4 MiB frame after another, and its heap kept the holes.  The page faults
     of fresh pages (about 2 ms of CPU per frame) buy a process whose memory stays low.
     Process-wide and for good: for pgsnap's own processes.  Elsewhere than glibc, nothing."""
-    _mallopt((M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
-
-
-def roomy_heap() -> None:
-    """Have glibc's malloc serve buffers up to ROOMY_MMAP_BYTES from its heap, and keep freed
-    pages up to ROOMY_TRIM_BYTES: the dump's COPY blocks and compressed frames reuse pages
-    instead of faulting fresh ones in for every frame, whatever the process did before (with
-    glibc's own threshold, the faults of one dump -j 1 varied from 50,000 to 174,000 by what
-    it had freed first).  Measured on a 1 GB table of 20-50 kB TOAST values on tmpfs (pg18,
-    3 alternating runs each, 2026-12-04): dump -j 1 174,000 -> 11,200 page faults, system CPU
-    0.55-0.77 -> 0.43-0.50 s, wall 1.72-2.05 -> 1.67-1.91 s; -j 2 112,700 -> 23,400 faults,
-    wall 1.81-1.89 -> 1.76-1.93 s (its system CPU, 0.7-0.9 s, is mostly not faults); the
-    same peak RSS per process within 3 MB, and 148 MB for the tree of -j 2 on 2 GB (toast.py).
-    Process-wide and for good: for pgsnap's own processes.  Elsewhere than glibc, nothing."""
-    _mallopt((M_MMAP_THRESHOLD, ROOMY_MMAP_BYTES), (M_TRIM_THRESHOLD, ROOMY_TRIM_BYTES))
-
-
-def _mallopt(*settings: tuple[int, int]) -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None)
-            for param, value in settings:
-                libc.mallopt(param, value)
+            ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
 
 
 def die_with_leader(leader: int) -> None:

@@ -354,10 +354,8 @@ class _Writing:
         if o.jobs > 1 and any(len(p.sources) > 1 for p in plans):
             tail = multiprocessing.Value("q", 0)  # where the next placed frame goes
             setup = WorkerSetup(self.source, snap.id, o.codec, o.level, encoding, tail)
-            # the workers write their frames themselves, and reuse their pages (workers.py)
-            pool = workers.start_pool(
-                o.worker_kind, o.jobs, dump_worker, setup, heap=workers.roomy_heap
-            )
+            # not bounded: the workers write their frames themselves (workers.py)
+            pool = workers.start_pool(o.worker_kind, o.jobs, dump_worker, setup)
         rows: list[int] = []
         try:
             for index, (spec, plan) in enumerate(zip(snap.specs, plans, strict=True)):

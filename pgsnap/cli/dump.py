@@ -79,9 +79,6 @@ def dump(tables: tuple[str, ...], quiet: bool, **options: Any) -> None:
     Python: pgsnap.dump(tables, ...).
     """
     from pgsnap.backup.dump import dump as dump_fn
-    from pgsnap.workers import roomy_heap
-
-    roomy_heap()  # this process reads COPY blocks too (workers.py: the page faults of each)
 
     display = Display(verb="dumping", quiet=quiet)
     # every option is one of pgsnap.dump's keywords, by the same name (tests/test_docs.py)

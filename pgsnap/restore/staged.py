@@ -283,7 +283,7 @@ def _copy_parallel(job: Job, progress: ProgressFn) -> tuple[int, int]:
         *how.args,
         leader_thread=how.leader_thread,
         start_method=how.start_method,
-        heap=workers.bound_heap,  # frame after frame
+        bounded_heap=True,  # frame after frame: workers.bound_heap
     )
     try:
         for task in tasks:
