@@ -227,9 +227,7 @@ def list_backups(directory: str | os.PathLike[str] = ".") -> list[BackupEntry]:
     directory; a bad file never raises, it is listed with its status.
     """
     entries = _entries(directory)
-    url = parse_url(os.fspath(directory))
-    if url is not None and url.scheme == "s3":
-        _warn_uploads(url)
+    _warn_uploads_under(directory)
     return entries
 
 
@@ -238,8 +236,8 @@ def _entries(
 ) -> list[BackupEntry]:
     """list_backups() without its warning.  With `mentioning`, only the archives whose
     manifest holds each of those names (reader.manifest_mentions): a dump's count of the
-    backups of its table opens only those, not every archive in the folder (a single-table
-    dump beside three 2,000-table archives took 2 s to count, issue 13)."""
+    backups of its table opens only those, not every archive in the folder (beside two
+    2,000-table archives the count took 0.62 s, 0.02 s so: issue 13)."""
     url = parse_url(os.fspath(directory))
     if url is not None:
         entries = _remote_entries(url, mentioning)
@@ -268,9 +266,7 @@ def count_backups(
     wanted = _wanted(table)
     mentioned = [wanted[1]] if database is None else [wanted[1], database]
     entries = _entries(directory, mentioning=mentioned)
-    url = parse_url(os.fspath(directory))
-    if url is not None and url.scheme == "s3":
-        _warn_uploads(url)  # (as list_backups does)
+    _warn_uploads_under(directory)  # (as list_backups does)
     return sum(
         1 for e in entries if e.complete and _holds(e, wanted) and database in (None, e.database)
     )
@@ -406,6 +402,13 @@ def _uploads_older_than(
     uploads = _archive_uploads(url)
     stale = tuple(u for u in uploads if now - u.initiated >= age)
     return stale, tuple(u for u in uploads if u not in stale)
+
+
+def _warn_uploads_under(directory: str | os.PathLike[str]) -> None:
+    """_warn_uploads for an S3 prefix; nothing for a directory or another store."""
+    url = parse_url(os.fspath(directory))
+    if url is not None and url.scheme == "s3":
+        _warn_uploads(url)
 
 
 def _warn_uploads(url: ObjectURL) -> None:
