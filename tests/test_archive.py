@@ -32,6 +32,7 @@ from pgsnap.archive import (
     iter_stream_frames,
     parse_header,
 )
+from pgsnap.archive.frames import copy_line
 from pgsnap.archive.writer import Placed
 from pgsnap.errors import (
     CorruptFrameError,
@@ -900,3 +901,56 @@ def test_stream_footer_must_point_at_the_manifest(built: Built) -> None:
     with pytest.raises(CorruptFrameError, match=r"footer at byte \d+ of \"pipe\" is corrupt"):
         stream_frames(bad)
     assert len(stream_frames(data)) == len(built.raws)
+
+
+# copy_line() tries the COPY pattern at each line start; the archive format's definition is a
+# search for it after the start of the text or a newline.  Both, on strings made of the
+# pieces where they could part: cases, line breaks inside the COPY, the characters Unicode
+# case-folds onto S and I (re.I matches them), stray COPY lines, trailing blanks.
+_COPY_DEFINITION = re.compile(r"(?:\A|\n)(COPY\s[^\n]*\sFROM\s+STDIN\b[^\n]*;)[ \t]*\n?\Z", re.I)
+_COPY_PIECES = (
+    "COPY", "copy", "CoPy", " ", "\n", "\t", "FROM", "from", "STDIN", "stdin", "\u017ftdin",
+    "std\u0131n", ";", "x", '"t"', "\\.", "\n\n", "COPY\n", "stdinx", "(", ")", " \n", "K",
+)  # fmt: skip
+
+
+def _copy_line_defined(sql: str) -> str | None:
+    found = _COPY_DEFINITION.search(sql)
+    return None if found is None else found.group(1)
+
+
+def _copy_like(rnd: random.Random) -> str:
+    """Random pieces, or a COPY line of random spellings among them (most of them valid)."""
+
+    def some(k: int) -> str:
+        return "".join(rnd.choice(_COPY_PIECES) for _ in range(rnd.randint(0, k)))
+
+    if rnd.random() < 0.3:
+        return some(14)
+    words = [
+        rnd.choice(("COPY", "copy", "COPY\n", "COPY", "CPY")),
+        rnd.choice((" ", " ", "\n", "\t", "")),
+        rnd.choice(("x", '"t" (a)', "\u017f", "\\.", "\n", " ")),
+        rnd.choice((" FROM", " FROM", "\nfrom", "FROM")),
+        rnd.choice((" ", " ", "\n\n", "")),
+        rnd.choice(("STDIN", "stdin", "\u017ftdin", "stdinx")),
+        rnd.choice(("", "", " x", "\n")),
+        rnd.choice((";", ";", "")),
+    ]
+    return (
+        some(4)
+        + rnd.choice(("", "\n", "\n", "\n"))
+        + "".join(words)
+        + rnd.choice(("", " \t", "\n", "\n\n"))
+    )
+
+
+def test_copy_line_is_the_formats_definition() -> None:
+    rnd = random.Random(13)
+    texts = [_copy_like(rnd) for _ in range(40_000)]
+    opening = 0
+    for text in texts:
+        assert copy_line(text) == _copy_line_defined(text), repr(text)
+        assert archive.opens_copy(text) == (_copy_line_defined(text) is not None)
+        opening += archive.opens_copy(text)
+    assert 1_000 < opening < len(texts) - 1_000  # both answers are common among them

@@ -3,6 +3,8 @@ archive whose script would run a psql meta-command that pgsnap does not write.""
 
 from __future__ import annotations
 
+import random
+import re
 import subprocess
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from pgservers import TestDB
 from synthetic import rebuild
 
 import pgsnap
-from pgsnap.archive.psql import meta_commands
+from pgsnap.archive.psql import _DOLLAR_TAG, _IDENT_START, _skip_token, meta_commands
 
 MARK = Path("/tmp/pgsnap-psql-guard-pwned")
 TABLE = """
@@ -118,3 +120,45 @@ def test_psql_refuses_an_injected_meta_command(db: TestDB, tmp_path: Path) -> No
     assert res.returncode != 0 and b"backslash commands are restricted" in res.stderr
     assert not MARK.exists()
     assert other.execute("SELECT to_regclass('notes') IS NULL") == [(True,)]
+
+
+def _meta_commands_token_by_token(sql: str) -> list[str]:
+    """The lexer as it was first written: every character between the tokens that matter is
+    a token of its own, stepped over one at a time."""
+    special = re.compile(r"[\\'\"$]|--|/\*")
+    found: list[str] = []
+    i = 0
+    while (start := special.search(sql, i)) is not None:
+        i = _skip_token(sql, start.start(), found)
+    return found
+
+
+# the pieces where the two could part: quotes doubled and escaped, E-strings after a word,
+# dollar tags after a name, comments nested and cut short, non-ASCII names
+_LEXER_PIECES = (
+    "\\", "\\x", "'", '"', '""', "$", "$$", "$a$", "$é$", "-", "--", "/", "/*", "*/", "*",
+    "\n", "e", "E", "x", " ", "a$", "e'", "''", "\\'", "é", "_", "1",
+)  # fmt: skip
+
+
+def test_the_lexer_skips_plain_text_as_it_would_step_over_it() -> None:
+    rnd = random.Random(8714)
+    found_any = 0
+    for _ in range(60_000):
+        sql = "".join(rnd.choice(_LEXER_PIECES) for _ in range(rnd.randint(0, 16)))
+        expected = _meta_commands_token_by_token(sql)
+        assert meta_commands(sql) == expected, repr(sql)
+        found_any += bool(expected)
+    assert 10_000 < found_any < 50_000  # meta-commands found, and hidden, in many of them
+
+
+def test_name_characters_are_the_ones_spelled_out() -> None:
+    """The lexer's name classes, written as complements, hold the characters of
+    [A-Za-z_\\x80-\\U0010ffff] (a name's start) and [A-Za-z0-9_\\x80-\\U0010ffff] (its rest)."""
+    start = re.compile(r"[A-Za-z_\x80-\U0010ffff]")
+    rest = re.compile(r"[A-Za-z0-9_\x80-\U0010ffff]")
+    for code in range(0x110000):
+        char = chr(code)
+        assert bool(start.match(char)) == bool(_DOLLAR_TAG.fullmatch(f"${char}$")), code
+        assert bool(rest.match(char)) == bool(_IDENT_START.match(char)), code
+        assert bool(rest.match(char)) == bool(_DOLLAR_TAG.fullmatch(f"$a{char}$")), code

@@ -29,11 +29,18 @@ from pgsnap.errors import UnsafeStatementError
 END_OF_COPY = "\\.\n"
 _ON_ERROR_STOP = re.compile(r"\\set ON_ERROR_STOP on\Z")
 _RESTRICT = re.compile(r"\\(restrict|unrestrict) ([A-Za-z0-9]{16,64})\Z")
-_DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\x80-\U0010ffff]*)?\$")
-_IDENT_START = re.compile(r"[A-Za-z0-9_\x80-\U0010ffff]")
-# where a token other than a lone character may start: a script of 2,000 tables was lexed a
-# character per call before (issue 13)
-_SPECIAL = re.compile(r"[\\'\"$]|--|/\*")
+# A letter, "_" or any non-ASCII character (then also a digit), as the complement of the
+# other ASCII characters: the class spelled [A-Za-z_\x80-\U0010ffff] took 8 ms to compile, at
+# every start of pgsnap (the same characters: tests/test_psql_guard.py checks every one)
+_NAME_START = r"[^\x00-\x40\x5b-\x5e\x60\x7b-\x7f]"
+_NAME_CHAR = r"[^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"
+_DOLLAR_TAG = re.compile(rf"\$(?:{_NAME_START}{_NAME_CHAR}*)?\$")
+_IDENT_START = re.compile(_NAME_CHAR)
+# What lies between the tokens that matter, skipped in one match: characters that start no
+# token, a lone - or /, and whole double-quoted names (a doubled "" inside one is two names
+# back to back, ending where the one name does).  A 2,000-table script was lexed a token per
+# call before, 86,000 calls for its quoted names (issue 13): 0.13 s, now 0.03 s.
+_PLAIN = re.compile(r'(?:[^\\\'"$/-]+|"[^"]*"|-(?!-)|/(?!\*))*')
 
 
 def meta_commands(sql: str) -> list[str]:
@@ -43,12 +50,15 @@ def meta_commands(sql: str) -> list[str]:
     if "\\" not in sql:  # every meta-command starts with one: most sql frames hold none
         return found
     i, n = 0, len(sql)
-    while i < n:
-        start = _SPECIAL.search(sql, i)  # the characters between are one-character tokens
-        if start is None:
-            break
-        i = _skip_token(sql, start.start(), found)
+    while (i := _plain_end(sql, i)) < n:
+        i = _skip_token(sql, i, found)
     return found
+
+
+def _plain_end(sql: str, i: int) -> int:
+    """Where the next token that matters starts, from `i` on (or the end of `sql`)."""
+    plain = _PLAIN.match(sql, i)  # (it matches, if only the empty string)
+    return i if plain is None else plain.end()
 
 
 def _skip_token(sql: str, i: int, found: list[str]) -> int:
