@@ -954,3 +954,19 @@ def test_copy_line_is_the_formats_definition() -> None:
         assert archive.opens_copy(text) == (_copy_line_defined(text) is not None)
         opening += archive.opens_copy(text)
     assert 1_000 < opening < len(texts) - 1_000  # both answers are common among them
+
+
+def test_a_bad_frame_leaves_the_next_one_readable() -> None:
+    """zstd frames are decompressed with one context per thread: a frame that fails inside
+    zstd (its data damaged, or its checksum) leaves nothing behind for the next frame."""
+    rnd = random.Random(5)
+    for n in (10, 5_000, 70_000):
+        raw = bytes(rnd.getrandbits(8) for _ in range(n)) * 3
+        good = compress_frame("zstd", raw, 3)
+        damaged = bytearray(good)
+        damaged[len(good) // 2 : len(good) // 2 + 8] = bytes(8)
+        bad_sum = good[:-4] + bytes(b ^ 0xFF for b in good[-4:])
+        for bad in (bytes(damaged), bad_sum):
+            with pytest.raises(CorruptFrameError, match="bad zstd data"):
+                decompress_frame("zstd", bad, expected_size=len(raw))
+            assert decompress_frame("zstd", good, expected_size=len(raw)) == raw
