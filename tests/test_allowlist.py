@@ -310,3 +310,26 @@ def test_a_dependency_nothing_uses_is_refused(db: TestDB, tmp_path: Path, used: 
     assert 'would create function "public"."sneaky"(), which none of its tables uses' in res.stderr
     assert not exists(db.dsn, "papers_copy")
     assert db.execute("SELECT to_regprocedure('public.sneaky()') IS NULL") == [(True,)]
+
+
+@pytest.mark.parametrize("chosen", [None, "venues"])
+def test_a_bad_dependency_of_a_many_table_archive_is_refused(
+    db: TestDB, tmp_path: Path, chosen: str | None
+) -> None:
+    """The archive's dependencies are checked once, with the first table the load takes:
+    whichever that is, the bad one is refused and nothing is made."""
+    db.execute(DECOYS)
+    good = tmp_path / "two.sql.zst"
+    pgsnap.dump(["papers", "venues"], dsn=db.dsn, output=good)
+    bad = tmp_path / "tampered.sql.zst"
+    rewrite(good, bad, _bad_dependency)
+    only = ["--table", chosen] if chosen else []
+    target = db.make_db()
+    res = cli("load", str(bad), *only, "--dsn", target.dsn)
+    assert res.exit_code == 5, res.output
+    assert f"refusing the archive of public.{chosen or 'papers'}: " in res.stderr, res.stderr
+    assert "pg_catalog.now()" in res.stderr
+    tables = "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+    assert target.execute(tables) == [(0,)]
+    assert cli("load", str(good), *only, "--dsn", target.dsn).exit_code == 0
+    assert target.execute(tables) != [(0,)]

@@ -175,8 +175,10 @@ def _checked(source: RowSource, options: LoadOptions) -> list[tuple[int, TableSp
     """The archive's statements and dependencies checked, and the tables to load, renamed."""
     specs = list(source.header.tables)
     deps = source.header.dependencies
-    for index in chosen(specs, options):  # the archive's statements, before anything else
-        check_statements(specs[index], list(deps), archive=_label(source))
+    # the archive's statements, before anything else; its dependencies are the same for
+    # every table, so they are checked once, with the first (not once per table: N x D walks)
+    for k, index in enumerate(chosen(specs, options)):
+        check_statements(specs[index], [] if k else list(deps), archive=_label(source))
     check_dependencies_needed(specs, deps)
     check_objects(source.header.objects, source.header.scope, archive=_label(source))
     if options.create is not None and source.header.contents == "data":
