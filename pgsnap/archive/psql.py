@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from pgsnap.archive.frames import opens_copy
+from pgsnap.archive.frames import copy_line
 from pgsnap.archive.reader import FrameFile
 from pgsnap.errors import UnsafeStatementError
 
@@ -131,7 +131,7 @@ class ScriptGuard:
 
     def __init__(self, label: str) -> None:
         self.label = label
-        self.in_copy = False
+        self.opened: str | None = None  # the COPY line the last sql frame ended with, if any
         self.key: str | None = None
         self.closed = False  # \unrestrict seen: nothing may follow
         self.sql_frames = 0
@@ -145,8 +145,13 @@ class ScriptGuard:
             text = text[len(END_OF_COPY) :]
         for command in meta_commands(text):
             self._allowed(index, command.rstrip())
-        self.in_copy = opens_copy(text)
+        self.opened = copy_line(text)
         self.sql_frames += 1
+
+    @property
+    def in_copy(self) -> bool:
+        """Data frames may follow: the last sql frame opened a COPY."""
+        return self.opened is not None
 
     def data(self, index: int) -> None:
         """A data frame, at its place in the file (its rows: check_rows)."""

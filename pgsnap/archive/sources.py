@@ -16,7 +16,6 @@ from pgsnap.archive.blobs import BLOB_PREFIX, BlobTally, LargeObjectData
 from pgsnap.archive.codec import crc32
 from pgsnap.archive.frames import (
     MANIFEST_PREFIX,
-    copy_line,
     corrupt_header,
     parse_header,
     parse_manifest,
@@ -159,7 +158,7 @@ class StreamSource:
         self.current = 0
         self.copies = 0 if self.header.contents in CONTENTS_WITHOUT_ROWS else self.ntables
         self.seen: list[_Seen] = []
-        self._check_copy(0, 0, raw)
+        self._check_copy(0, 0)
         self.tally = BlobTally(large_object_oids(self.header))
         self._pending: tuple[int, tuple[int, int, bytes]] | None = None  # read, not used yet
 
@@ -179,7 +178,7 @@ class StreamSource:
             if raw.startswith(END_OF_COPY):
                 self.guard.sql(index, raw.decode("utf-8", "replace"))
                 self.current += 1
-                self._check_copy(index, offset, raw)
+                self._check_copy(index, offset)
                 return
             self.guard.data(index)
             problem = rows_problem(raw, columns)
@@ -191,10 +190,11 @@ class StreamSource:
             yield raw
         raise TruncatedArchiveError(f'"{STREAM_LABEL}" is truncated: it ends inside the rows')
 
-    def _check_copy(self, index: int, offset: int, raw: bytes) -> None:
-        """The COPY line the sql frame ends with opens the rows of the next table (and only
-        then: not after the last, nor in a schema-only archive), as its header says."""
-        line = copy_line(raw.decode("utf-8", "replace"))
+    def _check_copy(self, index: int, offset: int) -> None:
+        """The COPY line the sql frame just guarded ends with opens the rows of the next
+        table (and only then: not after the last, nor in a schema-only archive), as its
+        header says."""
+        line = self.guard.opened
         if self.current >= self.copies:
             if line is not None:
                 raise _corrupt(index, offset, "it opens a COPY for no table of the header")
